@@ -1,0 +1,413 @@
+"""Detect: page → ink map → glyphs (grouped ink components) → lines in reading order.
+
+Coordinates: page pixels, x right, y down; pixel (r, c) covers the square [c, c+1) × [r, r+1).
+"Line frame" coordinates are the page rotated by the skew angle a (positive when lines rise to the right):
+x' = x·cos a − y·sin a runs along the lines, y' = x·sin a + y·cos a runs down across them.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Tuple
+
+import cv2
+import numpy as np
+
+from .types import Glyph, InkMap, Line, Page, bbox_union
+
+
+@dataclass
+class DetectOptions:
+    speck_fraction: float = 0.08  # specks: area below (fraction × text height)²
+    max_glyph_size: float = 5.0  # rules, borders, ornaments: larger than this × text height
+    max_skew_deg: float = 5.0
+
+
+@dataclass
+class Detection:
+    """Detection's answer for one page."""
+
+    page: int
+    ink: InkMap
+    glyphs: List[Glyph]
+    lines: List[Line]
+    text_height: float  # median height of letter-sized components, px
+    angle: float  # skew, degrees
+    extents: Dict[str, Tuple[float, float, float, float]]  # glyph id → ink extent in the line frame
+    dropped: Dict[str, int]
+
+
+# ----------------------------------------------------------------------------------------------------------
+# binarisation
+
+
+def normalise_ink(gray: np.ndarray) -> np.ndarray:
+    """Illumination-normalised ink coverage: 0 on paper, 1 on solid ink, antialiased edges in between.
+
+    The paper level is estimated locally (so uneven lighting and yellowed paper are flattened) by normalised
+    convolution of the pixels Otsu calls paper; this fills in under ink of any size, unlike a max filter.
+
+    >>> g = np.full((40, 40), 200, np.uint8); g[10:30, 18:22] = 20
+    >>> ink = normalise_ink(g); float(ink[20, 20]), float(ink[2, 2])
+    (1.0, 0.0)
+    """
+    g = gray.astype(np.float32)
+    h, w = g.shape
+    scale = min(1.0, 512.0 / max(h, w))
+    small = cv2.resize(g, (max(1, int(w * scale)), max(1, int(h * scale))), interpolation=cv2.INTER_AREA)
+    t, _ = cv2.threshold(small.astype(np.uint8), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    paper = (small > t).astype(np.float32)
+    if paper.sum() < 1:
+        return np.zeros_like(g)
+    sigma = max(small.shape) / 24.0
+    num = cv2.GaussianBlur(small * paper, (0, 0), sigma)
+    den = cv2.GaussianBlur(paper, (0, 0), sigma)
+    global_paper = float(np.median(small[paper > 0]))
+    bg_small = np.where(den > 0.05, num / np.maximum(den, 1e-6), global_paper)
+    bg = cv2.resize(bg_small.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
+    bg = np.maximum(bg, 1.0)
+    darkness = np.clip((bg - g) / bg, 0.0, 1.0)
+    # Full-ink level: a high percentile of the darkness of clearly-inked pixels (printed ink is rarely black).
+    inked = darkness[darkness > 0.35]
+    level = float(np.percentile(inked, 85)) if inked.size > 50 else 1.0
+    level = max(level, 0.2)
+    ink = np.clip(darkness / level, 0.0, 1.0)
+    # Sensor/paper noise makes the 0.5 level ragged; a light blur only where noise is measurable.
+    noise = _noise_sigma(ink)
+    if noise > 0.02:
+        ink = cv2.GaussianBlur(ink, (0, 0), 0.8)
+    return ink.astype(np.float32)
+
+
+def _noise_sigma(ink: np.ndarray) -> float:
+    """Robust noise estimate on near-paper pixels (median absolute Laplacian)."""
+    lap = cv2.Laplacian(ink, cv2.CV_32F)
+    sel = np.abs(lap[ink < 0.25])
+    if sel.size < 100:
+        return 0.0
+    return float(np.median(sel)) / 0.6745 / math.sqrt(20.0)
+
+
+def ink_map(page: Page) -> InkMap:
+    ink = normalise_ink(page.image)
+    binary = ink >= 0.5
+    n, labels = cv2.connectedComponents(binary.astype(np.uint8), connectivity=8)
+    return InkMap(ink=ink, binary=binary, components=labels.astype(np.int32))
+
+
+# ----------------------------------------------------------------------------------------------------------
+# geometry helpers
+
+
+def _rotate(x, y, angle_deg):
+    a = math.radians(angle_deg)
+    return x * math.cos(a) - y * math.sin(a), x * math.sin(a) + y * math.cos(a)
+
+
+def _unrotate(xr, yr, angle_deg):
+    a = math.radians(angle_deg)
+    return xr * math.cos(a) + yr * math.sin(a), -xr * math.sin(a) + yr * math.cos(a)
+
+
+def estimate_skew(xs: np.ndarray, ys: np.ndarray, text_height: float, max_deg: float = 5.0) -> float:
+    """Skew angle (degrees, positive when lines rise to the right) that makes glyph bottoms line up.
+
+    Maximises the sharpness (sum of squared counts) of the histogram of the rotated bottoms.
+    """
+    if len(xs) < 3:
+        return 0.0
+
+    def sharpness(angle, bin_size):
+        _, yr = _rotate(xs, ys, angle)
+        hist = np.bincount(((yr - yr.min()) / bin_size).astype(int))
+        return float((hist.astype(np.float64) ** 2).sum())
+
+    coarse = np.arange(-max_deg, max_deg + 1e-9, 0.1)
+    best = max(coarse, key=lambda a: sharpness(a, max(2.0, text_height / 8)))
+    fine = np.arange(best - 0.1, best + 0.1 + 1e-9, 0.01)
+    return float(max(fine, key=lambda a: sharpness(a, max(1.0, text_height / 20))))
+
+
+# ----------------------------------------------------------------------------------------------------------
+# main entry
+
+
+def detect(page: Page, options: Optional[DetectOptions] = None, ink: Optional[InkMap] = None) -> Detection:
+    """Find the glyphs of a page, grouped and in reading order."""
+    opt = options or DetectOptions()
+    ink = ink or ink_map(page)
+    labels = ink.components
+    n = int(labels.max())
+    dropped = {"specks": 0, "large": 0}
+    if n == 0:
+        return Detection(page.index, ink, [], [], 0.0, 0.0, {}, dropped)
+
+    # Component boxes and areas (index = label).
+    objs = _component_slices(labels, n)
+    areas = np.bincount(labels.ravel(), minlength=n + 1)
+    comps = []  # (label, x0, y0, x1, y1, area)
+    for lab in range(1, n + 1):
+        sl = objs[lab - 1]
+        if sl is None:
+            continue
+        comps.append((lab, sl[1].start, sl[0].start, sl[1].stop, sl[0].stop, int(areas[lab])))
+    comps_arr = np.array(comps, dtype=np.int64)
+    heights = comps_arr[:, 4] - comps_arr[:, 2]
+    widths = comps_arr[:, 3] - comps_arr[:, 1]
+
+    # Text height: median height of components of letter size (ignore dust and dots).
+    big_enough = comps_arr[:, 5] > 16
+    if big_enough.sum() == 0:
+        dropped["specks"] = len(comps)
+        return Detection(page.index, ink, [], [], 0.0, 0.0, {}, dropped)
+    med_area = np.median(comps_arr[big_enough, 5])
+    letterish = comps_arr[:, 5] >= 0.3 * med_area
+    text_height = float(np.median(heights[letterish]))
+
+    speck = comps_arr[:, 5] < max(9.0, (opt.speck_fraction * text_height) ** 2)
+    large = np.maximum(heights, widths) > opt.max_glyph_size * text_height
+    dropped["specks"] = int(speck.sum())
+    dropped["large"] = int(large.sum())
+    keep = ~speck & ~large
+    comps_arr = comps_arr[keep]
+    if len(comps_arr) == 0:
+        return Detection(page.index, ink, [], [], text_height, 0.0, {}, dropped)
+
+    # Skew from component bottoms (centre x, bottom y).
+    cx = (comps_arr[:, 1] + comps_arr[:, 3]) / 2.0
+    angle = estimate_skew(cx, comps_arr[:, 4].astype(float), text_height, opt.max_skew_deg)
+
+    # Component boxes in the line frame (rotate the corners; exact enough for grouping).
+    rboxes = _rotated_boxes(comps_arr[:, 1:5].astype(float), angle)
+    groups = _group_components(rboxes, comps_arr[:, 5], text_height)
+
+    glyph_members: List[List[int]] = groups
+
+    # Exact ink extents in the line frame for each glyph, and its page box.
+    glyph_boxes = []
+    extents = []
+    for members in glyph_members:
+        box = bbox_union([tuple(comps_arr[m, 1:5]) for m in members])
+        labs = comps_arr[members, 0]
+        glyph_boxes.append(box)
+        extents.append(_ink_extent(labels, box, labs, angle))
+
+    lines_of_glyphs = _find_lines(extents, text_height)
+
+    # Refine the angle with a least-squares baseline per line, then recompute the frame extents.
+    refined = _refine_angle(lines_of_glyphs, glyph_boxes, extents, angle, text_height, labels,
+                            [comps_arr[m, 0] for m in glyph_members])
+    if abs(refined - angle) > 1e-6:
+        angle = refined
+        extents = [_ink_extent(labels, glyph_boxes[i], comps_arr[glyph_members[i], 0], angle)
+                   for i in range(len(glyph_members))]
+
+    glyphs: List[Glyph] = []
+    lines: List[Line] = []
+    ext_by_id: Dict[str, Tuple[float, float, float, float]] = {}
+    order = 0
+    for li, idxs in enumerate(lines_of_glyphs):
+        idxs = sorted(idxs, key=lambda i: (extents[i][0] + extents[i][2]) / 2)
+        ids = []
+        for i in idxs:
+            gid = f"p{page.index + 1}-{order + 1:04d}"
+            g = Glyph(id=gid, page=page.index, bbox=tuple(int(v) for v in glyph_boxes[i]),
+                      components=tuple(int(v) for v in comps_arr[glyph_members[i], 0]), line=li, order=order,
+                      angle=angle)
+            glyphs.append(g)
+            ext_by_id[gid] = extents[i]
+            ids.append(gid)
+            order += 1
+        bottoms = np.array([extents[i][3] for i in idxs])
+        line = Line(page=page.index, index=li, glyph_ids=ids, angle=angle,
+                    baseline_offset=_baseline(bottoms, text_height))
+        lines.append(line)
+    return Detection(page.index, ink, glyphs, lines, text_height, angle, ext_by_id, dropped)
+
+
+def _component_slices(labels: np.ndarray, n: int):
+    from scipy import ndimage
+
+    return ndimage.find_objects(labels, max_label=n)
+
+
+def _rotated_boxes(boxes: np.ndarray, angle: float) -> np.ndarray:
+    xs = boxes[:, [0, 2, 2, 0]]
+    ys = boxes[:, [1, 1, 3, 3]]
+    xr, yr = _rotate(xs, ys, angle)
+    return np.stack([xr.min(1), yr.min(1), xr.max(1), yr.max(1)], axis=1)
+
+
+def _ink_extent(labels, box, labs, angle) -> Tuple[float, float, float, float]:
+    """Min/max of the glyph's ink pixels (their squares' corners) in the line frame."""
+    x0, y0, x1, y1 = box
+    crop = labels[y0:y1, x0:x1]
+    rr, cc = np.nonzero(np.isin(crop, labs))
+    if rr.size == 0:
+        xr, yr = _rotate(np.array([x0, x1], float), np.array([y0, y1], float), angle)
+        return float(xr.min()), float(yr.min()), float(xr.max()), float(yr.max())
+    px = cc + x0 + 0.5
+    py = rr + y0 + 0.5
+    xr, yr = _rotate(px, py, angle)
+    # ±0.5 px: the pixel square's half extent (exact at angle 0, within 0.2 px at 5°).
+    return float(xr.min() - 0.5), float(yr.min() - 0.5), float(xr.max() + 0.5), float(yr.max() + 0.5)
+
+
+def _group_components(rboxes: np.ndarray, areas: np.ndarray, text_height: float) -> List[List[int]]:
+    """Group ink components into glyphs: i, j, ;, :, !, ?, %, ", ä are one glyph each.
+
+    Each component is linked to its best partner, if any, under two rules:
+    - stacked: a small part above or below another with mostly shared x range (dots, accents, ; : ! ? =);
+    - nested: its box lies largely (40 %) inside a larger box (the rings and bar of %);
+    - crossing: two small parts whose boxes cross (the parts of % in small or monospaced designs).
+    A third rule pairs two small marks side by side high on the line (the two strokes of ").
+    """
+    k = len(rboxes)
+    parent = list(range(k))
+
+    def find(a):
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    def union(a, b):
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[rb] = ra
+
+    x0, y0, x1, y1 = rboxes.T
+    w = np.maximum(x1 - x0, 1.0)
+    h = np.maximum(y1 - y0, 1.0)
+    box_area = w * h
+    small = h < 0.6 * text_height
+    th = text_height
+    for c in range(k):
+        xov = np.clip(np.minimum(x1[c], x1) - np.maximum(x0[c], x0), 0, None)
+        yov = np.clip(np.minimum(y1[c], y1) - np.maximum(y0[c], y0), 0, None)
+        xov_ratio = xov / np.minimum(w[c], w)
+        vgap = np.maximum(y0 - y1[c], y0[c] - y1)  # > 0 when vertically separated
+        both_small = small[c] & small
+        gap_limit = np.where(both_small, 0.8 * th, 0.5 * th)
+        stacked = (small[c] & (xov_ratio >= 0.5) & (vgap >= -0.1 * np.minimum(h[c], h)) & (vgap <= gap_limit)
+                   & (areas[c] <= areas))
+        inter = xov * yov
+        nested = (inter >= 0.4 * box_area[c]) & (box_area[c] < box_area)
+        # small parts whose boxes cross (the rings and bar of %, a broken hairline)
+        crossing = small[c] & small & (inter > 0) & (box_area[c] <= box_area)
+        stacked[c] = nested[c] = crossing[c] = False
+        score = np.where(nested, 2.0 + inter / box_area[c],
+                         np.where(crossing, 1.0 + inter / box_area[c],
+                                  np.where(stacked, xov_ratio - vgap / th, -np.inf)))
+        best = int(np.argmax(score))
+        if np.isfinite(score[best]):
+            union(c, best)
+
+    # Side-by-side small marks high on the line: the two strokes of a straight double quote.
+    mark = small & (h <= 0.45 * th)
+    for a in np.nonzero(mark)[0]:
+        gap = x0 - x1[a]
+        yov = np.minimum(y1[a], y1) - np.maximum(y0[a], y0)
+        partner = (mark & (gap >= 0) & (gap <= np.minimum(2.0 * np.maximum(w[a], w), 0.4 * th))
+                   & (yov >= 0.6 * np.minimum(h[a], h)) & (np.abs(h - h[a]) < 0.3 * np.maximum(h, h[a])))
+        partner[a] = False
+        if not partner.any():
+            continue
+        b = int(np.argmin(np.where(partner, gap, np.inf)))
+        # Only marks that float above the letters of their line (not two periods on the baseline).
+        near = ((np.abs((x0 + x1) / 2 - (x0[a] + x1[b]) / 2) < 3 * th) & (h >= 0.6 * th)
+                & (y0 < max(y1[a], y1[b])) & (y1 > min(y0[a], y0[b])))
+        if near.any() and np.median(y1[near]) > max(y1[a], y1[b]) + 0.4 * th:
+            union(int(a), b)
+
+    groups: Dict[int, List[int]] = {}
+    for c in range(k):
+        groups.setdefault(find(c), []).append(c)
+    return list(groups.values())
+
+
+def _find_lines(extents, text_height) -> List[List[int]]:
+    """Lines of glyphs, top to bottom.
+
+    Letter-sized glyphs are clustered by their vertical centre (single linkage); the rest (dots, commas,
+    quotes, dashes) join the line whose band they are nearest to.
+    """
+    if not extents:
+        return []
+    ext = np.array(extents)
+    h = ext[:, 3] - ext[:, 1]
+    cy = (ext[:, 1] + ext[:, 3]) / 2
+    main = np.nonzero((h >= 0.5 * text_height) & (h <= 2.2 * text_height))[0]
+    if main.size == 0:
+        main = np.arange(len(ext))
+    order = main[np.argsort(cy[main])]
+    clusters: List[List[int]] = [[int(order[0])]]
+    for prev, cur in zip(order[:-1], order[1:]):
+        if cy[cur] - cy[prev] > 0.5 * text_height:
+            clusters.append([])
+        clusters[-1].append(int(cur))
+    bands = [(ext[c, 1].min(), ext[c, 3].max()) for c in clusters]
+    rest = sorted(set(range(len(ext))) - set(int(i) for i in main), key=lambda i: cy[i])
+    orphans = []
+    for i in rest:
+        dist = [max(lo - cy[i], cy[i] - hi, 0.0) for lo, hi in bands]
+        j = int(np.argmin(dist))
+        if dist[j] <= 0.6 * text_height:
+            clusters[j].append(i)
+        else:
+            orphans.append(i)
+    # Lines made only of small marks (a row of punctuation).
+    if orphans:
+        extra: List[List[int]] = [[orphans[0]]]
+        for prev, cur in zip(orphans[:-1], orphans[1:]):
+            if cy[cur] - cy[prev] > 0.5 * text_height:
+                extra.append([])
+            extra[-1].append(cur)
+        clusters.extend(extra)
+    clusters.sort(key=lambda c: float(np.median(cy[c])))
+    return clusters
+
+
+def _baseline(bottoms: np.ndarray, text_height: float) -> float:
+    """Baseline offset (line-frame y) from glyph bottoms: flat-bottomed letters sit on it, round ones
+    overshoot slightly below, descenders go far below."""
+    if bottoms.size == 0:
+        return 0.0
+    med = float(np.median(bottoms))
+    near = bottoms[np.abs(bottoms - med) <= 0.15 * text_height]
+    if near.size == 0:
+        return med
+    return float(np.percentile(near, 40))
+
+
+def _refine_angle(lines, boxes, extents, angle, text_height, labels, member_labels) -> float:
+    """Least-squares slope of the baseline-sitting glyph bottoms, pooled over lines."""
+    slopes, weights = [], []
+    for idxs in lines:
+        if len(idxs) < 4:
+            continue
+        bottoms = np.array([extents[i][3] for i in idxs])
+        base = _baseline(bottoms, text_height)
+        sitters = [i for i in idxs if abs(extents[i][3] - base) <= 0.06 * text_height]
+        if len(sitters) < 4:
+            continue
+        xs, ys = [], []
+        for i in sitters:
+            # the lowest ink point of the glyph in page coordinates, in the current frame
+            x0, y0, x1, y1 = boxes[i]
+            crop = labels[y0:y1, x0:x1]
+            rr, cc = np.nonzero(np.isin(crop, member_labels[i]))
+            px, py = cc + x0 + 0.5, rr + y0 + 0.5
+            _, yr = _rotate(px, py, angle)
+            k = int(np.argmax(yr))
+            xs.append(px[k])
+            ys.append(py[k] + 0.5)
+        xs, ys = np.array(xs), np.array(ys)
+        if np.ptp(xs) < 5 * text_height:
+            continue
+        slope = np.polyfit(xs, ys, 1)[0]
+        slopes.append(-math.degrees(math.atan(slope)))
+        weights.append(len(sitters))
+    if not slopes:
+        return angle
+    return float(np.average(slopes, weights=weights))

@@ -1,0 +1,76 @@
+"""Scoring an answer against ground truth: shared by tests and the benchmark."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import List, Sequence, Tuple
+
+import numpy as np
+
+
+def box_iou(a: Sequence[float], b: Sequence[float]) -> float:
+    """IoU of two boxes (x0, y0, x1, y1).
+
+    >>> box_iou((0, 0, 10, 10), (5, 0, 15, 10))
+    0.3333333333333333
+    """
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+@dataclass
+class Matching:
+    pairs: List[Tuple[int, int]]  # (predicted index, true index)
+    unmatched_pred: List[int]
+    unmatched_true: List[int]
+
+    @property
+    def precision(self) -> float:
+        n = len(self.pairs) + len(self.unmatched_pred)
+        return len(self.pairs) / n if n else 1.0
+
+    @property
+    def recall(self) -> float:
+        n = len(self.pairs) + len(self.unmatched_true)
+        return len(self.pairs) / n if n else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def match_boxes(pred: Sequence[Sequence[float]], true: Sequence[Sequence[float]], threshold: float = 0.5) -> Matching:
+    """One-to-one matching, best IoU first, pairs below `threshold` rejected."""
+    cand = []
+    for i, p in enumerate(pred):
+        for j, t in enumerate(true):
+            v = box_iou(p, t)
+            if v >= threshold:
+                cand.append((v, i, j))
+    cand.sort(reverse=True)
+    used_p, used_t, pairs = set(), set(), []
+    for v, i, j in cand:
+        if i in used_p or j in used_t:
+            continue
+        used_p.add(i)
+        used_t.add(j)
+        pairs.append((i, j))
+    return Matching(sorted(pairs), [i for i in range(len(pred)) if i not in used_p],
+                    [j for j in range(len(true)) if j not in used_t])
+
+
+def mask_fmeasure(pred: np.ndarray, true: np.ndarray) -> float:
+    """F-measure of two boolean ink masks (DIBCO's FM)."""
+    tp = float(np.logical_and(pred, true).sum())
+    fp = float(np.logical_and(pred, ~true).sum())
+    fn = float(np.logical_and(~pred, true).sum())
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def psnr(pred: np.ndarray, true: np.ndarray) -> float:
+    """PSNR of two boolean masks, with the range taken as 1 (DIBCO's PSNR)."""
+    mse = float(np.mean(pred.astype(np.float64) != true.astype(np.float64)))
+    return float("inf") if mse == 0 else 10.0 * np.log10(1.0 / mse)

@@ -1,0 +1,181 @@
+"""Plain data classes passed between the pipeline stages.
+
+page → glyph boxes → masks → outlines → font. Each stage is a module of pure-ish functions that take
+and return these; no stage knows the internals of another.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import List, Optional, Sequence, Tuple
+
+import numpy as np
+
+BBox = Tuple[int, int, int, int]  # x0, y0, x1, y1 in page pixels, x1/y1 exclusive
+
+
+class GlyphsegError(Exception):
+    """An error caused by the user's input; the CLI prints it as one line, without a traceback."""
+
+
+@dataclass
+class Page:
+    """One raster page: grayscale, 0 = black ink, 255 = paper."""
+
+    index: int  # position among all pages of this run
+    source: str  # file name it came from
+    dpi: float
+    image: np.ndarray  # uint8, H×W
+    source_page: int = 0  # page number inside the source file (0-based)
+
+    @property
+    def width(self) -> int:
+        return int(self.image.shape[1])
+
+    @property
+    def height(self) -> int:
+        return int(self.image.shape[0])
+
+
+@dataclass
+class InkMap:
+    """What detection learned about a page's ink, reused by the segmenters."""
+
+    ink: np.ndarray  # float32 H×W, 0 = paper, 1 = full ink (illumination-normalised darkness)
+    binary: np.ndarray  # bool H×W, ink ≥ 0.5
+    components: np.ndarray  # int32 H×W connected-component labels of `binary` (0 = background)
+
+
+@dataclass
+class Glyph:
+    """A detected glyph: one or more ink components, in page pixels."""
+
+    id: str
+    page: int
+    bbox: BBox
+    components: Tuple[int, ...]  # labels in InkMap.components
+    line: int = -1
+    order: int = -1  # position in reading order on its page
+    char: Optional[str] = None
+    name: Optional[str] = None
+    score: float = 0.0
+    # filled in by metrics: glyph-local font-unit frame
+    origin: Tuple[float, float] = (0.0, 0.0)
+    units_per_px: float = 1.0
+    angle: float = 0.0  # degrees, positive when lines rise to the right
+    advance: int = 0
+
+    @property
+    def width(self) -> int:
+        return self.bbox[2] - self.bbox[0]
+
+    @property
+    def height(self) -> int:
+        return self.bbox[3] - self.bbox[1]
+
+    def page_to_units(self, x: np.ndarray, y: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        """Map page pixel coordinates to this glyph's font units (the inverse of `units_to_page`)."""
+        a = math.radians(self.angle)
+        dx = (np.asarray(x, dtype=float) - self.origin[0]) * self.units_per_px
+        dy = (self.origin[1] - np.asarray(y, dtype=float)) * self.units_per_px  # y up
+        xu = dx * math.cos(a) + dy * math.sin(a)
+        yu = -dx * math.sin(a) + dy * math.cos(a)
+        return xu, yu
+
+    def units_to_page(self, xu: np.ndarray, yu: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+        """The manifest's mapping: a UFO point (xu, yu) → page pixel (x, y)."""
+        a = math.radians(self.angle)
+        xu = np.asarray(xu, dtype=float)
+        yu = np.asarray(yu, dtype=float)
+        x = self.origin[0] + (xu * math.cos(a) - yu * math.sin(a)) / self.units_per_px
+        y = self.origin[1] - (xu * math.sin(a) + yu * math.cos(a)) / self.units_per_px
+        return x, y
+
+
+@dataclass
+class Line:
+    """A text line on one page: its glyphs in reading order and its baseline."""
+
+    page: int
+    index: int
+    glyph_ids: List[str]
+    angle: float  # degrees, positive when the line rises to the right
+    # Baseline: the set of page points p with n·p = offset, n the line's unit normal pointing down.
+    baseline_offset: float = 0.0
+
+    def baseline_y(self, x: float) -> float:
+        """Page y of the baseline at page x."""
+        a = math.radians(self.angle)
+        # normal (down) = (sin a, cos a); n·(x, y) = offset  →  y = (offset − x sin a) / cos a
+        return (self.baseline_offset - x * math.sin(a)) / math.cos(a)
+
+
+@dataclass
+class GlyphMask:
+    """A segmenter's answer for one glyph: a soft mask over a crop of the page."""
+
+    glyph_id: str
+    x0: int  # crop origin in page pixels
+    y0: int
+    soft: np.ndarray  # float32 h×w in [0, 1]; the glyph's edge is the 0.5 level
+
+    def binary(self) -> np.ndarray:
+        return self.soft >= 0.5
+
+
+@dataclass
+class FontMetrics:
+    units_per_em: int
+    ascender: int
+    descender: int
+    x_height: int
+    cap_height: int
+
+
+Point = Tuple[float, float, Optional[str]]  # x, y, segment type ("line", "curve", "qcurve") or None (off-curve)
+
+
+@dataclass
+class Outline:
+    """A glyph's outline in font units (y up), as closed contours of UFO-style points.
+
+    Consumers never look inside: they pass a pen to `draw` (fontTools segment pens) or `drawPoints`
+    (point pens), exactly as they would a fontTools or ufoLib2 glyph.
+    """
+
+    contours: List[List[Point]] = field(default_factory=list)
+
+    def drawPoints(self, pointPen) -> None:  # noqa: N802 - fontTools protocol name
+        for contour in self.contours:
+            pointPen.beginPath()
+            for x, y, seg in contour:
+                pointPen.addPoint((round(x), round(y)), segmentType=seg)
+            pointPen.endPath()
+
+    def draw(self, pen) -> None:
+        from fontTools.pens.pointPen import PointToSegmentPen
+
+        self.drawPoints(PointToSegmentPen(pen))
+
+    def on_curve_count(self) -> int:
+        return sum(1 for c in self.contours for p in c if p[2] is not None)
+
+
+@dataclass
+class Extraction:
+    """Everything a run produced, ready for export."""
+
+    pages: List[Page]
+    glyphs: List[Glyph]
+    lines: List[Line]
+    masks: dict  # glyph id → GlyphMask
+    outlines: dict  # glyph id → Outline
+    metrics: FontMetrics
+    family: str = "Specimen"
+    style: str = "Regular"
+    timings: dict = field(default_factory=dict)
+    notes: List[str] = field(default_factory=list)
+
+
+def bbox_union(boxes: Sequence[BBox]) -> BBox:
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
