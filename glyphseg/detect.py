@@ -75,7 +75,7 @@ def normalise_ink(gray: np.ndarray) -> np.ndarray:
     # Sensor/paper noise makes the 0.5 level ragged; a light blur only where noise is measurable.
     noise = _noise_sigma(ink)
     if noise > 0.02:
-        ink = cv2.GaussianBlur(ink, (0, 0), 0.8)
+        ink = cv2.GaussianBlur(ink, (0, 0), 0.0)
     return ink.astype(np.float32)
 
 

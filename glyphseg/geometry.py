@@ -56,12 +56,13 @@ class FlattenPen(BasePen):
     _endPath = _closePath
 
 
-def drawing_to_shape(drawable, point_map: Optional[PointMap] = None, steps: int = 12) -> BaseGeometry:
+def drawing_to_shape(drawable, point_map: Optional[PointMap] = None, steps: int = 12, glyph_set=None) -> BaseGeometry:
     """Fill of anything with a `draw(pen)` method, even-odd, optionally mapped (e.g. font units → page px).
+    `glyph_set` resolves components (a font's composite glyphs such as ä).
 
     Even-odd equals the non-zero rule for outlines without overlapping contours, which is what fonts ship.
     """
-    pen = FlattenPen(steps=steps)
+    pen = FlattenPen(glyph_set, steps=steps)
     drawable.draw(pen)
     return contours_to_shape(pen.contours, point_map)
 

@@ -173,6 +173,7 @@ class Extraction:
     metrics: FontMetrics
     family: str = "Specimen"
     style: str = "Regular"
+    unicodes: dict = field(default_factory=dict)  # UFO glyph name → code point (None for alternates)
     timings: dict = field(default_factory=dict)
     notes: List[str] = field(default_factory=list)
 

@@ -1,0 +1,121 @@
+"""Command line: `glyphseg extract`, `glyphseg model info`, `glyphseg bench`.
+
+Every expected failure (bad input, missing model, existing output) ends in one line on stderr and exit
+status 2; anything unexpected in one line and status 1 (`GLYPHSEG_DEBUG=1` shows the traceback).
+"""
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import click
+
+from .types import GlyphsegError
+
+
+def _fail(message: str, code: int = 2):
+    click.echo(f"glyphseg: error: {message}", err=True)
+    sys.exit(code)
+
+
+class _Group(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except GlyphsegError as e:
+            _fail(str(e))
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            _fail("interrupted; nothing was written", 130)
+        except Exception as e:  # noqa: BLE001 - one line, never a traceback, for users
+            if os.environ.get("GLYPHSEG_DEBUG"):
+                raise
+            _fail(f"unexpected {type(e).__name__}: {e} (GLYPHSEG_DEBUG=1 shows where)", 1)
+
+
+@click.group(cls=_Group)
+@click.version_option(package_name="glyphseg")
+def main():
+    """glyphseg: turn font specimens (PDFs, scans) into named glyph outlines, a UFO and SVGs."""
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=True))
+@click.option("-o", "--output", "outdir", required=True, type=click.Path(), help="Output folder (must not exist).")
+@click.option("--text", default=None, help="The characters shown, in reading order (whitespace ignored).")
+@click.option("--text-file", type=click.Path(), default=None, help="Read --text from a UTF-8 file.")
+@click.option("--pages", default=None, help="PDF pages (or TIFF frames) to use, e.g. '1,3-5'. Default: all.")
+@click.option("--dpi", type=float, default=600, show_default=True,
+              help="Rasterization resolution for PDFs; for scans that do not record their own.")
+@click.option("--segmenter", type=click.Choice(["auto", "sam2", "threshold"]), default="auto", show_default=True,
+              help="auto: SAM2 when a checkpoint is available, else threshold.")
+@click.option("--model", default=None, help="SAM2 checkpoint: a local folder or a hub id in the local cache.")
+@click.option("--device", default="cpu", show_default=True, help="SAM2 device: cpu or cuda.")
+@click.option("--dtype", type=click.Choice(["auto", "bf16", "fp32"]), default="auto", show_default=True,
+              help="SAM2 precision; auto is bf16 where the CPU supports it.")
+@click.option("--family", default="Specimen", show_default=True, help="Font family name.")
+@click.option("--style", default="Regular", show_default=True, help="Font style name.")
+@click.option("--tolerance", type=float, default=2.0, show_default=True,
+              help="Curve-fit tolerance in font units (1000 per em).")
+@click.option("--force", is_flag=True, help="Replace the output folder if it exists.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress output.")
+def extract(inputs, outdir, text, text_file, pages, dpi, segmenter, model, device, dtype, family, style, tolerance,
+            force, quiet):
+    """Extract every glyph of INPUTS (PDF, PNG, TIFF, JPEG) into OUTDIR."""
+    from .export import write_extraction
+    from .ingest import parse_page_ranges
+    from .pipeline import ExtractOptions, Progress, extract as run_extract
+
+    if text and text_file:
+        raise GlyphsegError("give --text or --text-file, not both")
+    if text_file:
+        try:
+            with open(text_file, encoding="utf-8") as fh:
+                text = fh.read()
+        except (OSError, UnicodeDecodeError) as e:
+            raise GlyphsegError(f"{text_file}: cannot read the text ({e})") from None
+    if dpi <= 0 or dpi > 4800:
+        raise GlyphsegError(f"--dpi {dpi:g}: use a resolution between 1 and 4800")
+    if os.path.exists(outdir) and not force:
+        raise GlyphsegError(f"{os.path.abspath(outdir)}: already exists (use --force to replace it)")
+    opt = ExtractOptions(dpi=dpi, pages=parse_page_ranges(pages), text=text, segmenter=segmenter, model=model,
+                         device=device, dtype=dtype, family=family, style=style, tolerance=tolerance)
+    progress = Progress(quiet=quiet)
+    t0 = time.perf_counter()
+    ex = run_extract(list(inputs), opt, progress)
+    t = time.perf_counter()
+    from .report import write_report
+
+    path = write_extraction(ex, outdir, force=force, extra_writers=[write_report])
+    ex.timings["export_s"] = time.perf_counter() - t
+    n_pages = len(ex.pages)
+    labelled = sum(1 for g in ex.glyphs if g.char is not None)
+    if not quiet:
+        for note in ex.notes:
+            click.echo(f"glyphseg: note: {note}", err=True)
+        click.echo(f"{len(ex.glyphs)} glyphs ({labelled} labelled) from {n_pages} page(s) in "
+                   f"{time.perf_counter() - t0:.1f} s → {path}", err=True)
+
+
+@main.group()
+def model():
+    """SAM2 checkpoints."""
+
+
+@model.command("info")
+@click.option("--model", "model_id", default=None, help="Checkpoint folder or hub id (default: the standard one).")
+@click.option("--device", default="cpu", show_default=True)
+@click.option("--dtype", type=click.Choice(["auto", "bf16", "fp32"]), default="auto", show_default=True)
+def model_info(model_id, device, dtype):
+    """Show what would load, from where, with which dtype and device."""
+    try:
+        from . import sam2
+    except ImportError as e:
+        raise GlyphsegError(f"SAM2 needs torch and transformers ({e.name} is missing): pip install 'glyphseg[sam2]'")
+    click.echo(sam2.format_model_info(sam2.model_info(model_id, device=device, dtype=dtype)))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,141 @@
+"""The extraction pipeline: ingest → detect → label → segment → metrics → vectorize.
+
+`extract()` returns an `Extraction` (plain data); `glyphseg.export` writes it. Each stage is its own
+module; this one only wires them together, times them and reports progress.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Callable, List, Optional, Sequence
+
+from . import detect as detect_mod
+from . import label as label_mod
+from . import metrics as metrics_mod
+from .ingest import load_pages
+from .segment import Segmenter, ThresholdSegmenter
+from .types import Extraction, GlyphsegError, Page
+from .vectorize import TraceOptions, trace
+
+
+@dataclass
+class ExtractOptions:
+    dpi: float = 600
+    pages: Optional[Sequence[int]] = None  # 0-based page selection
+    text: Optional[str] = None
+    segmenter: str = "auto"  # auto | sam2 | threshold
+    model: Optional[str] = None  # SAM2 checkpoint folder or hub id
+    device: str = "cpu"
+    dtype: str = "auto"
+    family: str = "Specimen"
+    style: str = "Regular"
+    tolerance: float = 2.0
+
+
+class Progress:
+    """Stage-by-stage progress on stderr (tqdm); silent when quiet."""
+
+    def __init__(self, quiet: bool = False):
+        self.quiet = quiet
+
+    def note(self, message: str) -> None:
+        if not self.quiet:
+            print(f"glyphseg: {message}", file=sys.stderr)
+
+    def bar(self, desc: str, total: int):
+        from tqdm import tqdm
+
+        return tqdm(total=total, desc=desc, unit="glyph" if total else "it", disable=self.quiet, file=sys.stderr,
+                    leave=False, dynamic_ncols=True)
+
+
+def make_segmenter(options: ExtractOptions, progress: Progress) -> Segmenter:
+    choice = options.segmenter
+    if choice == "threshold":
+        return ThresholdSegmenter()
+    if choice not in ("auto", "sam2"):
+        raise GlyphsegError(f"--segmenter: unknown backend {choice!r} (auto, sam2, threshold)")
+    try:
+        from . import sam2
+    except ImportError as e:
+        if choice == "sam2":
+            raise GlyphsegError(f"--segmenter sam2 needs torch and transformers ({e.name} is missing): "
+                                "pip install 'glyphseg[sam2]'") from None
+        progress.note("SAM2 not installed (pip install 'glyphseg[sam2]'); using the threshold segmenter")
+        return ThresholdSegmenter()
+    if choice == "auto" and not sam2.checkpoint_available(options.model):
+        progress.note("no SAM2 checkpoint found (see `glyphseg model info`); using the threshold segmenter")
+        return ThresholdSegmenter()
+    return sam2.Sam2Segmenter(options.model, device=options.device, dtype=options.dtype)
+
+
+def extract(paths: Sequence[str], options: Optional[ExtractOptions] = None,
+            progress: Optional[Progress] = None, pages: Optional[List[Page]] = None,
+            segmenter: Optional[Segmenter] = None) -> Extraction:
+    """Run the whole pipeline on files (or already loaded `pages`)."""
+    opt = options or ExtractOptions()
+    prog = progress or Progress(quiet=True)
+    timings = {}
+    notes: List[str] = []
+
+    t = time.perf_counter()
+    if pages is None:
+        pages = load_pages(paths, dpi=opt.dpi, pages=opt.pages)
+    timings["ingest_s"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    detections = []
+    with prog.bar("detect pages", len(pages)) as bar:
+        for page in pages:
+            detections.append(detect_mod.detect(page))
+            bar.update(1)
+    glyphs = [g for d in detections for g in d.glyphs]
+    timings["detect_s"] = time.perf_counter() - t
+    if not glyphs:
+        raise GlyphsegError("no glyphs found on the page(s): is this a specimen, and is the dpi right?")
+
+    t = time.perf_counter()
+    em = metrics_mod.em_from_lines(pages, detections)
+    if em is None:  # too few glyphs per line: fall back on text height
+        em = max(d.text_height for d in detections) / metrics_mod.TALL_LETTER_EM / pages[0].dpi
+    if opt.text:
+        text = label_mod.clean_text(opt.text)
+        for _ in range(2):  # align, re-estimate the body size from the labels, align again
+            zones = metrics_mod.glyph_zones(glyphs, pages, detections, em)
+            label_mod.label_with_text(glyphs, zones, text)
+            em = metrics_mod.em_from_labels(glyphs, pages, detections) or em
+        labelled = sum(1 for g in glyphs if g.char is not None)
+        if labelled < len(text):
+            notes.append(f"{len(text) - labelled} character(s) of the text were not found on the page(s)")
+        if labelled < len(glyphs):
+            notes.append(f"{len(glyphs) - labelled} detected glyph(s) matched no character of the text")
+    zones = metrics_mod.glyph_zones(glyphs, pages, detections, em)
+    unicodes = label_mod.assign_names(glyphs)
+    metrics_mod.layout(glyphs, pages, detections, em)
+    font_metrics = metrics_mod.font_metrics(glyphs, zones)
+    timings["label_s"] = time.perf_counter() - t
+
+    seg = segmenter or make_segmenter(opt, prog)
+    timings["segmenter"] = seg.name
+    t = time.perf_counter()
+    masks = {}
+    with prog.bar(f"segment ({seg.name})", len(glyphs)) as bar:
+        for page, det in zip(pages, detections):
+            masks.update(seg.segment_page(page, det.ink, det.glyphs, progress=bar.update))
+    timings["segment_s"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    outlines = {}
+    trace_opt = TraceOptions(tolerance=opt.tolerance)
+    with prog.bar("vectorize", len(glyphs)) as bar:
+        for g in glyphs:
+            if g.id in masks:
+                outlines[g.id] = trace(masks[g.id], g, trace_opt)
+            bar.update(1)
+    timings["vectorize_s"] = time.perf_counter() - t
+
+    lines = [line for d in detections for line in d.lines]
+    ex = Extraction(pages=pages, glyphs=glyphs, lines=lines, masks=masks, outlines=outlines, metrics=font_metrics,
+                    family=opt.family, style=opt.style, unicodes=unicodes, timings=timings, notes=notes)
+    return ex

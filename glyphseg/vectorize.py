@@ -1,0 +1,376 @@
+"""Vectorize: a glyph's soft mask → an outline of cubic Béziers in font units.
+
+1. Subpixel boundary: marching squares at the mask's 0.5 level (scikit-image), mapped to font units
+   through the glyph's frame (origin, scale, angle), so outlines are upright even on a skewed scan.
+2. Contours resampled evenly; corners found where the turning angle is large at two scales (a true corner
+   stays sharp when looked at closer, a curve does not); no corners → split at the contour's extremes.
+3. Each run between corners fitted with cubic curves under a tolerance in font units (Schneider's
+   least-squares fit with Newton reparameterisation, split at the worst point), or a line when straight.
+4. Curves split at their horizontal and vertical extrema (exact subdivision), so on-curve points sit
+   there as type designers expect; outer contours counter-clockwise, holes clockwise.
+
+The curve fitter is written here because no maintained library fits cubic Béziers to sampled points:
+fontTools converts between curve kinds (cu2qu) and splits them (bezierTools), which is used below.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import List, Optional, Tuple
+
+import numpy as np
+from fontTools.misc.bezierTools import splitCubicAtT
+from skimage import measure
+
+from .types import Glyph, GlyphMask, Outline, Point
+
+
+@dataclass
+class TraceOptions:
+    tolerance: float = 2.0  # font units: largest distance of the curves from the traced boundary
+    corner_angle: float = 55.0  # degrees of turning within ±corner_scale_px
+    corner_scale_px: float = 2.5
+    min_area_px: float = 6.0  # contours (specks, pinholes) smaller than this many px² are dropped
+    step_px: float = 0.5  # resampling step along the boundary
+
+
+def boundary_contours(mask: GlyphMask, level: float = 0.5) -> List[np.ndarray]:
+    """Closed subpixel contours of the mask's edge (its 0.5 level: on an antialiased image the true edge),
+    as (N, 2) arrays of page (x, y), pixel centres at +0.5."""
+    padded = np.pad(mask.soft, 1, mode="constant", constant_values=0.0)
+    out = []
+    for c in measure.find_contours(padded, level):
+        if len(c) < 4:
+            continue
+        if np.allclose(c[0], c[-1]):
+            c = c[:-1]
+        xy = np.stack([c[:, 1] - 1 + mask.x0 + 0.5, c[:, 0] - 1 + mask.y0 + 0.5], axis=1)
+        out.append(xy)
+    return out
+
+
+def signed_area(pts: np.ndarray) -> float:
+    x, y = pts[:, 0], pts[:, 1]
+    return 0.5 * float(np.dot(x, np.roll(y, -1)) - np.dot(np.roll(x, -1), y))
+
+
+def trace(mask: GlyphMask, glyph: Glyph, options: Optional[TraceOptions] = None) -> Outline:
+    """The glyph's outline in its own font units (y up)."""
+    opt = options or TraceOptions()
+    upp = glyph.units_per_px
+    contours = []
+    for xy in boundary_contours(mask):
+        xu, yu = glyph.page_to_units(xy[:, 0], xy[:, 1])
+        pts = np.stack([xu, yu], axis=1)
+        if abs(signed_area(pts)) < opt.min_area_px * upp * upp:
+            continue
+        contours.append(pts)
+    contours = orient_contours(contours)
+    outline = Outline()
+    for pts in contours:
+        outline.contours.append(fit_contour(pts, opt.tolerance, step=opt.step_px * upp,
+                                            corner_scale=opt.corner_scale_px * upp, corner_angle=opt.corner_angle))
+    return outline
+
+
+def _inside(pt: np.ndarray, poly: np.ndarray) -> bool:
+    """Even-odd point-in-polygon test (ray casting)."""
+    x, y = pt
+    xs, ys = poly[:, 0], poly[:, 1]
+    xs2, ys2 = np.roll(xs, -1), np.roll(ys, -1)
+    crosses = ((ys > y) != (ys2 > y)) & (x < (xs2 - xs) * (y - ys) / np.where(ys2 == ys, 1e-12, ys2 - ys) + xs)
+    return bool(np.count_nonzero(crosses) % 2)
+
+
+def orient_contours(contours: List[np.ndarray]) -> List[np.ndarray]:
+    """Outer contours counter-clockwise (y up), holes clockwise: nesting depth decides which is which."""
+    out = []
+    for i, c in enumerate(contours):
+        depth = sum(1 for j, o in enumerate(contours) if j != i and _inside(c[0], o))
+        want_ccw = depth % 2 == 0
+        is_ccw = signed_area(c) > 0
+        out.append(c if want_ccw == is_ccw else c[::-1].copy())
+    return out
+
+
+# ----------------------------------------------------------------------------------------------------------
+# contour → cubic curves
+
+
+def resample_closed(pts: np.ndarray, step: float) -> np.ndarray:
+    closed = np.vstack([pts, pts[:1]])
+    seg = np.hypot(*np.diff(closed, axis=0).T)
+    s = np.concatenate([[0], np.cumsum(seg)])
+    total = s[-1]
+    n = max(8, int(round(total / step)))
+    t = np.linspace(0, total, n, endpoint=False)
+    return np.stack([np.interp(t, s, closed[:, 0]), np.interp(t, s, closed[:, 1])], axis=1)
+
+
+def _smooth_closed(pts: np.ndarray, sigma: float) -> np.ndarray:
+    if sigma <= 0:
+        return pts
+    r = int(math.ceil(3 * sigma))
+    k = np.exp(-0.5 * (np.arange(-r, r + 1) / sigma) ** 2)
+    k /= k.sum()
+    ext = np.vstack([pts[-r:], pts, pts[:r]]) if r else pts
+    return np.stack([np.convolve(ext[:, d], k, mode="valid") for d in range(2)], axis=1)
+
+
+def _turning(pts: np.ndarray, k: int) -> np.ndarray:
+    """Turning angle (degrees) at each point between the chords to the points k before and after."""
+    v1 = pts - np.roll(pts, k, axis=0)
+    v2 = np.roll(pts, -k, axis=0) - pts
+    a1 = np.arctan2(v1[:, 1], v1[:, 0])
+    a2 = np.arctan2(v2[:, 1], v2[:, 0])
+    return np.degrees(np.abs((a2 - a1 + np.pi) % (2 * np.pi) - np.pi))
+
+
+def find_corners(pts: np.ndarray, step: float, scale: float, angle: float) -> List[int]:
+    """Indices of corners: turning ≥ `angle` over ±scale, still ≥ 60 % of that over ±scale/2, local maxima."""
+    n = len(pts)
+    k = max(2, int(round(scale / step)))
+    if n < 4 * k:
+        return []
+    smooth = _smooth_closed(pts, 1.0)
+    big = _turning(smooth, k)
+    small = _turning(smooth, max(1, k // 2))
+    cand = (big >= angle) & (small >= 0.6 * big)
+    corners = []
+    for i in np.nonzero(cand)[0]:
+        window = [(i + d) % n for d in range(-k, k + 1)]
+        if big[i] >= big[window].max() and not any(min(abs(i - c), n - abs(i - c)) <= k for c in corners):
+            corners.append(int(i))
+    return sorted(corners)
+
+
+def _unit(v):
+    n = math.hypot(v[0], v[1])
+    return np.array([v[0] / n, v[1] / n]) if n > 1e-12 else np.array([1.0, 0.0])
+
+
+def _tangent_out(seq: np.ndarray, span: float) -> np.ndarray:
+    """Direction leaving seq[0] into the run, from the points within `span` of it."""
+    d = np.hypot(*(seq - seq[0]).T)
+    far = np.nonzero(d >= span)[0]
+    j = int(far[0]) if far.size else len(seq) - 1
+    return _unit(seq[1:j + 1].mean(axis=0) - seq[0]) if j >= 1 else _unit(seq[-1] - seq[0])
+
+
+def _edge_line(pts: np.ndarray, i: int, sign: int, near: int, far: int):
+    """Principal line through the points `near`..`far` samples away from i (sign: +1 after, -1 before),
+    as (centroid, unit direction pointing away from i)."""
+    n = len(pts)
+    idx = [(i + sign * j) % n for j in range(near, max(far, near + 1) + 1)]
+    sel = pts[idx]
+    c = sel.mean(axis=0)
+    _, _, vt = np.linalg.svd(sel - c)
+    d = vt[0]
+    if np.dot(d, sel[-1] - sel[0]) < 0:
+        d = -d
+    return c, d
+
+
+def _sharpen_corner(pts: np.ndarray, i: int, step: float, limit: int):
+    """Where the edges on either side of corner i meet, and the edge directions leaving it.
+
+    The 0.5 level of an antialiased (or slightly blurred) image cuts a sharp corner by a fraction of a
+    pixel; the straight-ish edges 1–3.5 px away still point at the true corner.
+    """
+    near = max(1, int(round(limit * 0.3)))
+    far = max(near + 1, limit)
+    c_in, d_in = _edge_line(pts, i, -1, near, far)
+    c_out, d_out = _edge_line(pts, i, +1, near, far)
+    cross = d_in[0] * d_out[1] - d_in[1] * d_out[0]
+    pos = pts[i]
+    if abs(cross) > math.sin(math.radians(25)):
+        # solve c_in + s·d_in = c_out + t·d_out
+        a = np.array([[d_in[0], -d_out[0]], [d_in[1], -d_out[1]]])
+        s, _ = np.linalg.solve(a, c_out - c_in)
+        cand = c_in + s * d_in
+        if np.hypot(*(cand - pts[i])) <= 2.0 * step * limit / 3.5:
+            pos = cand
+    return pos, -d_in, d_out  # directions: back along the incoming edge, forward along the outgoing
+
+
+def fit_contour(pts: np.ndarray, tolerance: float, step: float, corner_scale: float,
+                corner_angle: float = 55.0) -> List[Point]:
+    """A closed contour (font units) → UFO points (x, y, segmentType|None), starting on-curve."""
+    pts = resample_closed(pts, step)
+    n = len(pts)
+    corners = find_corners(pts, step, corner_scale, corner_angle)
+    sm = _smooth_closed(pts, 2.0)
+    smooth_at = []
+    if len(corners) < 2:
+        # A smooth loop (o, 0, a dot) or one with a single corner (c, C): also break it at its extremes,
+        # where the tangent is exactly vertical or horizontal.
+        k = max(2, int(round(corner_scale / step)))
+        extremes = {int(np.argmin(sm[:, 0])), int(np.argmax(sm[:, 1])), int(np.argmax(sm[:, 0])),
+                    int(np.argmin(sm[:, 1]))}
+        smooth_at = [i for i in extremes if all(min(abs(i - c), n - abs(i - c)) > k for c in corners)]
+    breaks = sorted(set(corners) | set(smooth_at))
+    # Corner geometry: true corner position and edge directions (edges sampled 1–3.5 px away, less when the
+    # neighbouring break is close).
+    reach = max(3, int(round(corner_scale * 1.4 / step)))
+    corner_info = {}
+    for bi, c in enumerate(breaks):
+        if c not in corners:
+            continue
+        prev_gap = (c - breaks[bi - 1]) % n or n
+        next_gap = (breaks[(bi + 1) % len(breaks)] - c) % n or n
+        limit = max(2, min(reach, prev_gap // 2, next_gap // 2))
+        corner_info[c] = _sharpen_corner(pts, c, step, limit)
+    trim = max(1, int(round(corner_scale * 0.4 / step)))  # samples on the rounded part of a corner
+    segments = []  # list of (p0, c1, c2, p3) or (p0, p3)
+    for bi, start in enumerate(breaks):
+        end = breaks[(bi + 1) % len(breaks)]
+        idx = np.arange(start, end + (n if end <= start else 0) + 1) % n
+        run = pts[idx].copy()
+        if start in corner_info:
+            pos, _, t1 = corner_info[start]
+            run[0] = pos
+        else:
+            t1 = _extremum_tangent(sm, start)
+        if end in corner_info:
+            pos, t2, _ = corner_info[end]
+            run[-1] = pos
+        else:
+            t2 = -_extremum_tangent(sm, end)
+        # Leave the rounded bit next to a sharpened corner out of the data the curve must fit.
+        lo = trim if start in corner_info else 1
+        hi = len(run) - 1 - (trim if end in corner_info else 1)
+        inner = run[lo:hi + 1] if hi >= lo else run[1:-1]
+        run = np.vstack([run[:1], inner, run[-1:]])
+        segments.extend(_fit_run(run, t1, t2, tolerance, 0))
+    segments = [s for seg in segments for s in _split_at_extrema(seg)]
+    return _to_points(segments)
+
+
+def _extremum_tangent(sm: np.ndarray, i: int) -> np.ndarray:
+    """Forward tangent at a smooth break, snapped to horizontal/vertical when it is nearly so."""
+    n = len(sm)
+    t = _unit(sm[(i + 2) % n] - sm[(i - 2) % n])
+    if abs(t[0]) > abs(t[1]) and abs(t[1]) < 0.26:
+        return np.array([math.copysign(1.0, t[0]), 0.0])
+    if abs(t[1]) >= abs(t[0]) and abs(t[0]) < 0.26:
+        return np.array([0.0, math.copysign(1.0, t[1])])
+    return t
+
+
+def _bezier(b, u):
+    u = u[:, None]
+    mu = 1 - u
+    return mu ** 3 * b[0] + 3 * mu ** 2 * u * b[1] + 3 * mu * u ** 2 * b[2] + u ** 3 * b[3]
+
+
+def _generate(P, u, t1, t2):
+    p0, p3 = P[0], P[-1]
+    b0 = (1 - u) ** 3
+    b1 = 3 * u * (1 - u) ** 2
+    b2 = 3 * u ** 2 * (1 - u)
+    b3 = u ** 3
+    a1 = t1[None, :] * b1[:, None]
+    a2 = t2[None, :] * b2[:, None]
+    c00 = float((a1 * a1).sum())
+    c01 = float((a1 * a2).sum())
+    c11 = float((a2 * a2).sum())
+    tmp = P - (p0[None, :] * (b0 + b1)[:, None] + p3[None, :] * (b2 + b3)[:, None])
+    x0 = float((a1 * tmp).sum())
+    x1 = float((a2 * tmp).sum())
+    det = c00 * c11 - c01 * c01
+    seg_len = float(np.hypot(*(p3 - p0)))
+    if abs(det) > 1e-12:
+        alpha1 = (x0 * c11 - x1 * c01) / det
+        alpha2 = (c00 * x1 - c01 * x0) / det
+    else:
+        alpha1 = alpha2 = seg_len / 3
+    eps = 1e-6 * max(seg_len, 1.0)
+    if alpha1 < eps or alpha2 < eps or alpha1 > 3 * seg_len or alpha2 > 3 * seg_len:
+        alpha1 = alpha2 = seg_len / 3
+    return np.array([p0, p0 + t1 * alpha1, p3 + t2 * alpha2, p3])
+
+
+def _reparameterize(b, P, u):
+    d1 = 3 * np.array([b[1] - b[0], b[2] - b[1], b[3] - b[2]])
+    d2 = 2 * np.array([d1[1] - d1[0], d1[2] - d1[1]])
+    uu = u[:, None]
+    q = _bezier(b, u)
+    q1 = (1 - uu) ** 2 * d1[0] + 2 * (1 - uu) * uu * d1[1] + uu ** 2 * d1[2]
+    q2 = (1 - uu) * d2[0] + uu * d2[1]
+    num = ((q - P) * q1).sum(1)
+    den = (q1 * q1).sum(1) + ((q - P) * q2).sum(1)
+    new = np.where(np.abs(den) > 1e-12, u - num / np.where(np.abs(den) > 1e-12, den, 1.0), u)
+    new = np.clip(new, 0, 1)
+    new[0], new[-1] = 0.0, 1.0
+    return np.maximum.accumulate(new)
+
+
+def _fit_run(P: np.ndarray, t1, t2, tol: float, depth: int):
+    """Schneider's recursive least-squares cubic fit of an open run with end tangents t1 (out of P[0])
+    and t2 (out of P[-1], backwards). Straight runs become lines."""
+    p0, p3 = P[0], P[-1]
+    chord = p3 - p0
+    length = float(np.hypot(*chord))
+    if len(P) <= 2 or length < 1e-9:
+        return [(p0, p3)]
+    # Straight: every point within tol/2 of the chord.
+    normal = np.array([-chord[1], chord[0]]) / length
+    if np.abs((P - p0) @ normal).max() <= tol * 0.5:
+        return [(p0, p3)]
+    seg = np.hypot(*np.diff(P, axis=0).T)
+    u = np.concatenate([[0], np.cumsum(seg)])
+    u /= u[-1]
+    b = _generate(P, u, t1, t2)
+    err = np.hypot(*(_bezier(b, u) - P).T)
+    for _ in range(6):
+        if err.max() <= tol:
+            break
+        u = _reparameterize(b, P, u)
+        b = _generate(P, u, t1, t2)
+        err = np.hypot(*(_bezier(b, u) - P).T)
+    if err.max() <= tol or depth > 12 or len(P) < 6:
+        return [tuple(b)]
+    k = int(np.argmax(err[2:-2])) + 2
+    tc = _unit(P[min(k + 2, len(P) - 1)] - P[max(k - 2, 0)])
+    return _fit_run(P[:k + 1], t1, -tc, tol, depth + 1) + _fit_run(P[k:], tc, t2, tol, depth + 1)
+
+
+def _split_at_extrema(seg):
+    """Split a cubic at interior horizontal/vertical extrema (exact subdivision)."""
+    if len(seg) == 2:
+        return [seg]
+    p0, p1, p2, p3 = [np.asarray(p, float) for p in seg]
+    ts = []
+    for d in range(2):
+        a = -p0[d] + 3 * p1[d] - 3 * p2[d] + p3[d]
+        b = 2 * (p0[d] - 2 * p1[d] + p2[d])
+        c = p1[d] - p0[d]
+        roots = np.roots([3 * a, b, c]) if abs(a) > 1e-12 else ([-c / b] if abs(b) > 1e-12 else [])
+        for r in roots:
+            if np.isreal(r) and 0.03 < float(np.real(r)) < 0.97:
+                ts.append(float(np.real(r)))
+    ts = sorted(set(round(t, 4) for t in ts))
+    # skip extrema that barely stand out from the segment ends (less than a unit of bulge)
+    keep = []
+    for t in ts:
+        pt = _bezier(np.array([p0, p1, p2, p3]), np.array([t]))[0]
+        if min(np.hypot(*(pt - p0)), np.hypot(*(pt - p3))) > 2.0:
+            keep.append(t)
+    if not keep:
+        return [seg]
+    parts = splitCubicAtT(tuple(p0), tuple(p1), tuple(p2), tuple(p3), *keep)
+    return [tuple(np.asarray(q, float) for q in part) for part in parts]
+
+
+def _to_points(segments) -> List[Point]:
+    """Segments of a closed contour → UFO points, starting with the first segment's start point."""
+    points: List[Point] = []
+    for seg in segments:
+        if len(seg) == 2:
+            points.append((float(seg[1][0]), float(seg[1][1]), "line"))
+        else:
+            points.append((float(seg[1][0]), float(seg[1][1]), None))
+            points.append((float(seg[2][0]), float(seg[2][1]), None))
+            points.append((float(seg[3][0]), float(seg[3][1]), "curve"))
+    # the contour closes on its start: move the closing on-curve point to the front
+    return points[-1:] + points[:-1]
