@@ -55,6 +55,8 @@ def build_ufo(ex: Extraction) -> ufoLib2.Font:
         space.width = int(round(0.25 * m.units_per_em))
         order.append("space")
     for g in ex.glyphs:
+        if g.name is None:  # matched no character of the transcript
+            continue
         outline = ex.outlines.get(g.id)
         glyph = font.newGlyph(g.name)
         u = unicodes.get(g.name)
@@ -137,7 +139,7 @@ def write_extraction(ex: Extraction, outdir: str, force: bool = False, extra_wri
         os.makedirs(os.path.join(tmp, "svg"))
         for g in ex.glyphs:
             outline = ex.outlines.get(g.id)
-            if outline is None:
+            if outline is None or g.name is None:
                 continue
             with open(os.path.join(tmp, "svg", f"{g.name}.svg"), "w", encoding="utf-8") as fh:
                 fh.write(glyph_svg(outline, g.advance, ex.metrics.ascender, ex.metrics.descender))

@@ -134,14 +134,19 @@ def glyph_name(ch: str) -> str:
     return f"uni{cp:04X}" if cp <= 0xFFFF else f"u{cp:05X}"
 
 
-def assign_names(glyphs: Sequence[Glyph]) -> Dict[str, Optional[int]]:
+def assign_names(glyphs: Sequence[Glyph], name_unlabelled: bool = True) -> Dict[str, Optional[int]]:
     """UFO glyph names: the first instance of a character gets its AGL name (and its unicode), further
-    instances alternates (a.alt1, a.alt2 …); unlabelled glyphs glyph0001 …. Returns name → unicode."""
+    instances alternates (a.alt1, a.alt2 …); unlabelled glyphs glyph0001 … — or, when a transcript was
+    given and they matched none of it (`name_unlabelled=False`), no name: they stay out of the font.
+    Returns name → unicode."""
     unicodes: Dict[str, Optional[int]] = {}
     seen: Dict[str, int] = {}
     unlabelled = 0
     for g in glyphs:
         if g.char is None:
+            if not name_unlabelled:
+                g.name = None
+                continue
             unlabelled += 1
             g.name = f"glyph{unlabelled:04d}"
             unicodes[g.name] = None

@@ -111,7 +111,7 @@ def extract(paths: Sequence[str], options: Optional[ExtractOptions] = None,
         if labelled < len(glyphs):
             notes.append(f"{len(glyphs) - labelled} detected glyph(s) matched no character of the text")
     zones = metrics_mod.glyph_zones(glyphs, pages, detections, em)
-    unicodes = label_mod.assign_names(glyphs)
+    unicodes = label_mod.assign_names(glyphs, name_unlabelled=not opt.text)
     metrics_mod.layout(glyphs, pages, detections, em)
     font_metrics = metrics_mod.font_metrics(glyphs, zones)
     timings["label_s"] = time.perf_counter() - t
