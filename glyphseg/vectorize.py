@@ -190,7 +190,7 @@ def _sharpen_corner(pts: np.ndarray, i: int, step: float, limit: int):
         cand = c_in + s * d_in
         if np.hypot(*(cand - pts[i])) <= 2.0 * step * limit / 3.5:
             pos = cand
-    return pos, -d_in, d_out  # directions: back along the incoming edge, forward along the outgoing
+    return pos, d_in, d_out  # directions leaving the corner: back along the incoming edge, along the outgoing
 
 
 def fit_contour(pts: np.ndarray, tolerance: float, step: float, corner_scale: float,
@@ -311,7 +311,7 @@ def _fit_run(P: np.ndarray, t1, t2, tol: float, depth: int):
     p0, p3 = P[0], P[-1]
     chord = p3 - p0
     length = float(np.hypot(*chord))
-    if len(P) <= 2 or length < 1e-9:
+    if len(P) <= 2 or length < tol:
         return [(p0, p3)]
     # Straight: every point within tol/2 of the chord.
     normal = np.array([-chord[1], chord[0]]) / length
@@ -328,8 +328,16 @@ def _fit_run(P: np.ndarray, t1, t2, tol: float, depth: int):
         u = _reparameterize(b, P, u)
         b = _generate(P, u, t1, t2)
         err = np.hypot(*(_bezier(b, u) - P).T)
-    if err.max() <= tol or depth > 12 or len(P) < 6:
+    if err.max() <= tol:
         return [tuple(b)]
+    if depth > 12 or len(P) < 6:
+        # Too few points to split further: never let a least-squares handle overshoot; take the safe
+        # third-of-chord handles, or a line when even those miss.
+        safe = np.array([p0, p0 + t1 * length / 3, p3 + t2 * length / 3, p3])
+        forward = np.dot(t1, chord) > 0 and np.dot(t2, chord) < 0  # handles that do not loop back
+        if length > 4 * tol and forward and np.hypot(*(_bezier(safe, u) - P).T).max() <= 2 * tol:
+            return [tuple(safe)]
+        return [(p0, p3)]
     k = int(np.argmax(err[2:-2])) + 2
     tc = _unit(P[min(k + 2, len(P) - 1)] - P[max(k - 2, 0)])
     return _fit_run(P[:k + 1], t1, -tc, tol, depth + 1) + _fit_run(P[k:], tc, t2, tol, depth + 1)

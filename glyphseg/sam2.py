@@ -1,0 +1,568 @@
+"""SAM2 segmentation backend: box prompts on 1024×1024 tiles decide which ink belongs to each glyph.
+
+Pipeline for one page:
+
+1. `tiles.plan_glyph_tiles` packs neighbouring glyphs of a line into square page views magnified to fill a
+   1024×1024 tile; `tiles.crop_to_tile` resamples them (one exact affine map each way).
+2. Each tile is normalised by hand (ImageNet mean/std, NCHW) and embedded ONCE by the image encoder
+   (`Sam2Model.get_image_embeddings`); every glyph box of the tile is then prompted against that cached
+   embedding in a single batched mask-decoder call, three masks per box.
+3. The 256×256 low-res logits are upsampled to 1024 (bilinear) and sampled back onto the glyph's page crop.
+   One of the three masks is chosen by `mask_choice_score` (predicted IoU, stability, agreement with the
+   scan's ink); an unstable choice gets one refinement pass with itself as the mask prompt.
+4. The mask that leaves the backend keeps SAM2's decision of WHICH ink belongs to the glyph and the scan's
+   own edge for WHERE the boundary is: the ink components (InkMap.components) that SAM2's mask covers by a
+   majority of their pixels become the glyph's members, and `segment.soft_mask_from_members` builds the
+   soft mask from the illumination-normalised ink — the same edge the threshold backend has.
+
+Checkpoints are read from a local folder or the local Hugging Face cache only; nothing here touches the
+network (see `resolve_checkpoint`). Image and video checkpoints (model_type "sam2" / "sam2_video") both
+load into transformers' `Sam2Model`: a video checkpoint stores the image model's weights under the same
+names, plus memory modules that `Sam2Model` declares as ignorable on load.
+
+Coordinates follow glyphseg's convention (pixel (r, c) covers [c, c+1) × [r, r+1)). SAM2's prompt encoder
+adds 0.5 to every coordinate ("shift to pixel centre"): it takes pixel *indices*, so continuous tile
+coordinates are passed as `t − 0.5`.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import cv2
+import numpy as np
+
+from .segment import crop_box, soft_mask_from_members
+from .tiles import (MARGIN_FRAC, MIN_GLYPH_PX, TILE_SIZE, Tile, box_to_tile, crop_to_tile, plan_glyph_tiles,
+                    tile_to_page_crop)
+from .types import Glyph, GlyphMask, GlyphsegError, InkMap, Page
+
+DEFAULT_MODEL = "facebook/sam2.1-hiera-tiny"
+SAM2_MODEL_TYPES = ("sam2", "sam2_video")
+WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin",
+                "pytorch_model.bin.index.json")
+IMAGENET_MEAN = (0.485, 0.456, 0.406)
+IMAGENET_STD = (0.229, 0.224, 0.225)
+
+STABILITY_OFFSET = 1.0  # stability = IoU(logits > +1, logits > −1), as in SAM's automatic mask generator
+REFINE_BELOW = 0.90  # a chosen mask less stable than this gets one mask-prompt refinement pass
+MEMBER_FRACTION = 0.5  # a component belongs to the glyph when SAM2's mask covers more than half its pixels
+
+_FIX_HINT = ("on a connected machine run `hf download {hub}` (or `huggingface-cli download {hub}`) and copy the "
+             "Hugging Face cache, or copy the downloaded folder (config.json + model.safetensors) and pass "
+             "--model /path/to/folder; `--segmenter threshold` works without weights")
+
+
+# ----------------------------------------------------------------------------------------------------------
+# finding checkpoints (local only)
+
+
+def _hf_hub_cache() -> str:
+    """The hub cache folder, read from the environment at call time (huggingface_hub's own constant is
+    frozen when it is first imported)."""
+    if os.environ.get("HF_HUB_CACHE"):
+        return os.path.expanduser(os.environ["HF_HUB_CACHE"])
+    if os.environ.get("HUGGINGFACE_HUB_CACHE"):
+        return os.path.expanduser(os.environ["HUGGINGFACE_HUB_CACHE"])
+    home = os.environ.get("HF_HOME") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "huggingface")
+    return os.path.join(os.path.expanduser(home), "hub")
+
+
+def _looks_like_path(model: str) -> bool:
+    """Hub ids are `owner/name`; anything else with a path shape is a folder."""
+    return (os.path.isabs(model) or model.startswith((".", "~")) or "\\" in model or model.count("/") != 1
+            or os.path.exists(model))
+
+
+def _folder_problem(path: str) -> Optional[str]:
+    """Why `path` is not a usable checkpoint folder, or None."""
+    if not os.path.isdir(path):
+        return "is not a folder"
+    if not os.path.isfile(os.path.join(path, "config.json")):
+        return "has no config.json"
+    if not any(os.path.isfile(os.path.join(path, f)) for f in WEIGHT_FILES):
+        return "has no weights (model.safetensors)"
+    return None
+
+
+def _cached_snapshot(repo_id: str, cache_dir: str) -> Optional[str]:
+    """The local snapshot folder of a hub repo, or None; never touches the network."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # respected if the user set it; stops retries elsewhere
+    try:
+        from huggingface_hub import snapshot_download
+
+        path = snapshot_download(repo_id, cache_dir=cache_dir, local_files_only=True)
+        if _folder_problem(path) is None:
+            return path
+    except Exception:  # LocalEntryNotFoundError, bad repo id, partial cache: fall through to the scan
+        pass
+    # A cache copied without its refs/ folder still has usable snapshots: take the newest complete one.
+    snaps = os.path.join(cache_dir, "models--" + repo_id.replace("/", "--"), "snapshots")
+    if os.path.isdir(snaps):
+        cands = [os.path.join(snaps, d) for d in os.listdir(snaps)]
+        cands = [d for d in cands if _folder_problem(d) is None]
+        if cands:
+            return max(cands, key=os.path.getmtime)
+    return None
+
+
+def resolve_checkpoint(model: Optional[str] = None) -> str:
+    """Local folder holding config.json + weights for `model`: a folder path, or a hub id looked up in the
+    local Hugging Face cache only (HF_HUB_CACHE / HF_HOME / ~/.cache/huggingface). Raises GlyphsegError with
+    a one-line fix when the weights are not here."""
+    model = model or DEFAULT_MODEL
+    if _looks_like_path(model):
+        path = os.path.abspath(os.path.expanduser(model))
+        problem = _folder_problem(path)
+        if problem:
+            raise GlyphsegError(f"SAM2 model folder {path} {problem}; " + _FIX_HINT.format(hub=DEFAULT_MODEL))
+        return path
+    cache = _hf_hub_cache()
+    path = _cached_snapshot(model, cache)
+    if path is None:
+        raise GlyphsegError(f"SAM2 weights '{model}' are not in the local Hugging Face cache ({cache}); "
+                            + _FIX_HINT.format(hub=model))
+    return path
+
+
+def checkpoint_available(model: Optional[str] = None) -> bool:
+    try:
+        resolve_checkpoint(model)
+        return True
+    except GlyphsegError:
+        return False
+
+
+def _read_config(path: str) -> dict:
+    with open(os.path.join(path, "config.json"), encoding="utf-8") as f:
+        return json.load(f)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# device, dtype, loading
+
+_DTYPE_NAMES = {"fp32": "float32", "float32": "float32", "bf16": "bfloat16", "bfloat16": "bfloat16",
+                "fp16": "float16", "float16": "float16"}
+_cpu_bf16: Optional[bool] = None
+
+
+def cpu_bf16_supported() -> bool:
+    """Whether this CPU runs bf16 natively (oneDNN's check: AVX512-BF16/AMX on x86, BF16 on Arm) and a bf16
+    matmul works. Without native support bf16 is emulated and slower than fp32."""
+    global _cpu_bf16
+    if _cpu_bf16 is None:
+        import torch
+
+        try:
+            native = bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+            a = torch.ones(8, 8, dtype=torch.bfloat16)
+            ok = bool(torch.isfinite((a @ a).float()).all())
+            _cpu_bf16 = native and ok
+        except Exception:
+            _cpu_bf16 = False
+    return _cpu_bf16
+
+
+def resolve_device(device: str = "cpu") -> str:
+    import torch
+
+    device = (device or "cpu").lower()
+    if device.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise GlyphsegError("--device cuda asked for, but this torch has no usable CUDA device; use --device cpu")
+        return device
+    if device != "cpu":
+        raise GlyphsegError(f"unknown device {device!r}: use cpu or cuda")
+    return device
+
+
+def resolve_dtype(dtype: str = "auto", device: str = "cpu"):
+    """torch dtype for `dtype` in auto | fp32 | bf16 | fp16 (fp16 on CUDA only). auto = bf16 where the
+    hardware supports it (CUDA with bf16, or a CPU with native bf16), else fp32."""
+    import torch
+
+    dtype = (dtype or "auto").lower()
+    cuda = device.startswith("cuda")
+    if dtype == "auto":
+        bf16 = torch.cuda.is_bf16_supported() if cuda else cpu_bf16_supported()
+        return torch.bfloat16 if bf16 else torch.float32
+    if dtype not in _DTYPE_NAMES:
+        raise GlyphsegError(f"unknown dtype {dtype!r}: use auto, fp32 or bf16")
+    if _DTYPE_NAMES[dtype] == "float16" and not cuda:
+        raise GlyphsegError("fp16 is for CUDA only; use fp32 or bf16 on CPU")
+    return getattr(torch, _DTYPE_NAMES[dtype])
+
+
+def load_model(path: str, device: str = "cpu", dtype="auto"):
+    """transformers Sam2Model from a checkpoint folder (model_type sam2 or sam2_video), eval mode."""
+    import torch
+
+    cfg = _read_config(path)
+    model_type = cfg.get("model_type")
+    if model_type not in SAM2_MODEL_TYPES:
+        raise GlyphsegError(f"{path} holds a {model_type!r} model, not SAM2 (model_type sam2 or sam2_video)")
+    device = resolve_device(device)
+    torch_dtype = dtype if isinstance(dtype, torch.dtype) else resolve_dtype(dtype, device)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import transformers
+    from transformers import Sam2Model
+
+    # Loading a sam2_video checkpoint into Sam2Model is what transformers intends (Sam2PreTrainedModel lists
+    # the memory modules as ignorable), but it warns about the model_type; silence that and the progress bar.
+    tlog = transformers.utils.logging
+    verbosity = tlog.get_verbosity()
+    bar = tlog.is_progress_bar_enabled()
+    tlog.set_verbosity_error()
+    tlog.disable_progress_bar()
+    try:
+        model, info = Sam2Model.from_pretrained(path, dtype=torch_dtype, local_files_only=True,
+                                                output_loading_info=True)
+    except Exception as e:
+        raise GlyphsegError(f"could not load SAM2 from {path}: {type(e).__name__}: {str(e).splitlines()[0]}")
+    finally:
+        tlog.set_verbosity(verbosity)
+        if bar:
+            tlog.enable_progress_bar()
+    missing = sorted(info.get("missing_keys") or [])
+    if missing:
+        raise GlyphsegError(f"{path} is not a transformers SAM2 checkpoint: {len(missing)} weights missing "
+                            f"(e.g. {missing[0]}); use a facebook/sam2.1-* or facebook/sam2-* hub folder")
+    return model.to(device).eval()
+
+
+# ----------------------------------------------------------------------------------------------------------
+# tensors in and out
+
+
+def preprocess_tile(rgb: np.ndarray):
+    """uint8 H×W×3 RGB → float32 1×3×H×W tensor: /255, then ImageNet mean/std per channel (what
+    Sam2ImageProcessor does after resizing; our tiles are already 1024²)."""
+    import torch
+
+    if rgb.dtype != np.uint8 or rgb.ndim != 3 or rgb.shape[2] != 3:
+        raise ValueError("expected a uint8 H×W×3 image")
+    x = rgb.astype(np.float32) / 255.0
+    x = (x - np.array(IMAGENET_MEAN, np.float32)) / np.array(IMAGENET_STD, np.float32)
+    return torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1)))[None]
+
+
+def upsample_logits(low_res, size: int = TILE_SIZE):
+    """N×K×256×256 logits → N×K×size×size float32, bilinear, half-pixel centres (align_corners=False),
+    the same as transformers' post_process_masks."""
+    import torch.nn.functional as F
+
+    return F.interpolate(low_res.float(), size=(size, size), mode="bilinear", align_corners=False)
+
+
+def stability_score(logits: np.ndarray, offset: float = STABILITY_OFFSET) -> float:
+    """IoU of the masks logits > +offset and logits > −offset: 1 when the mask edge is sharp, low when
+    the decision hangs on the threshold. An empty mask is perfectly stable (1.0)."""
+    inner = int((logits > offset).sum())
+    outer = int((logits > -offset).sum())
+    return inner / outer if outer else 1.0
+
+
+def mask_iou(a: np.ndarray, b: np.ndarray) -> float:
+    union = int((a | b).sum())
+    return int((a & b).sum()) / union if union else 0.0
+
+
+def mask_choice_score(pred_iou: float, stability: float, ink_iou: float) -> float:
+    """How good one of SAM2's candidate masks is for a glyph: the geometric mean of
+    - pred_iou: SAM2's own estimate of the mask's IoU with the prompted object,
+    - stability: IoU(logits > +1, logits > −1) — a mask whose extent depends on the threshold is a guess,
+    - ink_iou: IoU of the mask with the scan's ink (InkMap.binary) inside the glyph box — for printed type
+      the object is the ink, so a mask that takes in paper (the box, a counter) or misses strokes is wrong.
+    A geometric mean, not a sum: a candidate that fails any one test (e.g. covers no ink) scores 0 whatever
+    the others say, and no single term can buy back a failure of another."""
+    terms = np.clip([pred_iou, stability, ink_iou], 0.0, 1.0)
+    return float(np.prod(terms) ** (1.0 / 3.0))
+
+
+@dataclass
+class MaskChoice:
+    """Diagnostics of one glyph's mask: which candidate won and why."""
+
+    tile: int
+    candidate: int  # 0..K-1 among the multimask outputs, −1 when the refined mask won
+    score: float
+    pred_iou: float
+    stability: float
+    ink_iou: float
+    refined: bool
+    members: Tuple[int, ...]  # component labels SAM2's mask selected
+    fallback: bool  # True when SAM2 selected nothing and detection's components were kept
+
+
+class Sam2Runner:
+    """A loaded Sam2Model with the two calls the backend needs: embed a tile, decode box prompts."""
+
+    def __init__(self, model, device: str, dtype):
+        self.model = model
+        self.device = device
+        self.dtype = dtype
+        pe = model.config.prompt_encoder_config
+        self.image_size = int(pe.image_size)
+        if self.image_size != TILE_SIZE:
+            raise GlyphsegError(f"SAM2 checkpoint expects {self.image_size}px images; glyphseg tiles are {TILE_SIZE}px")
+
+    @classmethod
+    def load(cls, model: Optional[str] = None, device: str = "cpu", dtype="auto") -> "Sam2Runner":
+        path = resolve_checkpoint(model)
+        device = resolve_device(device)
+        torch_dtype = resolve_dtype(dtype, device) if isinstance(dtype, str) else dtype
+        return cls(load_model(path, device, torch_dtype), device, torch_dtype)
+
+    def embed(self, pixel_values) -> list:
+        """Image embeddings of one preprocessed tile: [s0 features, s1 features, image embedding]."""
+        import torch
+
+        with torch.inference_mode():
+            return self.model.get_image_embeddings(pixel_values.to(self.device, self.dtype))
+
+    def decode(self, embeddings: list, boxes_tile: np.ndarray, mask_input=None, multimask: bool = True):
+        """Masks for N boxes (continuous tile coordinates x0, y0, x1, y1) against a cached embedding.
+        Returns (low-res logits N×K×256×256 float32 tensor, predicted IoU N×K numpy, object-score logits N).
+        `mask_input` (1×1×256×256 logits) is a dense prompt; it applies to every box of the call."""
+        import torch
+
+        boxes = torch.as_tensor(np.asarray(boxes_tile, np.float64) - 0.5, dtype=torch.float32)  # pixel-index form
+        with torch.inference_mode():
+            out = self.model(image_embeddings=embeddings, input_boxes=boxes[None].to(self.device),
+                             input_masks=None if mask_input is None else mask_input.to(self.device, self.dtype),
+                             multimask_output=multimask)
+        logits = out.pred_masks[0].float().cpu()
+        ious = out.iou_scores[0].float().cpu().numpy()
+        obj = out.object_score_logits[0].float().cpu().numpy().reshape(-1)
+        return logits, ious, obj
+
+
+class Sam2Segmenter:
+    """SAM2 backend of the `segment.Segmenter` protocol.
+
+    `model`: a checkpoint folder or a hub id in the local HF cache (default facebook/sam2.1-hiera-tiny);
+    checked at construction (fast, no network), loaded on first use. `notes` collects per-glyph remarks
+    (e.g. fallbacks); `choices` the per-glyph MaskChoice diagnostics; `timings` seconds spent per stage.
+    """
+
+    name = "sam2"
+
+    def __init__(self, model: Optional[str] = None, device: str = "cpu", dtype: str = "auto", pack: bool = True,
+                 margin_frac: float = MARGIN_FRAC, min_glyph_px: float = MIN_GLYPH_PX, refine: bool = True):
+        self.model_name = model or DEFAULT_MODEL
+        self.path = resolve_checkpoint(model)
+        self.device = resolve_device(device)
+        self.dtype = resolve_dtype(dtype, self.device)
+        self.pack = pack
+        self.margin_frac = margin_frac
+        self.min_glyph_px = min_glyph_px
+        self.refine = refine
+        self.runner: Optional[Sam2Runner] = None
+        self.notes: List[str] = []
+        self.choices: Dict[str, MaskChoice] = {}
+        self.timings: Dict[str, float] = {"tiles": 0, "encode_s": 0.0, "decode_s": 0.0, "post_s": 0.0}
+
+    def _ensure_loaded(self) -> Sam2Runner:
+        if self.runner is None:
+            self.runner = Sam2Runner(load_model(self.path, self.device, self.dtype), self.device, self.dtype)
+        return self.runner
+
+    def segment_page(self, page: Page, ink: InkMap, glyphs: Sequence[Glyph],
+                     progress: Optional[callable] = None) -> Dict[str, GlyphMask]:
+        runner = self._ensure_loaded()
+        shape = ink.ink.shape
+        by_id = {g.id: g for g in glyphs}
+        # page-wide pixel count of every component: "majority" is judged against the whole component, so a
+        # neighbour's stroke poking into this glyph's crop never counts as covered
+        areas = np.bincount(ink.components.ravel())
+        tiles = plan_glyph_tiles(glyphs, shape, margin_frac=self.margin_frac, pack=self.pack,
+                                 min_glyph_px=self.min_glyph_px)
+        out: Dict[str, GlyphMask] = {}
+        for ti, tile in enumerate(tiles):
+            t0 = time.perf_counter()
+            embeddings = runner.embed(preprocess_tile(crop_to_tile(page.image, tile)))
+            t1 = time.perf_counter()
+            tile_glyphs = [by_id[i] for i in tile.glyph_ids]
+            boxes = np.stack([box_to_tile(g.bbox, tile) for g in tile_glyphs])
+            low_res, ious, _ = runner.decode(embeddings, boxes, multimask=True)
+            up = upsample_logits(low_res).numpy()
+            t2 = time.perf_counter()
+            for n, g in enumerate(tile_glyphs):
+                out[g.id] = self._glyph_mask(runner, embeddings, tile, ti, g, boxes[n], low_res[n], up[n], ious[n],
+                                             ink, areas)
+                if progress:
+                    progress(1)
+            t3 = time.perf_counter()
+            self.timings["tiles"] += 1
+            self.timings["encode_s"] += t1 - t0
+            self.timings["decode_s"] += t2 - t1
+            self.timings["post_s"] += t3 - t2
+        return out
+
+    def _glyph_mask(self, runner: Sam2Runner, embeddings, tile: Tile, ti: int, g: Glyph, box_tile: np.ndarray,
+                    low_res, up: np.ndarray, ious: np.ndarray, ink: InkMap, areas: np.ndarray) -> GlyphMask:
+        box = crop_box(g, ink.ink.shape)
+        cx0, cy0, cx1, cy1 = box
+        gx0, gy0, gx1, gy1 = g.bbox
+        ink_in_box = ink.binary[gy0:gy1, gx0:gx1]
+        inner = (slice(gy0 - cy0, gy1 - cy0), slice(gx0 - cx0, gx1 - cx0))  # the glyph box inside its crop
+
+        def judge(tile_logits: np.ndarray, pred_iou: float):
+            crop = tile_to_page_crop(tile_logits, tile, box, fill=-100.0)
+            stab = stability_score(crop)
+            agree = mask_iou(crop[inner] > 0, ink_in_box)
+            return crop, mask_choice_score(pred_iou, stab, agree), stab, agree
+
+        judged = [judge(up[k], float(ious[k])) for k in range(up.shape[0])]
+        k = int(np.argmax([j[1] for j in judged]))
+        crop, score, stab, agree = judged[k]
+        choice = MaskChoice(tile=ti, candidate=k, score=score, pred_iou=float(ious[k]), stability=stab,
+                            ink_iou=agree, refined=False, members=(), fallback=False)
+        if self.refine and stab < REFINE_BELOW:
+            # SAM's iterative refinement: the chosen low-res logits as a dense mask prompt, same box.
+            r_low, r_iou, _ = runner.decode(embeddings, box_tile[None], mask_input=low_res[k][None, None],
+                                            multimask=False)
+            r_crop, r_score, r_stab, r_agree = judge(upsample_logits(r_low)[0, 0].numpy(), float(r_iou[0, 0]))
+            if r_score >= score:
+                crop = r_crop
+                choice = MaskChoice(tile=ti, candidate=-1, score=r_score, pred_iou=float(r_iou[0, 0]),
+                                    stability=r_stab, ink_iou=r_agree, refined=True, members=(), fallback=False)
+
+        labels = ink.components[cy0:cy1, cx0:cx1]
+        covered = np.bincount(labels[crop > 0], minlength=len(areas))
+        present = np.unique(labels)
+        members = tuple(int(lab) for lab in present
+                        if lab > 0 and covered[lab] > MEMBER_FRACTION * areas[lab])
+        if not members:
+            members = tuple(int(c) for c in g.components)
+            choice.fallback = True
+            self.notes.append(f"{g.id}: SAM2's mask covers no ink component by a majority; "
+                              "kept detection's components")
+        choice.members = members
+        self.choices[g.id] = choice
+        member = np.isin(labels, members)
+        return soft_mask_from_members(ink, g, member, box)
+
+
+# ----------------------------------------------------------------------------------------------------------
+# model info (for `glyphseg model info`) and a timing benchmark
+
+
+def model_info(model: Optional[str] = None, device: str = "cpu", dtype: str = "auto", load: bool = True) -> dict:
+    """What `Sam2Segmenter(model, device, dtype)` would load. Keys: model (as asked), available, path or
+    error, model_type, architecture, device, dtype, and with load=True parameters (or load_error)."""
+    d = {"model": model or DEFAULT_MODEL, "device": device}
+    try:
+        path = resolve_checkpoint(model)
+    except GlyphsegError as e:
+        d.update(available=False, error=str(e))
+        return d
+    d.update(available=True, path=path)
+    try:
+        cfg = _read_config(path)
+        d["model_type"] = cfg.get("model_type")
+        bb = (cfg.get("vision_config") or {}).get("backbone_config") or {}
+        if bb:
+            d["architecture"] = (f"Hiera dims {bb.get('embed_dim_per_stage')} blocks {bb.get('blocks_per_stage')} "
+                                 f"global {bb.get('global_attention_blocks')}")
+    except (OSError, ValueError) as e:
+        d["error"] = f"unreadable config.json: {e}"
+        return d
+    try:
+        dev = resolve_device(device)
+        torch_dtype = resolve_dtype(dtype, dev)
+        d["dtype"] = str(torch_dtype).replace("torch.", "")
+    except GlyphsegError as e:
+        d["error"] = str(e)
+        return d
+    if load:
+        try:
+            m = load_model(path, dev, torch_dtype)
+            d["parameters"] = int(sum(p.numel() for p in m.parameters()))
+        except GlyphsegError as e:
+            d["load_error"] = str(e)
+    return d
+
+
+def format_model_info(d: dict) -> str:
+    """Human-readable `model_info` output, one `key: value` per line."""
+    order = ["model", "available", "path", "model_type", "architecture", "parameters", "device", "dtype",
+             "error", "load_error"]
+    lines = []
+    for k in order + [k for k in d if k not in order]:
+        if k not in d:
+            continue
+        v = d[k]
+        if k == "parameters":
+            v = f"{v:,} ({v / 1e6:.1f} M)"
+        elif k == "available":
+            v = "yes" if v else "no"
+        lines.append(f"{k:>12}: {v}")
+    return "\n".join(lines)
+
+
+def benchmark(model: Optional[str] = None, device: str = "cpu", dtype: str = "auto", repeats: int = 3,
+              prompts: int = 8, seed: int = 0) -> dict:
+    """Seconds per 1024² tile for the image encoder and per box prompt for the mask decoder (median of
+    `repeats` after one warm-up), on a synthetic text-like tile. Fills the model card's timing table:
+    python -m glyphseg.sam2 --model PATH [--dtype fp32|bf16] [--device cpu|cuda]"""
+    import torch
+
+    runner = Sam2Runner.load(model, device, dtype)
+    rng = np.random.default_rng(seed)
+    rgb = np.full((TILE_SIZE, TILE_SIZE), 255, np.uint8)
+    boxes = []
+    for i in range(prompts):  # dark blocks standing in for glyphs
+        x0, y0 = int(rng.integers(0, 900)), int(rng.integers(0, 900))
+        w, h = int(rng.integers(40, 120)), int(rng.integers(60, 120))
+        cv2.rectangle(rgb, (x0, y0), (x0 + w, y0 + h), 30, thickness=int(rng.integers(8, 20)))
+        boxes.append((x0, y0, x0 + w + 1, y0 + h + 1))
+    pix = preprocess_tile(np.repeat(rgb[:, :, None], 3, axis=2))
+
+    def sync():
+        if runner.device.startswith("cuda"):
+            torch.cuda.synchronize()
+
+    enc, dec, dec1 = [], [], []
+    for r in range(repeats + 1):
+        sync()
+        t0 = time.perf_counter()
+        emb = runner.embed(pix)
+        sync()
+        t1 = time.perf_counter()
+        runner.decode(emb, np.array(boxes, float))
+        sync()
+        t2 = time.perf_counter()
+        runner.decode(emb, np.array(boxes[:1], float))
+        sync()
+        t3 = time.perf_counter()
+        if r:  # the first round warms up (allocations, oneDNN primitive creation)
+            enc.append(t1 - t0)
+            dec.append((t2 - t1) / prompts)
+            dec1.append(t3 - t2)
+    return {"model": model or DEFAULT_MODEL, "device": runner.device, "dtype": str(runner.dtype).replace("torch.", ""),
+            "threads": torch.get_num_threads(), "encoder_s_per_tile": float(np.median(enc)),
+            "decoder_s_per_prompt_batched": float(np.median(dec)), "decoder_s_single_prompt": float(np.median(dec1)),
+            "prompts_per_batch": prompts}
+
+
+if __name__ == "__main__":
+    import argparse
+
+    ap = argparse.ArgumentParser(description="SAM2 backend timing benchmark (one 1024 tile, box prompts)")
+    ap.add_argument("--model", default=None, help="checkpoint folder or hub id in the local cache")
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--dtype", default="auto")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--prompts", type=int, default=8)
+    a = ap.parse_args()
+    try:
+        res = benchmark(a.model, a.device, a.dtype, a.repeats, a.prompts)
+    except GlyphsegError as e:
+        raise SystemExit(f"error: {e}")
+    print(json.dumps(res, indent=2))
