@@ -175,8 +175,10 @@ def detect(page: Page, options: Optional[DetectOptions] = None, ink: Optional[In
     if big_enough.sum() == 0:
         dropped["specks"] = len(comps)
         return Detection(page.index, ink, [], [], 0.0, 0.0, {}, dropped)
-    med_area = np.median(comps_arr[big_enough, 5])
-    letterish = comps_arr[:, 5] >= 0.3 * med_area
+    # Letter-sized: at least 40 % of the tall letters' height (leaves out dots, commas, hyphens), so a
+    # line of punctuation is measured by its ! ? % and not by its dots.
+    tall = float(np.percentile(heights[big_enough], 90))
+    letterish = big_enough & (heights >= 0.4 * tall)
     text_height = float(np.median(heights[letterish]))
 
     speck = comps_arr[:, 5] < max(9.0, (opt.speck_fraction * text_height) ** 2)

@@ -80,7 +80,8 @@ def load_image(path: str, default_dpi: float, start_index: int = 0) -> List[Page
                 d = float(info_dpi[0])
                 # Files often record a meaningless 72 or 1 dpi; trust only plausible scan resolutions.
                 if 100 <= d <= 4800:
-                    dpi = d
+                    # PNG stores pixels per metre: 600 dpi comes back as 599.9994
+                    dpi = round(d) if abs(d - round(d)) < 0.01 else d
             except (TypeError, ValueError, IndexError):
                 pass
         pages.append(Page(index=start_index + frame, source=os.path.basename(path), dpi=dpi, image=_to_gray(img),

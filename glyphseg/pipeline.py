@@ -43,11 +43,12 @@ class Progress:
         if not self.quiet:
             print(f"glyphseg: {message}", file=sys.stderr)
 
-    def bar(self, desc: str, total: int):
+    def bar(self, desc: str, total: int, unit: str = "glyph"):
         from tqdm import tqdm
 
-        return tqdm(total=total, desc=desc, unit="glyph" if total else "it", disable=self.quiet, file=sys.stderr,
-                    leave=False, dynamic_ncols=True)
+        # Bars only on a terminal: in a log or a pipe their carriage returns are noise around real messages.
+        return tqdm(total=total, desc=desc, unit=unit, disable=self.quiet or not sys.stderr.isatty(),
+                    file=sys.stderr, leave=False, dynamic_ncols=True)
 
 
 def make_segmenter(options: ExtractOptions, progress: Progress) -> Segmenter:
@@ -86,7 +87,7 @@ def extract(paths: Sequence[str], options: Optional[ExtractOptions] = None,
 
     t = time.perf_counter()
     detections = []
-    with prog.bar("detect pages", len(pages)) as bar:
+    with prog.bar("detect", len(pages), unit="page") as bar:
         for page in pages:
             detections.append(detect_mod.detect(page))
             bar.update(1)

@@ -242,7 +242,7 @@ def fit_contour(pts: np.ndarray, tolerance: float, step: float, corner_scale: fl
         inner = run[lo:hi + 1] if hi >= lo else run[1:-1]
         run = np.vstack([run[:1], inner, run[-1:]])
         segments.extend(_fit_run(run, t1, t2, tolerance, 0))
-    segments = [s for seg in segments for s in _split_at_extrema(seg)]
+    segments = [s for seg in segments for s in _split_at_extrema(seg, min_gap=2 * step)]
     return _to_points(segments)
 
 
@@ -343,8 +343,9 @@ def _fit_run(P: np.ndarray, t1, t2, tol: float, depth: int):
     return _fit_run(P[:k + 1], t1, -tc, tol, depth + 1) + _fit_run(P[k:], tc, t2, tol, depth + 1)
 
 
-def _split_at_extrema(seg):
-    """Split a cubic at interior horizontal/vertical extrema (exact subdivision)."""
+def _split_at_extrema(seg, min_gap: float = 2.0):
+    """Split a cubic at interior horizontal/vertical extrema (exact subdivision). Extrema closer than
+    `min_gap` to an end are left alone: the end already sits on them within the sampling step."""
     if len(seg) == 2:
         return [seg]
     p0, p1, p2, p3 = [np.asarray(p, float) for p in seg]
@@ -353,16 +354,16 @@ def _split_at_extrema(seg):
         a = -p0[d] + 3 * p1[d] - 3 * p2[d] + p3[d]
         b = 2 * (p0[d] - 2 * p1[d] + p2[d])
         c = p1[d] - p0[d]
-        roots = np.roots([3 * a, b, c]) if abs(a) > 1e-12 else ([-c / b] if abs(b) > 1e-12 else [])
+        # B'(t)/3 = a·t² + b·t + c
+        roots = np.roots([a, b, c]) if abs(a) > 1e-12 else ([-c / b] if abs(b) > 1e-12 else [])
         for r in roots:
             if np.isreal(r) and 0.03 < float(np.real(r)) < 0.97:
                 ts.append(float(np.real(r)))
     ts = sorted(set(round(t, 4) for t in ts))
-    # skip extrema that barely stand out from the segment ends (less than a unit of bulge)
     keep = []
     for t in ts:
         pt = _bezier(np.array([p0, p1, p2, p3]), np.array([t]))[0]
-        if min(np.hypot(*(pt - p0)), np.hypot(*(pt - p3))) > 2.0:
+        if min(np.hypot(*(pt - p0)), np.hypot(*(pt - p3))) > min_gap:
             keep.append(t)
     if not keep:
         return [seg]

@@ -1,0 +1,26 @@
+"""Shared fixtures: open fonts from Debian packages (installed by .ci/run) and rendered specimens."""
+import os
+
+import pytest
+
+FONTS = {
+    # family class → (Debian package, path)
+    "serif": ("fonts-dejavu-core", "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"),
+    "sans": ("fonts-liberation2", "/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf"),
+    "slab": ("fonts-roboto-slab", "/usr/share/fonts/opentype/roboto/slab/RobotoSlab-Regular.otf"),
+    "contrast": ("fonts-oldstandard", "/usr/share/fonts/truetype/fonts-oldstandard/OldStandard-Regular.ttf"),
+    "mono": ("fonts-dejavu-core", "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"),
+}
+
+
+def font_path(kind: str) -> str:
+    package, path = FONTS[kind]
+    if not os.path.exists(path):
+        raise RuntimeError(f"test font missing: {path} (apt-get install {package}; .ci/run installs it)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_pdf():
+    here = os.path.dirname(os.path.abspath(__file__))
+    return os.path.join(here, "..", "specimens", "dejavu-serif-specimen.pdf")

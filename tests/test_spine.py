@@ -1,0 +1,113 @@
+"""End-to-end accuracy of the extraction spine on specimens rendered from open fonts.
+
+Ground truth is exact: every glyph's font outline and the affine map that placed it on the page. The
+answer is read back through the public output contract (glyphs.json + UFO), so the manifest's mapping
+(origin, units_per_px, angle) is what is tested.
+"""
+import json
+import os
+
+import numpy as np
+import pytest
+import ufoLib2
+from fontTools.ttLib import TTFont
+
+from glyphseg.export import write_extraction
+from glyphseg.geometry import drawing_to_shape, iou
+from glyphseg.pipeline import ExtractOptions, extract
+from glyphseg.score import match_boxes
+from glyphseg.specimen import degrade, render_specimen
+from glyphseg.types import Glyph, Page
+
+from conftest import font_path
+
+CASES = [(kind, level) for kind in ("serif", "sans", "slab", "contrast", "mono") for level in ("clean", "mild")]
+
+
+def manifest_mapper(entry):
+    """UFO point → page pixel, from a manifest entry alone."""
+    g = Glyph(id=entry["id"], page=entry["page"], bbox=tuple(entry["bbox"]), components=(),
+              origin=tuple(entry["origin"]), units_per_px=entry["units_per_px"], angle=entry["angle"])
+    return g.units_to_page
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory):
+    cache = {}
+
+    def run(kind, level):
+        if (kind, level) not in cache:
+            path = font_path(kind)
+            spec = degrade(render_specimen(path), level, seed=7)
+            ex = extract([], ExtractOptions(text=spec.text), pages=[Page(0, f"{kind}-{level}.png", 600, spec.image)])
+            out = tmp_path_factory.mktemp(f"{kind}-{level}") / "out"
+            write_extraction(ex, str(out))
+            with open(out / "glyphs.json", encoding="utf-8") as fh:
+                manifest = json.load(fh)
+            ufo = ufoLib2.Font.open(out / manifest["ufo"])
+            cache[kind, level] = (spec, manifest, ufo, TTFont(path).getGlyphSet())
+        return cache[kind, level]
+
+    return run
+
+
+@pytest.mark.parametrize("kind,level", CASES)
+def test_detection_labels_and_outlines(results, kind, level):
+    spec, manifest, ufo, truth_glyphs = results(kind, level)
+    entries = manifest["glyphs"]
+    matching = match_boxes([e["bbox"] for e in entries], [t.bbox for t in spec.glyphs])
+    assert matching.f1 >= 0.99, (kind, level, matching.f1)
+
+    correct = sum(entries[i]["char"] == spec.glyphs[j].char for i, j in matching.pairs)
+    assert correct / len(spec.glyphs) >= 0.99
+
+    ious = []
+    for i, j in matching.pairs:
+        entry, true = entries[i], spec.glyphs[j]
+        answer = drawing_to_shape(ufo[entry["name"]], manifest_mapper(entry))
+        target = drawing_to_shape(truth_glyphs[true.glyph_name], true.font_to_page, glyph_set=truth_glyphs)
+        ious.append(iou(answer, target))
+    assert np.mean(ious) >= 0.97, (kind, level, np.mean(ious))
+    assert min(ious) >= 0.9, (kind, level, min(ious))
+
+
+@pytest.mark.parametrize("kind", ["serif", "contrast"])
+def test_ufo_compiles(results, kind):
+    from ufo2ft import compileOTF, compileTTF
+
+    _, manifest, ufo, _ = results(kind, "mild")
+    otf = compileOTF(ufo)
+    ttf = compileTTF(ufo)
+    assert len(otf.getGlyphOrder()) == len(ufo) + (0 if ".notdef" in ufo else 1)
+    assert "glyf" in ttf and "CFF " in otf
+    cmap = otf.getBestCmap()
+    assert cmap[ord("A")] == "A" and cmap[ord("ä")] == "adieresis"
+
+
+def test_font_metrics_are_plausible(results):
+    from fontTools.pens.boundsPen import BoundsPen
+
+    spec, manifest, ufo, glyph_set = results("serif", "clean")
+    font = manifest["font"]
+    upem = TTFont(font_path("serif"))["head"].unitsPerEm
+
+    def top(name):
+        pen = BoundsPen(glyph_set)
+        glyph_set[name].draw(pen)
+        return pen.bounds[3] / upem * 1000
+
+    cap, xh = top("H"), top("x")
+    # the body is estimated from the ink, so its scale may be off by a few percent; ratios must hold
+    assert abs(font["capHeight"] / font["xHeight"] - cap / xh) < 0.04
+    assert 0.9 < font["capHeight"] / cap < 1.1
+    assert font["descender"] < 0 < font["xHeight"] < font["capHeight"] <= font["ascender"]
+    assert ufo.info.unitsPerEm == 1000 and ufo.info.capHeight == font["capHeight"]
+
+
+def test_rotation_is_measured(results):
+    spec, manifest, _, _ = results("sans", "mild")
+    m = spec.glyphs[0].matrix
+    true_angle = np.degrees(np.arctan2(-m[1, 0], m[0, 0]))
+    angles = {round(e["angle"], 6) for e in manifest["glyphs"]}
+    assert len(angles) == 1
+    assert abs(angles.pop() - true_angle) < 0.05

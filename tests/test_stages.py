@@ -1,0 +1,177 @@
+"""Stage-level tests with known answers."""
+import math
+
+import cv2
+import numpy as np
+import pytest
+
+from glyphseg.detect import detect
+from glyphseg.geometry import contours_to_shape, drawing_to_shape, iou
+from glyphseg.ingest import parse_page_ranges
+from glyphseg.label import align, assign_names, glyph_name, label_with_text
+from glyphseg.score import match_boxes
+from glyphseg.specimen import render_specimen, rotate_specimen
+from glyphseg.types import Glyph, GlyphMask, GlyphsegError, Page
+from glyphseg.vectorize import signed_area, trace
+
+from conftest import font_path
+
+
+def test_page_ranges():
+    assert parse_page_ranges("1,3-5") == [0, 2, 3, 4]
+    assert parse_page_ranges(None) is None
+    with pytest.raises(GlyphsegError):
+        parse_page_ranges("0")
+    with pytest.raises(GlyphsegError):
+        parse_page_ranges("5-2")
+
+
+def test_manifest_mapping_round_trip():
+    g = Glyph(id="x", page=0, bbox=(0, 0, 1, 1), components=(), origin=(100.0, 200.0), units_per_px=8.0, angle=1.3)
+    xu, yu = np.array([0.0, 500.0, -20.0]), np.array([0.0, 700.0, -200.0])
+    x, y = g.units_to_page(xu, yu)
+    assert x[0] == 100.0 and y[0] == 200.0
+    # y up in font units is up on the page; a positive angle makes the baseline rise to the right
+    assert y[1] < 200.0
+    x2, y2 = g.units_to_page(np.array([1000.0]), np.array([0.0]))
+    assert y2[0] < 200.0
+    bx, by = g.page_to_units(x, y)
+    assert np.allclose(bx, xu) and np.allclose(by, yu)
+
+
+def test_alignment_tolerates_missing_and_extra():
+    # glyph 1 is dust (matches nothing well), character 'C' was not detected
+    cost = np.array([[0.1, 8, 8, 8],   # A
+                     [9, 9, 9, 9],     # dust
+                     [8, 0.2, 8, 8],   # B
+                     [8, 8, 8, 0.3]])  # D
+    assert align(cost) == [(0, 0), (2, 1), (3, 3)]
+
+
+def test_labels_survive_a_missing_glyph_and_an_ornament():
+    path = font_path("serif")
+    spec = render_specimen(path, lines=["Hamburgefonstiv", "Quixotic jazz"])
+    img = spec.image.copy()
+    lost = spec.glyphs[4]  # 'u' is erased from the page
+    x0, y0, x1, y1 = [int(round(v)) for v in lost.bbox]
+    img[y0 - 2:y1 + 2, x0 - 2:x1 + 2] = 255
+    # a small fleuron-like blob at the start of the second line, not in the text
+    second = [g for g in spec.glyphs if g.line == 1][0]
+    bx, by = int(second.bbox[0]) - 60, int(second.bbox[3]) - 30
+    cv2.circle(img, (bx, by), 14, 0, -1)
+    from glyphseg.pipeline import ExtractOptions, extract
+
+    ex = extract([], ExtractOptions(text=spec.text), pages=[Page(0, "t.png", 600, img)])
+    truth = [g for g in spec.glyphs if g is not lost]
+    m = match_boxes([g.bbox for g in ex.glyphs], [t.bbox for t in truth])
+    assert m.f1 > 0.95
+    assert all(ex.glyphs[i].char == truth[j].char for i, j in m.pairs)
+    unmatched = [ex.glyphs[i] for i in m.unmatched_pred]
+    assert len(unmatched) == 1 and unmatched[0].char is None  # the ornament
+    assert any("not found" in n for n in ex.notes)
+
+
+def test_grouping_makes_one_glyph_of_multipart_characters():
+    spec = render_specimen(font_path("sans"), lines=["ij;:!?%\"äÖ="])
+    det = detect(Page(0, "t", 600, spec.image))
+    assert len(det.glyphs) == len(spec.glyphs)
+    m = match_boxes([g.bbox for g in det.glyphs], [t.bbox for t in spec.glyphs])
+    assert m.f1 == 1.0
+
+
+def test_skewed_page_gives_lines_in_reading_order():
+    spec = rotate_specimen(render_specimen(font_path("slab"), lines=["ABCDEFGHIJ", "klmnopqrst", "0123456789"]),
+                           2.0)
+    det = detect(Page(0, "t", 600, spec.image))
+    assert len(det.lines) == 3
+    assert abs(det.angle - 2.0) < 0.05
+    m = match_boxes([g.bbox for g in det.glyphs], [t.bbox for t in spec.glyphs])
+    order = [j for i, j in sorted(m.pairs)]
+    assert order == sorted(order) and len(order) == len(spec.glyphs)
+
+
+def test_specks_and_rules_are_not_glyphs():
+    spec = render_specimen(font_path("serif"), lines=["Specimen"])
+    img = spec.image.copy()
+    h, w = img.shape
+    img[20:24, 10:w - 10] = 0  # a rule across the page
+    rng = np.random.default_rng(1)
+    for _ in range(30):  # dust
+        y, x = rng.integers(30, h - 5), rng.integers(5, w - 5)
+        img[y:y + 2, x:x + 2] = 0
+    det = detect(Page(0, "t", 600, img))
+    m = match_boxes([g.bbox for g in det.glyphs], [t.bbox for t in spec.glyphs])
+    assert m.f1 == 1.0
+    assert det.dropped["large"] == 1 and det.dropped["specks"] >= 25
+
+
+def test_agl_names_and_alternates():
+    assert glyph_name("A") == "A" and glyph_name("é") == "eacute" and glyph_name("%") == "percent"
+    assert glyph_name("\u0416") == "afii10024" or glyph_name("\u0416").startswith("uni")
+    gs = [Glyph(id=str(i), page=0, bbox=(0, 0, 1, 1), components=(), char=c) for i, c in enumerate("aba")]
+    gs.append(Glyph(id="x", page=0, bbox=(0, 0, 1, 1), components=()))
+    uni = assign_names(gs)
+    assert [g.name for g in gs] == ["a", "b", "a.alt1", "glyph0001"]
+    assert uni == {"a": 0x61, "b": 0x62, "a.alt1": None, "glyph0001": None}
+
+
+# --- vectorization on shapes with known answers ------------------------------------------------------------
+
+def _supersampled(draw, size=200, factor=8):
+    big = np.zeros((size * factor, size * factor), np.uint8)
+    draw(big, factor)
+    return cv2.resize(big.astype(np.float32) / 255.0, (size, size), interpolation=cv2.INTER_AREA)
+
+
+def _unit_glyph():
+    # 1 px = 10 units, origin at page (0, 200): font units are page px ×10 with y flipped
+    return Glyph(id="g", page=0, bbox=(0, 0, 200, 200), components=(), origin=(0.0, 200.0), units_per_px=10.0)
+
+
+def test_circle_traces_to_a_circle():
+    soft = _supersampled(lambda im, f: cv2.circle(im, (100 * f, 100 * f), 60 * f, 255, -1))
+    outline = trace(GlyphMask("g", 0, 0, soft), _unit_glyph())
+    assert len(outline.contours) == 1
+    pts = np.array([(x, y) for x, y, s in outline.contours[0] if s is not None])
+    radii = np.hypot(pts[:, 0] - 1000, pts[:, 1] - 1000)
+    assert np.all(np.abs(radii - 600) < 4)  # on-curve points on the circle, within 0.4 px
+    assert 4 <= len(pts) <= 8  # extrema, and not many more
+    shape = drawing_to_shape(outline)
+    assert abs(shape.area - math.pi * 600 ** 2) / (math.pi * 600 ** 2) < 0.005
+    assert signed_area(np.array(pts, float)) > 0  # counter-clockwise
+
+
+def test_square_with_hole_has_four_corners_each_and_right_directions():
+    def draw(im, f):
+        cv2.rectangle(im, (40 * f, 40 * f), (160 * f - 1, 160 * f - 1), 255, -1)
+        cv2.rectangle(im, (80 * f, 80 * f), (120 * f - 1, 120 * f - 1), 0, -1)
+
+    outline = trace(GlyphMask("g", 0, 0, _supersampled(draw)), _unit_glyph())
+    assert len(outline.contours) == 2
+    outer, hole = sorted(outline.contours, key=lambda c: -abs(signed_area(np.array([p[:2] for p in c]))))
+    for contour, corners in ((outer, {(400, 400), (1600, 400), (1600, 1600), (400, 1600)}),
+                             (hole, {(800, 800), (1200, 800), (1200, 1200), (800, 1200)})):
+        on = [(round(x), round(y)) for x, y, s in contour if s is not None]
+        assert len(on) == 4 and all(s == "line" for _, _, s in contour)
+        for c in corners:  # sharp corners recovered to within 0.2 px
+            assert min(math.hypot(c[0] - x, c[1] - y) for x, y in on) <= 2
+    assert signed_area(np.array([p[:2] for p in outer])) > 0  # outer counter-clockwise (y up)
+    assert signed_area(np.array([p[:2] for p in hole])) < 0  # hole clockwise
+
+
+def test_font_glyph_traces_close_to_its_outline():
+    path = font_path("serif")
+    spec = render_specimen(path, lines=["g"], dpi=600, size_pt=24)
+    from fontTools.ttLib import TTFont
+    from glyphseg.pipeline import ExtractOptions, extract
+
+    ex = extract([], ExtractOptions(text="g"), pages=[Page(0, "t", 600, spec.image)])
+    g = ex.glyphs[0]
+    gs = TTFont(path).getGlyphSet()
+    truth = drawing_to_shape(gs["g"], spec.glyphs[0].font_to_page, glyph_set=gs)
+    answer = drawing_to_shape(ex.outlines[g.id], g.units_to_page)
+    assert iou(answer, truth) > 0.98
+    from glyphseg.geometry import boundary_distances
+
+    d = boundary_distances(answer, truth)
+    assert d.mean() < 0.25  # px, at 24 pt / 600 dpi (em ≈ 200 px)
