@@ -2,8 +2,9 @@
 
 1. Subpixel boundary: marching squares at the mask's 0.5 level (scikit-image), mapped to font units
    through the glyph's frame (origin, scale, angle), so outlines are upright even on a skewed scan.
-2. Contours resampled evenly; corners found where the turning angle is large at two scales (a true corner
-   stays sharp when looked at closer, a curve does not); no corners → split at the contour's extremes.
+2. Contours resampled evenly; corners found where the turning angle is large over a short arc and does
+   not keep growing over twice that arc (a curve keeps turning, a corner has done its turning);
+   too few corners → also split at the contour's extremes.
 3. Each run between corners fitted with cubic curves under a tolerance in font units (Schneider's
    least-squares fit with Newton reparameterisation, split at the worst point), or a line when straight.
 4. Curves split at their horizontal and vertical extrema (exact subdivision), so on-curve points sit
@@ -127,19 +128,23 @@ def _turning(pts: np.ndarray, k: int) -> np.ndarray:
 
 
 def find_corners(pts: np.ndarray, step: float, scale: float, angle: float) -> List[int]:
-    """Indices of corners: turning ≥ `angle` over ±scale, still ≥ 60 % of that over ±scale/2, local maxima."""
+    """Indices of corners: turning ≥ `angle` within ±scale that does not keep growing out to ±2·scale.
+
+    A smooth curve turns in proportion to the arc looked at; a corner — even one rounded by blur or ink
+    spread — has done all its turning within a short arc, so doubling the arc adds little (< 40 %).
+    """
     n = len(pts)
     k = max(2, int(round(scale / step)))
-    if n < 4 * k:
+    if n < 6 * k:
         return []
     smooth = _smooth_closed(pts, 1.0)
-    big = _turning(smooth, k)
-    small = _turning(smooth, max(1, k // 2))
-    cand = (big >= angle) & (small >= 0.6 * big)
+    near = _turning(smooth, k)
+    far = _turning(smooth, 2 * k)
+    cand = (near >= angle) & (far <= 1.4 * near)
     corners = []
     for i in np.nonzero(cand)[0]:
         window = [(i + d) % n for d in range(-k, k + 1)]
-        if big[i] >= big[window].max() and not any(min(abs(i - c), n - abs(i - c)) <= k for c in corners):
+        if near[i] >= near[window].max() and not any(min(abs(i - c), n - abs(i - c)) <= k for c in corners):
             corners.append(int(i))
     return sorted(corners)
 
@@ -198,6 +203,10 @@ def fit_contour(pts: np.ndarray, tolerance: float, step: float, corner_scale: fl
     """A closed contour (font units) → UFO points (x, y, segmentType|None), starting on-curve."""
     pts = resample_closed(pts, step)
     n = len(pts)
+    # A noisy scan's boundary wobbles by a fraction of a pixel; fitting tighter than that wobble only adds
+    # points that follow the noise. Its size: the RMS of the boundary about a lightly smoothed copy.
+    wobble = float(np.sqrt(np.mean(np.sum((pts - _smooth_closed(pts, 2.0)) ** 2, axis=1))))
+    tolerance = max(tolerance, 3.0 * wobble)
     corners = find_corners(pts, step, corner_scale, corner_angle)
     sm = _smooth_closed(pts, 2.0)
     smooth_at = []
@@ -242,7 +251,7 @@ def fit_contour(pts: np.ndarray, tolerance: float, step: float, corner_scale: fl
         inner = run[lo:hi + 1] if hi >= lo else run[1:-1]
         run = np.vstack([run[:1], inner, run[-1:]])
         segments.extend(_fit_run(run, t1, t2, tolerance, 0))
-    segments = [s for seg in segments for s in _split_at_extrema(seg, min_gap=2 * step)]
+    segments = [s for seg in segments for s in _split_at_extrema(seg, min_gap=2 * step, bulge=tolerance)]
     return _to_points(segments)
 
 
@@ -343,7 +352,7 @@ def _fit_run(P: np.ndarray, t1, t2, tol: float, depth: int):
     return _fit_run(P[:k + 1], t1, -tc, tol, depth + 1) + _fit_run(P[k:], tc, t2, tol, depth + 1)
 
 
-def _split_at_extrema(seg, min_gap: float = 2.0):
+def _split_at_extrema(seg, min_gap: float = 2.0, bulge: float = 1.0):
     """Split a cubic at interior horizontal/vertical extrema (exact subdivision). Extrema closer than
     `min_gap` to an end are left alone: the end already sits on them within the sampling step."""
     if len(seg) == 2:
@@ -363,7 +372,13 @@ def _split_at_extrema(seg, min_gap: float = 2.0):
     keep = []
     for t in ts:
         pt = _bezier(np.array([p0, p1, p2, p3]), np.array([t]))[0]
-        if min(np.hypot(*(pt - p0)), np.hypot(*(pt - p3))) > min_gap:
+        if min(np.hypot(*(pt - p0)), np.hypot(*(pt - p3))) <= min_gap:
+            continue
+        # Only an extremum that stands out beyond both ends by more than `bulge` in x or y is one a
+        # designer would mark (the sag of a nearly straight edge is not).
+        out_x = max(pt[0] - max(p0[0], p3[0]), min(p0[0], p3[0]) - pt[0])
+        out_y = max(pt[1] - max(p0[1], p3[1]), min(p0[1], p3[1]) - pt[1])
+        if max(out_x, out_y) > bulge:
             keep.append(t)
     if not keep:
         return [seg]
