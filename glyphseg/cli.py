@@ -59,10 +59,12 @@ def main():
 @click.option("--style", default="Regular", show_default=True, help="Font style name.")
 @click.option("--tolerance", type=float, default=2.0, show_default=True,
               help="Curve-fit tolerance in font units (1000 per em).")
+@click.option("--recognise/--no-recognise", default=True, show_default=True,
+              help="Without --text, label glyphs by matching them against glyph templates.")
 @click.option("--force", is_flag=True, help="Replace the output folder if it exists.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 def extract(inputs, outdir, text, text_file, pages, dpi, segmenter, model, device, dtype, family, style, tolerance,
-            force, quiet):
+            recognise, force, quiet):
     """Extract every glyph of INPUTS (PDF, PNG, TIFF, JPEG) into OUTDIR."""
     from .export import write_extraction
     from .ingest import parse_page_ranges
@@ -81,7 +83,8 @@ def extract(inputs, outdir, text, text_file, pages, dpi, segmenter, model, devic
     if os.path.exists(outdir) and not force:
         raise GlyphsegError(f"{os.path.abspath(outdir)}: already exists (use --force to replace it)")
     opt = ExtractOptions(dpi=dpi, pages=parse_page_ranges(pages), text=text, segmenter=segmenter, model=model,
-                         device=device, dtype=dtype, family=family, style=style, tolerance=tolerance)
+                         device=device, dtype=dtype, family=family, style=style, tolerance=tolerance,
+                         recognise=recognise)
     progress = Progress(quiet=quiet)
     t0 = time.perf_counter()
     ex = run_extract(list(inputs), opt, progress)

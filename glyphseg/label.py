@@ -108,14 +108,18 @@ def align(cost: np.ndarray, gap: float = GAP_COST) -> List[Tuple[int, int]]:
     return pairs[::-1]
 
 
-def label_with_text(glyphs: Sequence[Glyph], zones: Sequence[GlyphZone], text: str) -> None:
-    """Set `char` and `score` on the glyphs (already in reading order) from the transcript."""
+def label_with_text(glyphs: Sequence[Glyph], zones: Sequence[GlyphZone], text: str,
+                    extra_cost: Optional[np.ndarray] = None) -> None:
+    """Set `char` and `score` on the glyphs (already in reading order) from the transcript.
+    `extra_cost` (glyphs × characters), e.g. template shape costs, is added to the zone costs."""
     text = clean_text(text)
     for g in glyphs:
         g.char, g.score = None, 0.0
     if not glyphs or not text:
         return
     cost = match_costs(zones, text)
+    if extra_cost is not None:
+        cost = cost + extra_cost
     for i, j in align(cost):
         glyphs[i].char = text[j]
         glyphs[i].score = float(math.exp(-cost[i, j] / GAP_COST))

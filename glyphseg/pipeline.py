@@ -13,8 +13,9 @@ from typing import Callable, List, Optional, Sequence
 from . import detect as detect_mod
 from . import label as label_mod
 from . import metrics as metrics_mod
+from . import templates as templates_mod
 from .ingest import load_pages
-from .segment import Segmenter, ThresholdSegmenter
+from .segment import Segmenter, ThresholdSegmenter, crop_box, soft_mask_from_members
 from .types import Extraction, GlyphsegError, Page
 from .vectorize import TraceOptions, trace
 
@@ -31,6 +32,7 @@ class ExtractOptions:
     family: str = "Specimen"
     style: str = "Regular"
     tolerance: float = 2.0
+    recognise: bool = True  # without a transcript, label glyphs by template matching
 
 
 class Progress:
@@ -71,6 +73,21 @@ def make_segmenter(options: ExtractOptions, progress: Progress) -> Segmenter:
     return sam2.Sam2Segmenter(options.model, device=options.device, dtype=options.dtype)
 
 
+def glyph_rasters(glyphs, detections) -> "np.ndarray":
+    """Each glyph's ink (its own components, antialiased edge kept) normalised to the template box."""
+    import numpy as np
+
+    by_page = {d.page: d for d in detections}
+    out = []
+    for g in glyphs:
+        ink = by_page[g.page].ink
+        box = crop_box(g, ink.ink.shape)
+        x0, y0, x1, y1 = box
+        member = np.isin(ink.components[y0:y1, x0:x1], g.components)
+        out.append(templates_mod.normalise_raster(soft_mask_from_members(ink, g, member, box).soft))
+    return np.stack(out)
+
+
 def extract(paths: Sequence[str], options: Optional[ExtractOptions] = None,
             progress: Optional[Progress] = None, pages: Optional[List[Page]] = None,
             segmenter: Optional[Segmenter] = None) -> Extraction:
@@ -100,17 +117,29 @@ def extract(paths: Sequence[str], options: Optional[ExtractOptions] = None,
     em = metrics_mod.em_from_lines(pages, detections)
     if em is None:  # too few glyphs per line: fall back on text height
         em = max(d.text_height for d in detections) / metrics_mod.TALL_LETTER_EM / pages[0].dpi
+    lib = templates_mod.library() if (opt.text or opt.recognise) else None
+    rasters = glyph_rasters(glyphs, detections) if lib is not None else None
     if opt.text:
         text = label_mod.clean_text(opt.text)
+        shape = templates_mod.SHAPE_WEIGHT * lib.shape_costs(rasters, text)
         for _ in range(2):  # align, re-estimate the body size from the labels, align again
             zones = metrics_mod.glyph_zones(glyphs, pages, detections, em)
-            label_mod.label_with_text(glyphs, zones, text)
+            label_mod.label_with_text(glyphs, zones, text, extra_cost=shape)
             em = metrics_mod.em_from_labels(glyphs, pages, detections) or em
         labelled = sum(1 for g in glyphs if g.char is not None)
         if labelled < len(text):
             notes.append(f"{len(text) - labelled} character(s) of the text were not found on the page(s)")
         if labelled < len(glyphs):
             notes.append(f"{len(glyphs) - labelled} detected glyph(s) matched no character of the text")
+    elif opt.recognise:
+        chars = lib.chars
+        shape = lib.shape_costs(rasters, chars)
+        for _ in range(2):  # recognise, re-estimate the body size from the labels, recognise again
+            zones = metrics_mod.glyph_zones(glyphs, pages, detections, em)
+            best, prob, _ = templates_mod.recognise(shape, label_mod.match_costs(zones, "".join(chars)), chars)
+            for g, ch, p in zip(glyphs, best, prob):
+                g.char, g.score = ch, float(p)
+            em = metrics_mod.em_from_labels(glyphs, pages, detections) or em
     zones = metrics_mod.glyph_zones(glyphs, pages, detections, em)
     unicodes = label_mod.assign_names(glyphs, name_unlabelled=not opt.text)
     metrics_mod.layout(glyphs, pages, detections, em)

@@ -89,14 +89,27 @@ def test_manifest_maps_outlines_onto_the_page(demo_out):
     assert abs(bx0 - x0) < 1 and abs(by0 - y0) < 1 and abs(bx1 - x1) < 1 and abs(by1 - y1) < 1
 
 
-def test_without_text_names_every_glyph(tmp_path, demo_pdf):
+def test_without_text_or_recognition_names_every_glyph(tmp_path, demo_pdf):
     out = tmp_path / "out"
-    r = run_cli("extract", demo_pdf, "-o", str(out), "--segmenter", "threshold", "--dpi", "300", "-q")
+    r = run_cli("extract", demo_pdf, "-o", str(out), "--segmenter", "threshold", "--dpi", "300", "--no-recognise",
+                "-q")
     assert r.returncode == 0, r.stderr
     m = json.loads((out / "glyphs.json").read_text())
-    assert all(g["char"] is None for g in m["glyphs"])
+    assert all(g["char"] is None and g["score"] == 0 for g in m["glyphs"])
     names = [g["name"] for g in m["glyphs"]]
     assert names[:2] == ["glyph0001", "glyph0002"] and len(set(names)) == len(names)
+
+
+def test_without_text_glyphs_are_recognised(tmp_path, demo_pdf):
+    out = tmp_path / "out"
+    r = run_cli("extract", demo_pdf, "-o", str(out), "--segmenter", "threshold", "--dpi", "400", "-q")
+    assert r.returncode == 0, r.stderr
+    m = json.loads((out / "glyphs.json").read_text())
+    text = "".join(open(DEMO_TEXT, encoding="utf-8").read().split())
+    # the alphabet is the last len(text) glyphs in reading order (the caption comes first)
+    found = "".join(g["char"] for g in m["glyphs"][-len(text):])
+    assert sum(a == b for a, b in zip(found, text)) / len(text) >= 0.95
+    assert all(0 <= g["score"] <= 1 for g in m["glyphs"])
 
 
 def test_image_input_keeps_its_dpi(tmp_path):

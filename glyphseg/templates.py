@@ -1,0 +1,111 @@
+"""Glyph templates: recognise glyphs without a transcript, and help the alignment when there is one.
+
+A template is a character's ink from a reference font, stretched into a 32 × 32 box
+(glyphseg/data/templates.npz, built by templates/build_templates.py from open fonts listed in
+templates/SOURCES.md). A detected glyph is normalised the same way; its shape cost against a character is
+1 − the best normalised cross-correlation over that character's templates (after a light blur, so stroke
+weight and small design differences matter less). Shape alone cannot tell o from O from 0, l from I from 1,
+or a comma from an apostrophe; the glyph's ink zone (top and bottom relative to the baseline, width, in em;
+see glyphseg.label) can, so recognition adds both.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import List, Optional, Sequence, Tuple
+
+import cv2
+import numpy as np
+
+TEMPLATE_PX = 32
+INNER_PX = 28  # the glyph's longer side inside the template box
+SHAPE_WEIGHT = 12.0  # shape cost (0..~1) against zone cost (sums of |Δ|/σ): one NCC point ≈ 0.12 σ
+
+
+def normalise_raster(coverage: np.ndarray) -> np.ndarray:
+    """Ink coverage of any size → 32 × 32: cropped to the ink and stretched to fill a 28 × 28 box, centred.
+
+    The stretch drops the aspect ratio on purpose: a monospaced D is as narrow as a proportional 0, and
+    shape should compare designs, not widths; the glyph's width and height relative to the body are in
+    its ink zone, which recognition weighs beside the shape.
+
+    >>> r = normalise_raster(np.pad(np.ones((10, 5)), 3)); r.shape, float(r.max()), int((r > 0.5).sum())
+    ((32, 32), 1.0, 784)
+    """
+    ys, xs = np.nonzero(coverage > 0.1)
+    out = np.zeros((TEMPLATE_PX, TEMPLATE_PX), np.float32)
+    if ys.size == 0:
+        return out
+    crop = coverage[ys.min():ys.max() + 1, xs.min():xs.max() + 1].astype(np.float32)
+    small = cv2.resize(crop, (INNER_PX, INNER_PX), interpolation=cv2.INTER_AREA)
+    m = (TEMPLATE_PX - INNER_PX) // 2
+    out[m:m + INNER_PX, m:m + INNER_PX] = np.clip(small, 0, 1)
+    return out
+
+
+def _feature(rasters: np.ndarray) -> np.ndarray:
+    """Blurred, zero-mean, unit-length vectors: their dot product is the normalised cross-correlation."""
+    rasters = np.asarray(rasters, np.float32).reshape(-1, TEMPLATE_PX, TEMPLATE_PX)
+    blurred = np.stack([cv2.GaussianBlur(r, (0, 0), 1.0) for r in rasters]) if len(rasters) else rasters
+    v = blurred.reshape(len(rasters), -1)
+    v = v - v.mean(axis=1, keepdims=True)
+    n = np.linalg.norm(v, axis=1, keepdims=True)
+    return v / np.maximum(n, 1e-6)
+
+
+@dataclass
+class TemplateLibrary:
+    chars: List[str]  # the distinct characters, in a fixed order
+    char_index: np.ndarray  # per template: index into chars
+    features: np.ndarray  # per template: feature vector
+    rasters: np.ndarray  # per template: uint8 32 × 32
+    zones: np.ndarray  # per template: top, bottom, width (em)
+    sources: List[str]
+
+    def shape_costs(self, glyph_rasters: np.ndarray, chars: Optional[Sequence[str]] = None) -> np.ndarray:
+        """N glyphs × M characters: 1 − best correlation with any template of the character
+        (1.0 for a character without templates)."""
+        chars = list(self.chars) if chars is None else list(chars)
+        corr = _feature(glyph_rasters) @ self.features.T  # N × templates
+        best = np.full((corr.shape[0], len(self.chars)), -1.0, np.float32)
+        np.maximum.at(best.T, self.char_index, corr.T)
+        lookup = {c: i for i, c in enumerate(self.chars)}
+        out = np.ones((corr.shape[0], len(chars)), np.float32)
+        for j, c in enumerate(chars):
+            if c in lookup:
+                out[:, j] = 1.0 - best[:, lookup[c]]
+        return out
+
+    def templates_of(self, char: str) -> np.ndarray:
+        """The char's template rasters (k × 32 × 32, float 0..1)."""
+        if char not in self.chars:
+            return np.zeros((0, TEMPLATE_PX, TEMPLATE_PX), np.float32)
+        k = self.chars.index(char)
+        return self.rasters[self.char_index == k].astype(np.float32) / 255.0
+
+
+@lru_cache(maxsize=1)
+def library() -> TemplateLibrary:
+    path = os.path.join(os.path.dirname(__file__), "data", "templates.npz")
+    data = np.load(path)
+    template_chars = [str(c) for c in data["chars"]]
+    chars = sorted(set(template_chars))
+    index = {c: i for i, c in enumerate(chars)}
+    rasters = data["rasters"]
+    return TemplateLibrary(chars=chars, char_index=np.array([index[c] for c in template_chars]),
+                           features=_feature(rasters.astype(np.float32) / 255.0), rasters=rasters,
+                           zones=data["zones"], sources=[str(s) for s in data["sources"]])
+
+
+def recognise(shape_cost: np.ndarray, zone_cost: np.ndarray, chars: Sequence[str],
+              temperature: float = 2.0) -> Tuple[List[str], np.ndarray, np.ndarray]:
+    """Best character per glyph from the combined cost; score = its softmax probability.
+
+    Returns (chars, scores, combined costs).
+    """
+    cost = SHAPE_WEIGHT * shape_cost + zone_cost
+    best = np.argmin(cost, axis=1)
+    z = np.exp(-(cost - cost.min(axis=1, keepdims=True)) / temperature)
+    prob = z[np.arange(len(best)), best] / z.sum(axis=1)
+    return [chars[j] for j in best], prob, cost
