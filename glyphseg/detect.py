@@ -137,10 +137,14 @@ def estimate_skew(xs: np.ndarray, ys: np.ndarray, text_height: float, max_deg: f
         hist = np.bincount(((yr - yr.min()) / bin_size).astype(int))
         return float((hist.astype(np.float64) ** 2).sum())
 
-    coarse = np.arange(-max_deg, max_deg + 1e-9, 0.1)
-    best = max(coarse, key=lambda a: sharpness(a, max(2.0, text_height / 8)))
-    fine = np.arange(best - 0.1, best + 0.1 + 1e-9, 0.01)
-    return float(max(fine, key=lambda a: sharpness(a, max(1.0, text_height / 20))))
+    def sharpest(angles, bin_size):
+        # Ties (a short line fits many angles equally well) go to the angle nearest zero.
+        scores = np.array([sharpness(a, bin_size) for a in angles])
+        tied = angles[scores >= scores.max() * (1 - 1e-9)]
+        return float(tied[np.argmin(np.abs(tied))])
+
+    best = sharpest(np.round(np.arange(-max_deg, max_deg + 1e-9, 0.1), 6), max(2.0, text_height / 8))
+    return sharpest(np.round(np.arange(best - 0.1, best + 0.1 + 1e-9, 0.01), 6), max(1.0, text_height / 20))
 
 
 # ----------------------------------------------------------------------------------------------------------

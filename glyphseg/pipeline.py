@@ -15,6 +15,7 @@ from . import label as label_mod
 from . import metrics as metrics_mod
 from . import templates as templates_mod
 from .ingest import load_pages
+from .refine import refine_page
 from .segment import Segmenter, ThresholdSegmenter, crop_box, soft_mask_from_members
 from .types import Extraction, GlyphsegError, Page
 from .vectorize import TraceOptions, trace
@@ -33,6 +34,7 @@ class ExtractOptions:
     style: str = "Regular"
     tolerance: float = 2.0
     recognise: bool = True  # without a transcript, label glyphs by template matching
+    refine: bool = True  # check masks against the character's templates and repair them
 
 
 class Progress:
@@ -154,6 +156,17 @@ def extract(paths: Sequence[str], options: Optional[ExtractOptions] = None,
         for page, det in zip(pages, detections):
             masks.update(seg.segment_page(page, det.ink, det.glyphs, progress=bar.update))
     timings["segment_s"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    if opt.refine:
+        by_page = {}
+        for g in glyphs:
+            by_page.setdefault(g.page, []).append(g)
+        for det in detections:
+            for gid, r in refine_page(det.ink, by_page.get(det.page, []), masks).items():
+                g = next(x for x in by_page[det.page] if x.id == gid)
+                g.refined, g.topology_ok = r.refined, r.topology_ok
+    timings["refine_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
     outlines = {}

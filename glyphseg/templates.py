@@ -44,6 +44,19 @@ def normalise_raster(coverage: np.ndarray) -> np.ndarray:
     return out
 
 
+def topology(binary: np.ndarray) -> Tuple[int, int]:
+    """(ink components, holes) of a boolean mask: 8-connected ink, 4-connected background.
+
+    >>> ring = np.zeros((9, 9), bool); ring[1:8, 1:8] = True; ring[3:6, 3:6] = False
+    >>> topology(ring)
+    (1, 1)
+    """
+    b = np.pad(binary.astype(np.uint8), 1)
+    n_ink = cv2.connectedComponents(b, connectivity=8)[0] - 1
+    n_bg, bg = cv2.connectedComponents(1 - b, connectivity=4)
+    return int(n_ink), int(n_bg - 2)  # minus the label 0 (ink) and the outer background
+
+
 def _feature(rasters: np.ndarray) -> np.ndarray:
     """Blurred, zero-mean, unit-length vectors: their dot product is the normalised cross-correlation."""
     rasters = np.asarray(rasters, np.float32).reshape(-1, TEMPLATE_PX, TEMPLATE_PX)
@@ -61,6 +74,7 @@ class TemplateLibrary:
     features: np.ndarray  # per template: feature vector
     rasters: np.ndarray  # per template: uint8 32 × 32
     zones: np.ndarray  # per template: top, bottom, width (em)
+    topologies: np.ndarray  # per template: ink components, holes
     sources: List[str]
 
     def shape_costs(self, glyph_rasters: np.ndarray, chars: Optional[Sequence[str]] = None) -> np.ndarray:
@@ -76,6 +90,13 @@ class TemplateLibrary:
             if c in lookup:
                 out[:, j] = 1.0 - best[:, lookup[c]]
         return out
+
+    def topologies_of(self, char: str, share: float = 0.2) -> set:
+        """The (components, holes) pairs that at least `share` of the char's templates have."""
+        if char not in self.chars:
+            return set()
+        rows = [tuple(int(v) for v in t) for t in self.topologies[self.char_index == self.chars.index(char)]]
+        return {t for t in set(rows) if rows.count(t) >= share * len(rows)}
 
     def templates_of(self, char: str) -> np.ndarray:
         """The char's template rasters (k × 32 × 32, float 0..1)."""
@@ -95,12 +116,16 @@ def library() -> TemplateLibrary:
     rasters = data["rasters"]
     return TemplateLibrary(chars=chars, char_index=np.array([index[c] for c in template_chars]),
                            features=_feature(rasters.astype(np.float32) / 255.0), rasters=rasters,
-                           zones=data["zones"], sources=[str(s) for s in data["sources"]])
+                           zones=data["zones"], topologies=data["topology"],
+                           sources=[str(s) for s in data["sources"]])
 
 
 def recognise(shape_cost: np.ndarray, zone_cost: np.ndarray, chars: Sequence[str],
-              temperature: float = 2.0) -> Tuple[List[str], np.ndarray, np.ndarray]:
+              temperature: float = 0.5) -> Tuple[List[str], np.ndarray, np.ndarray]:
     """Best character per glyph from the combined cost; score = its softmax probability.
+
+    The temperature (0.5 cost units) was set on rendered specimens: right answers lead the runner-up by
+    a median 2.3 units (score ≈ 0.99), wrong ones by under 0.9 (score ≲ 0.85, most far lower).
 
     Returns (chars, scores, combined costs).
     """

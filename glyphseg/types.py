@@ -64,6 +64,9 @@ class Glyph:
     units_per_px: float = 1.0
     angle: float = 0.0  # degrees, positive when lines rise to the right
     advance: int = 0
+    # filled in by refinement
+    refined: bool = False  # the mask was changed to match the character's topology
+    topology_ok: Optional[bool] = None  # parts and counters match the character's templates (None: unchecked)
 
     @property
     def width(self) -> int:

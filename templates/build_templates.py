@@ -1,7 +1,8 @@
 """Build glyphseg/data/templates.npz: glyph templates rendered from open reference fonts.
 
 Each template is a character's ink, stretched to fill a 32 × 32 box (glyphseg.templates.normalise_raster),
-as 8-bit coverage; beside it the character's ink zone (top and bottom above the baseline, width, in em).
+as 8-bit coverage; beside it the character's ink zone (top and bottom above the baseline, width, in em)
+and its topology (ink components, holes) at a 160 px em.
 Several styles per character (serif, sans, slab-ish, mono, italic). Recognition compares a detected
 glyph, normalised the same way, against every template of every character.
 
@@ -20,7 +21,7 @@ from fontTools.ttLib import TTFont
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
-from glyphseg.templates import TEMPLATE_PX, normalise_raster  # noqa: E402
+from glyphseg.templates import normalise_raster, topology  # noqa: E402
 
 URW = "/usr/share/fonts/opentype/urw-base35/"
 SOURCES = [  # (path, style, licence)
@@ -53,7 +54,7 @@ def render(glyph_set, name, upem):
     bp = BoundsPen(glyph_set)
     glyph_set[name].draw(bp)
     if bp.bounds is None:
-        return None, None
+        return None, None, None
     x0, y0, x1, y1 = bp.bounds
     scale = 160.0 / upem  # the glyph's em is 160 px: plenty for a 32 px template
     w = int(np.ceil((x1 - x0) * scale)) + 4
@@ -62,11 +63,11 @@ def render(glyph_set, name, upem):
     glyph_set[name].draw(pen)
     arr = pen.array(width=w, height=h, transform=(scale, 0, 0, scale, 2 - x0 * scale, 2 - y0 * scale))
     zone = (y1 / upem, y0 / upem, (x1 - x0) / upem)
-    return normalise_raster(arr), zone
+    return normalise_raster(arr), zone, topology(arr >= 0.5)
 
 
 def main(out=os.path.join(os.path.dirname(HERE), "glyphseg", "data", "templates.npz")):
-    chars, fonts, rasters, zones = [], [], [], []
+    chars, fonts, rasters, zones, topologies = [], [], [], [], []
     used = []
     for path, style, licence in SOURCES:
         if not os.path.exists(path):
@@ -81,15 +82,17 @@ def main(out=os.path.join(os.path.dirname(HERE), "glyphseg", "data", "templates.
             name = cmap.get(ord(ch))
             if name is None:
                 continue
-            r, z = render(gs, name, upem)
+            r, z, topo = render(gs, name, upem)
             if r is None:
                 continue
+            topologies.append(topo)
             chars.append(ch)
             fonts.append(len(used) - 1)
             rasters.append(np.round(r * 255).astype(np.uint8))
             zones.append(z)
     np.savez_compressed(out, chars=np.array(chars), font=np.array(fonts, np.int16),
                         rasters=np.stack(rasters), zones=np.array(zones, np.float32),
+                        topology=np.array(topologies, np.int16),
                         sources=np.array([f"{a}|{b}|{c}" for a, b, c in used]))
     with open(os.path.join(HERE, "SOURCES.md"), "w", encoding="utf-8") as fh:
         fh.write("# Template source fonts\n\nBuilt by `templates/build_templates.py` into "
