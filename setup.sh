@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 # Fonts: the tests and the benchmark render specimens from these open fonts.
-APT_PACKAGES="fonts-dejavu-core fonts-liberation2 fonts-roboto-slab fonts-oldstandard"
+APT_PACKAGES="fonts-dejavu-core fonts-liberation2 fonts-roboto-slab fonts-oldstandard chromium"
 missing=""
 for p in $APT_PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then

@@ -74,3 +74,43 @@ def psnr(pred: np.ndarray, true: np.ndarray) -> float:
     """PSNR of two boolean masks, with the range taken as 1 (DIBCO's PSNR)."""
     mse = float(np.mean(pred.astype(np.float64) != true.astype(np.float64)))
     return float("inf") if mse == 0 else 10.0 * np.log10(1.0 / mse)
+
+
+def outline_extrema(contours, min_prominence: float = 0.5) -> list:
+    """Places where a closed outline has a horizontal or vertical extremum, as (x, y) points.
+
+    `contours` are finely flattened polylines (geometry.FlattenPen). A flat stretch at an extreme (the top
+    of a serif) counts once, at its start; turns that go back less than `min_prominence` before turning
+    again (wiggles) are ignored.
+
+    >>> t = np.linspace(0, 2 * np.pi, 64, endpoint=False)
+    >>> len(outline_extrema([np.stack([10 * np.cos(t), 10 * np.sin(t)], 1)]))
+    4
+    """
+    found = []
+    for pts in contours:
+        n = len(pts)
+        for k in (0, 1):
+            c = pts[:, k]
+            d = np.diff(np.append(c, c[0]))
+            moving = np.nonzero(np.abs(d) > 1e-9)[0]
+            if moving.size < 2:
+                continue
+            signs = np.sign(d[moving])
+            turns = [(moving[a] + 1) % n for a in range(len(moving)) if signs[a] != signs[(a + 1) % len(moving)]]
+            for t_i, idx in enumerate(turns):
+                prev_v = c[turns[t_i - 1]]
+                next_v = c[turns[(t_i + 1) % len(turns)]]
+                if len(turns) <= 2 or min(abs(c[idx] - prev_v), abs(c[idx] - next_v)) >= min_prominence:
+                    found.append((float(pts[idx, 0]), float(pts[idx, 1])))
+    return found
+
+
+def extrema_present(true_contours, answer_on_curve: np.ndarray, radius: float = 0.75) -> Tuple[int, int]:
+    """(found, total): true extrema with an on-curve point of the answer within `radius`."""
+    ext = outline_extrema(true_contours)
+    if not ext or len(answer_on_curve) == 0:
+        return 0, len(ext)
+    e = np.array(ext)
+    d = np.hypot(e[:, None, 0] - answer_on_curve[None, :, 0], e[:, None, 1] - answer_on_curve[None, :, 1])
+    return int((d.min(axis=1) <= radius).sum()), len(ext)
