@@ -169,7 +169,8 @@ def manifest(ex: Extraction, ufo_name: str) -> dict:
         "glyphs": [{"id": g.id, "page": g.page, "line": g.line, "bbox": list(g.bbox), "char": g.char,
                     "name": g.name, "score": round(float(g.score), 4),
                     "origin": [round(g.origin[0], 3), round(g.origin[1], 3)],
-                    "units_per_px": round(g.units_per_px, 6), "angle": round(g.angle, 4), "advance": g.advance}
+                    "units_per_px": round(g.units_per_px, 6), "angle": round(g.angle, 4), "advance": g.advance,
+                    "refined": g.refined, "topology_ok": g.topology_ok}
                    for g in ex.glyphs],
         "timings": {k: v for k, v in ex.timings.items() if isinstance(v, (int, float))},
         "notes": ex.notes,

@@ -94,6 +94,33 @@ def load_image(path: str, default_dpi: float, start_index: int = 0) -> List[Page
     return pages
 
 
+def _render_exact(page, scale: float) -> np.ndarray:
+    """Rasterize a PDF page at exactly `scale` pixels per point, grayscale.
+
+    PdfPage.render stretches the page onto a bitmap of ceil(size × scale) pixels, which scales the content
+    by up to one pixel over the page; outlines mapped back through the manifest would drift by that much.
+    Rendering through a matrix keeps the scale exact (the last row/column is partly off the page).
+    """
+    import ctypes
+    import math
+
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    w_pt, h_pt = page.get_size()
+    width, height = math.ceil(w_pt * scale), math.ceil(h_pt * scale)
+    bitmap = pdfium.PdfBitmap.new_native(width, height, pdfium_c.FPDFBitmap_Gray)
+    bitmap.fill_rect((255, 255, 255, 255), 0, 0, width, height)
+    matrix = pdfium_c.FS_MATRIX(scale, 0, 0, scale, 0, 0)
+    clip = pdfium_c.FS_RECTF(0, 0, width, height)
+    pdfium_c.FPDF_RenderPageBitmapWithMatrix(bitmap.raw, page.raw, ctypes.byref(matrix), ctypes.byref(clip),
+                                             pdfium_c.FPDF_ANNOT | pdfium_c.FPDF_GRAYSCALE)
+    arr = bitmap.to_numpy()
+    if arr.ndim == 3:
+        arr = arr[..., 0]
+    return np.ascontiguousarray(arr, dtype=np.uint8)
+
+
 def load_pdf(path: str, dpi: float, page_numbers: Optional[Sequence[int]] = None, start_index: int = 0) -> List[Page]:
     """Rasterize PDF pages at `dpi` with pypdfium2."""
     import pypdfium2 as pdfium
@@ -110,10 +137,7 @@ def load_pdf(path: str, dpi: float, page_numbers: Optional[Sequence[int]] = None
             raise GlyphsegError(f"{path}: has {n} page(s); no page {missing[0]}")
         pages = []
         for k, pno in enumerate(wanted):
-            bitmap = doc[pno].render(scale=dpi / 72.0, grayscale=True)
-            arr = bitmap.to_numpy()
-            if arr.ndim == 3:  # some pdfium builds return BGR(A) even when asked for gray
-                arr = np.asarray(Image.fromarray(arr[..., :3][..., ::-1]).convert("L"))
+            arr = _render_exact(doc[pno], dpi / 72.0)
             pages.append(Page(index=start_index + k, source=os.path.basename(path), dpi=float(dpi),
                               image=np.ascontiguousarray(arr, dtype=np.uint8), source_page=pno))
         return pages

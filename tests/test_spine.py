@@ -111,3 +111,25 @@ def test_rotation_is_measured(results):
     angles = {round(e["angle"], 6) for e in manifest["glyphs"]}
     assert len(angles) == 1
     assert abs(angles.pop() - true_angle) < 0.05
+
+
+def test_pdf_specimen_maps_exactly(tmp_path):
+    """A vector PDF rasterized by pypdfium2: outlines land on the true glyphs (no drift across the page)."""
+    from glyphseg.specimen import DEFAULT_LINES, write_pdf
+
+    path = font_path("serif")
+    pdf = tmp_path / "spec.pdf"
+    truth = write_pdf(path, str(pdf), DEFAULT_LINES, size_pt=14, title="a caption that is not in the text")
+    text = "".join(t.char for t in truth)
+    ex = extract([str(pdf)], ExtractOptions(text=text, dpi=600))
+    labelled = [g for g in ex.glyphs if g.char]
+    assert "".join(g.char for g in labelled) == text
+    glyph_set = TTFont(path).getGlyphSet()
+    k = 600 / 72  # truth is in PDF points
+    ious = []
+    for g, t in zip(labelled, truth):
+        m = t.matrix * k
+        target = drawing_to_shape(glyph_set[t.glyph_name], lambda x, y, m=m: (m[0, 0] * x + m[0, 2], m[1, 1] * y + m[1, 2]),
+                                  glyph_set=glyph_set)
+        ious.append(iou(drawing_to_shape(ex.outlines[g.id], g.units_to_page), target))
+    assert np.mean(ious) >= 0.97 and min(ious) >= 0.93
