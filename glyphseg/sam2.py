@@ -7,9 +7,9 @@ Pipeline for one page:
 2. Each tile is normalised by hand (ImageNet mean/std, NCHW) and embedded ONCE by the image encoder
    (`Sam2Model.get_image_embeddings`); every glyph box of the tile is then prompted against that cached
    embedding in a single batched mask-decoder call, three masks per box.
-3. The 256×256 low-res logits are upsampled to 1024 (bilinear) and sampled back onto the glyph's page crop.
-   One of the three masks is chosen by `mask_choice_score` (predicted IoU, stability, agreement with the
-   scan's ink); an unstable choice gets one refinement pass with itself as the mask prompt.
+3. The 256×256 low-res logits are upsampled to 1024 (bilinear) and sampled back onto the page around the
+   glyph. One of the three masks is chosen by `mask_choice_score` (predicted IoU, stability, agreement with
+   the scan's ink); an unstable choice gets one refinement pass with itself as the mask prompt.
 4. The mask that leaves the backend keeps SAM2's decision of WHICH ink belongs to the glyph and the scan's
    own edge for WHERE the boundary is: the ink components (InkMap.components) that SAM2's mask covers by a
    majority of their pixels become the glyph's members, and `segment.soft_mask_from_members` builds the
@@ -26,6 +26,7 @@ coordinates are passed as `t − 0.5`.
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import os
@@ -36,7 +37,15 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
-from .segment import crop_box, soft_mask_from_members
+# Importing this module fails (ImportError naming the package) without the `sam2` extra, so callers can fall
+# back to the threshold backend. torch and transformers themselves are imported where used: together they
+# take seconds, and finding out that no checkpoint is here must not wait for them.
+for _pkg in ("torch", "transformers"):
+    if importlib.util.find_spec(_pkg) is None:
+        raise ModuleNotFoundError(f"No module named '{_pkg}'", name=_pkg)
+del _pkg
+
+from .segment import MARGIN_PX, crop_box, soft_mask_from_members
 from .tiles import (MARGIN_FRAC, MIN_GLYPH_PX, TILE_SIZE, Tile, box_to_tile, crop_to_tile, plan_glyph_tiles,
                     tile_to_page_crop)
 from .types import Glyph, GlyphMask, GlyphsegError, InkMap, Page
@@ -154,10 +163,10 @@ _cpu_bf16: Optional[bool] = None
 def cpu_bf16_supported() -> bool:
     """Whether this CPU runs bf16 natively (oneDNN's check: AVX512-BF16/AMX on x86, BF16 on Arm) and a bf16
     matmul works. Without native support bf16 is emulated and slower than fp32."""
+    import torch
+
     global _cpu_bf16
     if _cpu_bf16 is None:
-        import torch
-
         try:
             native = bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
             a = torch.ones(8, 8, dtype=torch.bfloat16)
@@ -276,8 +285,9 @@ def mask_choice_score(pred_iou: float, stability: float, ink_iou: float) -> floa
     """How good one of SAM2's candidate masks is for a glyph: the geometric mean of
     - pred_iou: SAM2's own estimate of the mask's IoU with the prompted object,
     - stability: IoU(logits > +1, logits > −1) — a mask whose extent depends on the threshold is a guess,
-    - ink_iou: IoU of the mask with the scan's ink (InkMap.binary) inside the glyph box — for printed type
-      the object is the ink, so a mask that takes in paper (the box, a counter) or misses strokes is wrong.
+    - ink_iou: IoU of the mask with the scan's ink (InkMap.binary) inside the glyph box, the mask taken over
+      a window a margin wider than the box — for printed type the object is the ink, so a mask that takes in
+      paper (the box, a counter, the page around the glyph) or misses strokes is wrong.
     A geometric mean, not a sum: a candidate that fails any one test (e.g. covers no ink) scores 0 whatever
     the others say, and no single term can buy back a failure of another."""
     terms = np.clip([pred_iou, stability, ink_iou], 0.0, 1.0)
@@ -406,20 +416,28 @@ class Sam2Segmenter:
 
     def _glyph_mask(self, runner: Sam2Runner, embeddings, tile: Tile, ti: int, g: Glyph, box_tile: np.ndarray,
                     low_res, up: np.ndarray, ious: np.ndarray, ink: InkMap, areas: np.ndarray) -> GlyphMask:
-        box = crop_box(g, ink.ink.shape)
+        h, w = ink.ink.shape
+        box = crop_box(g, (h, w))
         cx0, cy0, cx1, cy1 = box
         gx0, gy0, gx1, gy1 = g.bbox
-        ink_in_box = ink.binary[gy0:gy1, gx0:gx1]
-        inner = (slice(gy0 - cy0, gy1 - cy0), slice(gx0 - cx0, gx1 - cx0))  # the glyph box inside its crop
+        # Candidates are judged on a window wider than the glyph (the tile's margin, which the tile holds), so
+        # that a mask leaking into the paper around the glyph is seen and penalised.
+        pad = max(int(math.ceil(self.margin_frac * max(g.width, g.height))), MARGIN_PX)  # window ⊇ crop box
+        win = (max(gx0 - pad, 0), max(gy0 - pad, 0), min(gx1 + pad, w), min(gy1 + pad, h))
+        wx0, wy0, wx1, wy1 = win
+        target = np.zeros((wy1 - wy0, wx1 - wx0), bool)  # the scan's ink inside the glyph box
+        target[gy0 - wy0:gy1 - wy0, gx0 - wx0:gx1 - wx0] = ink.binary[gy0:gy1, gx0:gx1]
+        in_crop = (slice(cy0 - wy0, cy1 - wy0), slice(cx0 - wx0, cx1 - wx0))
 
         def judge(tile_logits: np.ndarray, pred_iou: float):
-            crop = tile_to_page_crop(tile_logits, tile, box, fill=-100.0)
-            stab = stability_score(crop)
-            agree = mask_iou(crop[inner] > 0, ink_in_box)
-            return crop, mask_choice_score(pred_iou, stab, agree), stab, agree
+            window = tile_to_page_crop(tile_logits, tile, win, fill=-100.0)
+            stab = stability_score(window)
+            agree = mask_iou(window > 0, target)
+            return window[in_crop], mask_choice_score(pred_iou, stab, agree), stab, agree
 
         judged = [judge(up[k], float(ious[k])) for k in range(up.shape[0])]
-        k = int(np.argmax([j[1] for j in judged]))
+        # best score; SAM2's own IoU guess breaks ties (e.g. when every candidate fails and scores 0)
+        k = max(range(len(judged)), key=lambda i: (judged[i][1], float(ious[i])))
         crop, score, stab, agree = judged[k]
         choice = MaskChoice(tile=ti, candidate=k, score=score, pred_iou=float(ious[k]), stability=stab,
                             ink_iou=agree, refined=False, members=(), fallback=False)
@@ -428,7 +446,7 @@ class Sam2Segmenter:
             r_low, r_iou, _ = runner.decode(embeddings, box_tile[None], mask_input=low_res[k][None, None],
                                             multimask=False)
             r_crop, r_score, r_stab, r_agree = judge(upsample_logits(r_low)[0, 0].numpy(), float(r_iou[0, 0]))
-            if r_score >= score:
+            if r_score > score:
                 crop = r_crop
                 choice = MaskChoice(tile=ti, candidate=-1, score=r_score, pred_iou=float(r_iou[0, 0]),
                                     stability=r_stab, ink_iou=r_agree, refined=True, members=(), fallback=False)
@@ -506,10 +524,11 @@ def format_model_info(d: dict) -> str:
     return "\n".join(lines)
 
 
-def benchmark(model: Optional[str] = None, device: str = "cpu", dtype: str = "auto", repeats: int = 3,
-              prompts: int = 8, seed: int = 0) -> dict:
-    """Seconds per 1024² tile for the image encoder and per box prompt for the mask decoder (median of
-    `repeats` after one warm-up), on a synthetic text-like tile. Fills the model card's timing table:
+def benchmark(model: Optional[str] = None, device: str = "cpu", dtype: str = "auto", repeats: int = 5,
+              prompts: int = 8, warmup: int = 2, seed: int = 0) -> dict:
+    """Seconds per 1024² tile for the image encoder and per box prompt for the mask decoder (median and
+    minimum of `repeats` rounds after `warmup` rounds), on a synthetic tile of dark glyph-sized frames.
+    Fills the model card's timing table:
     python -m glyphseg.sam2 --model PATH [--dtype fp32|bf16] [--device cpu|cuda]"""
     import torch
 
@@ -529,7 +548,7 @@ def benchmark(model: Optional[str] = None, device: str = "cpu", dtype: str = "au
             torch.cuda.synchronize()
 
     enc, dec, dec1 = [], [], []
-    for r in range(repeats + 1):
+    for r in range(warmup + repeats):
         sync()
         t0 = time.perf_counter()
         emb = runner.embed(pix)
@@ -541,14 +560,15 @@ def benchmark(model: Optional[str] = None, device: str = "cpu", dtype: str = "au
         runner.decode(emb, np.array(boxes[:1], float))
         sync()
         t3 = time.perf_counter()
-        if r:  # the first round warms up (allocations, oneDNN primitive creation)
+        if r >= warmup:  # warm-up: allocations, oneDNN primitive creation, first touch of memory
             enc.append(t1 - t0)
             dec.append((t2 - t1) / prompts)
             dec1.append(t3 - t2)
     return {"model": model or DEFAULT_MODEL, "device": runner.device, "dtype": str(runner.dtype).replace("torch.", ""),
-            "threads": torch.get_num_threads(), "encoder_s_per_tile": float(np.median(enc)),
+            "threads": torch.get_num_threads(), "repeats": repeats,
+            "encoder_s_per_tile": float(np.median(enc)), "encoder_s_per_tile_min": float(np.min(enc)),
             "decoder_s_per_prompt_batched": float(np.median(dec)), "decoder_s_single_prompt": float(np.median(dec1)),
-            "prompts_per_batch": prompts}
+            "decoder_s_single_prompt_min": float(np.min(dec1)), "prompts_per_batch": prompts}
 
 
 if __name__ == "__main__":
@@ -558,11 +578,12 @@ if __name__ == "__main__":
     ap.add_argument("--model", default=None, help="checkpoint folder or hub id in the local cache")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--dtype", default="auto")
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--prompts", type=int, default=8)
+    ap.add_argument("--warmup", type=int, default=2)
     a = ap.parse_args()
     try:
-        res = benchmark(a.model, a.device, a.dtype, a.repeats, a.prompts)
+        res = benchmark(a.model, a.device, a.dtype, a.repeats, a.prompts, a.warmup)
     except GlyphsegError as e:
         raise SystemExit(f"error: {e}")
     print(json.dumps(res, indent=2))

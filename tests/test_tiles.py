@@ -90,10 +90,18 @@ def test_every_glyph_once_whole_and_packing_rule():
     ids = [f"g{i}" for i in range(len(boxes))]
     shape = (7000, 5000)
     tiles = plan_tiles(boxes, shape, ids=ids, lines=lines, min_glyph_px=256)
-    served = [g for t in tiles for g in t.glyph_ids]
-    assert sorted(served) == sorted(ids) and len(served) == len(set(served))
     by_id = dict(zip(ids, boxes))
     line_of = dict(zip(ids, lines))
+
+    def longer(b):
+        return max(b[2] - b[0], b[3] - b[1])
+
+    def eff(g):  # the size the rule protects: small marks count as half the line's median glyph
+        ref = np.median([longer(b) for b, lab in zip(boxes, lines) if lab == line_of[g]])
+        return max(longer(by_id[g]), SMALL_MARK_FRAC * ref)
+
+    served = [g for t in tiles for g in t.glyph_ids]
+    assert sorted(served) == sorted(ids) and len(served) == len(set(served))
     packed = 0
     for t in tiles:
         assert np.isclose(t.x1 - t.x0, TILE_SIZE / t.scale) and np.isclose(t.y1 - t.y0, TILE_SIZE / t.scale)
@@ -105,34 +113,22 @@ def test_every_glyph_once_whole_and_packing_rule():
             assert tb.min() >= 0 and tb.max() <= TILE_SIZE  # whole glyph inside
         if len(t.glyph_ids) > 1:
             packed += 1
-            same_line = [b for b, lab in zip(boxes, lines) if lab == line_of[t.glyph_ids[0]]]
-            ref = np.median([max(b[2] - b[0], b[3] - b[1]) for b in same_line])
-            for g in t.glyph_ids:
-                b = by_id[g]
-                eff = max(b[2] - b[0], b[3] - b[1], SMALL_MARK_FRAC * ref)
-                assert eff * t.scale >= 256 - 1e-9
+            assert all(eff(g) * t.scale >= 256 - 1e-9 for g in t.glyph_ids)
     assert packed >= 3
-    # greedy: a tile is closed only when the next glyph of its line would break the rule
-    def eff(g):
-        same_line = [b for b, lab in zip(boxes, lines) if lab == line_of[g]]
-        ref = np.median([max(b[2] - b[0], b[3] - b[1]) for b in same_line])
-        b = by_id[g]
-        return max(b[2] - b[0], b[3] - b[1], SMALL_MARK_FRAC * ref)
-
+    # greedy: a tile is closed only when taking the next glyph of its line would break the rule
     for t, nxt in zip(tiles[:-1], tiles[1:]):
         group = t.glyph_ids + (nxt.glyph_ids[0],)
         if line_of[group[-1]] != line_of[group[0]]:
             continue
         gb = np.array([by_id[g] for g in group], float)
-        longest = max(max(b[2] - b[0], b[3] - b[1]) for b in gb)
-        side = max(gb[:, 2].max() - gb[:, 0].min(), gb[:, 3].max() - gb[:, 1].min()) + 2 * max(0.25 * longest, MIN_MARGIN_PX)
+        margin = max(0.25 * max(longer(b) for b in gb), MIN_MARGIN_PX)
+        side = max(gb[:, 2].max() - gb[:, 0].min(), gb[:, 3].max() - gb[:, 1].min()) + 2 * margin
         assert min(eff(g) for g in group) * TILE_SIZE / side < 256
     # without packing: one glyph per tile, the glyph fills it
     single = plan_tiles(boxes, shape, ids=ids, lines=lines, pack=False)
     assert [t.glyph_ids for t in single] == [(i,) for i in ids]
-    t0 = single[0]
     b = boxes[0]
-    assert np.isclose((b[3] - b[1]) * t0.scale, TILE_SIZE / 1.5)  # margin 0.25 each side of the longer side
+    assert np.isclose((b[3] - b[1]) * single[0].scale, TILE_SIZE / 1.5)  # margin 0.25 of the longer side each side
 
 
 def test_tiny_glyph_and_page_edge():
