@@ -99,6 +99,7 @@ def extract(paths: Sequence[str], options: Optional[ExtractOptions] = None,
     timings = {}
     notes: List[str] = []
 
+    seg = segmenter or make_segmenter(opt, prog)  # first: a missing model is reported before any work
     t = time.perf_counter()
     if pages is None:
         pages = load_pages(paths, dpi=opt.dpi, pages=opt.pages)
@@ -148,7 +149,6 @@ def extract(paths: Sequence[str], options: Optional[ExtractOptions] = None,
     font_metrics = metrics_mod.font_metrics(glyphs, zones)
     timings["label_s"] = time.perf_counter() - t
 
-    seg = segmenter or make_segmenter(opt, prog)
     timings["segmenter"] = seg.name
     t = time.perf_counter()
     masks = {}

@@ -43,7 +43,7 @@ def tiny_ckpt(tmp_path_factory):
 @pytest.fixture(scope="session")
 def page_and_detection():
     if not os.path.exists(FONT):
-        pytest.skip(f"{FONT} not installed")
+        raise RuntimeError(f"{FONT} missing: apt-get install fonts-dejavu-core (setup.sh does)")
     sp = render_specimen(FONT, lines=["ABi"])  # 'i' is two components: stem and dot
     page = Page(index=0, source="ABi", dpi=sp.dpi, image=sp.image)
     det = detect(page)
@@ -343,3 +343,49 @@ def test_oracle_empty_mask_falls_back_to_detection(tiny_ckpt, page_and_detection
     reference = ThresholdSegmenter().segment_page(page, det.ink, [g])
     assert seg.choices[g.id].fallback and g.id in seg.notes[0]
     np.testing.assert_array_equal(masks[g.id].soft, reference[g.id].soft)
+
+
+def test_cli_extract_with_sam2_through_the_output_contract(tiny_ckpt, tmp_path):
+    """`glyphseg extract --segmenter sam2 --model <folder>` end to end, on a tiny random SAM2."""
+    import json
+    import subprocess
+    import sys
+
+    from PIL import Image
+
+    sp = render_specimen(FONT, lines=["Hij;"], dpi=300)
+    png = tmp_path / "scan.png"
+    Image.fromarray(sp.image).save(png, dpi=(300, 300))
+    out = tmp_path / "out"
+    r = subprocess.run([sys.executable, "-m", "glyphseg.cli", "extract", str(png), "-o", str(out), "--text", "Hij;",
+                        "--segmenter", "sam2", "--model", tiny_ckpt, "--dtype", "fp32", "-q"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    m = json.loads((out / "glyphs.json").read_text())
+    assert m["segmenter"] == "sam2"
+    assert [g["char"] for g in m["glyphs"]] == list("Hij;")
+    import ufoLib2
+
+    ufo = ufoLib2.Font.open(out / m["ufo"])
+    for g in m["glyphs"]:  # whatever random SAM2 chose, every glyph has an outline made of the scan's ink
+        assert len(ufo[g["name"]].contours) >= 1
+    mask = np.asarray(Image.open(out / "masks" / "page-001.png"))
+    assert mask.shape == (m["pages"][0]["height"], m["pages"][0]["width"]) and mask.max() == 255
+
+
+def test_cli_sam2_without_weights_is_one_clear_line(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    env = dict(os.environ, HF_HOME=str(tmp_path / "hf"), HF_HUB_OFFLINE="1")
+    env.pop("HF_HUB_CACHE", None)
+    t = time.perf_counter()
+    r = subprocess.run([sys.executable, "-m", "glyphseg.cli", "extract", str(ROOT / "specimens" / "dejavu-serif-specimen.pdf"),
+                        "-o", str(tmp_path / "out"), "--segmenter", "sam2", "--dpi", "150"],
+                       capture_output=True, text=True, timeout=120, env=env)
+    assert r.returncode == 2
+    lines = [line for line in r.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("glyphseg: error: ") and "Traceback" not in r.stderr
+    assert "sam2.1-hiera-tiny" in lines[0]
+    assert time.perf_counter() - t < 30  # no network retries (process start and imports included)
+    assert not (tmp_path / "out").exists()
