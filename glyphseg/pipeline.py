@@ -165,7 +165,7 @@ def extract(paths: Sequence[str], options: Optional[ExtractOptions] = None,
         for det in detections:
             for gid, r in refine_page(det.ink, by_page.get(det.page, []), masks).items():
                 g = next(x for x in by_page[det.page] if x.id == gid)
-                g.refined, g.topology_ok = r.refined, r.topology_ok
+                g.refined, g.topology_ok = r.refined or g.id in getattr(seg, "fixed", ()), r.topology_ok
     timings["refine_s"] = time.perf_counter() - t
 
     t = time.perf_counter()

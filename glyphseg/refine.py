@@ -155,3 +155,49 @@ def refine_page(ink: InkMap, glyphs: Sequence[Glyph], masks: Dict[str, GlyphMask
         masks[g.id] = r.mask
         out[g.id] = r
     return out
+
+
+def template_points(glyph: Glyph, glyph_raster: np.ndarray, char: str, max_positive: int = 4):
+    """Point prompts from the character's best-matching template, in page pixels.
+
+    The template (stretched over the glyph's ink box, as recognition compares them) gives positive points
+    at the centres of its strokes — at least one per part, so an i's dot or an ä's marks are asked for —
+    and negative points at the centres of its counters, so a filled-in o or e is asked to open.
+    Returns (positive, negative) lists of (x, y).
+    """
+    import cv2
+
+    from .templates import INNER_PX, TEMPLATE_PX, _feature
+
+    lib = library()
+    temps = lib.templates_of(char)
+    if len(temps) == 0:
+        return [], []
+    best = temps[int(np.argmax(_feature(temps) @ _feature(glyph_raster[None])[0]))]
+    ink = (best >= 0.5).astype(np.uint8)
+    x0, y0, x1, y1 = glyph.bbox
+    m = (TEMPLATE_PX - INNER_PX) // 2
+
+    def to_page(r, c):
+        return (x0 + (c - m + 0.5) / INNER_PX * (x1 - x0), y0 + (r - m + 0.5) / INNER_PX * (y1 - y0))
+
+    positive = []
+    n, labels = cv2.connectedComponents(ink, connectivity=8)
+    dist = cv2.distanceTransform(ink, cv2.DIST_L2, 3)
+    for k in range(1, n):  # the deepest point of every part
+        d = np.where(labels == k, dist, 0)
+        r, c = np.unravel_index(int(np.argmax(d)), d.shape)
+        positive.append((float(d[r, c]), to_page(r, c)))
+    positive.sort(key=lambda t: -t[0])
+    positive = [p for _, p in positive[:max_positive]]
+    negative = []
+    bg = np.pad(1 - ink, 1, constant_values=1)  # paper all round, so the outside is one region
+    nb, bl = cv2.connectedComponents(bg.astype(np.uint8), connectivity=4)
+    bdist = cv2.distanceTransform(bg.astype(np.uint8), cv2.DIST_L2, 3)
+    for k in range(1, nb):
+        if bl[0, 0] == k:
+            continue  # the paper around the glyph
+        d = np.where(bl == k, bdist, 0)
+        r, c = np.unravel_index(int(np.argmax(d)), d.shape)
+        negative.append(to_page(r - 1, c - 1))
+    return positive, negative

@@ -46,8 +46,8 @@ for _pkg in ("torch", "transformers"):
 del _pkg
 
 from .segment import MARGIN_PX, crop_box, soft_mask_from_members
-from .tiles import (MARGIN_FRAC, MIN_GLYPH_PX, TILE_SIZE, Tile, box_to_tile, crop_to_tile, plan_glyph_tiles,
-                    tile_to_page_crop)
+from .tiles import (MARGIN_FRAC, MIN_GLYPH_PX, TILE_SIZE, Tile, box_to_tile, crop_to_tile, page_to_tile,
+                    plan_glyph_tiles, tile_to_page_crop)
 from .types import Glyph, GlyphMask, GlyphsegError, InkMap, Page
 
 DEFAULT_MODEL = "facebook/sam2.1-hiera-tiny"
@@ -307,6 +307,8 @@ class MaskChoice:
     refined: bool
     members: Tuple[int, ...]  # component labels SAM2's mask selected
     fallback: bool  # True when SAM2 selected nothing and detection's components were kept
+    template_pass: bool = False  # a second pass with template point prompts ran (topology mismatch)
+    template_fixed: bool = False  # ... and its mask was kept because its topology matched
 
 
 class Sam2Runner:
@@ -351,6 +353,21 @@ class Sam2Runner:
         obj = out.object_score_logits[0].float().cpu().numpy().reshape(-1)
         return logits, ious, obj
 
+    def decode_with_points(self, embeddings: list, box_tile: np.ndarray, points_tile: np.ndarray,
+                           point_labels: Sequence[int]):
+        """Masks for one box plus point prompts (label 1: on the object, 0: not on it), multimask.
+        Returns (low-res logits K×256×256, predicted IoU K)."""
+        import torch
+
+        box = torch.as_tensor(np.asarray(box_tile, np.float64)[None, None] - 0.5, dtype=torch.float32)
+        pts = torch.as_tensor(np.asarray(points_tile, np.float64)[None, None] - 0.5, dtype=torch.float32)
+        lab = torch.as_tensor(np.asarray(point_labels, np.int64)[None, None])
+        with torch.inference_mode():
+            out = self.model(image_embeddings=embeddings, input_points=pts.to(self.device),
+                             input_labels=lab.to(self.device), input_boxes=box.to(self.device),
+                             multimask_output=True)
+        return out.pred_masks[0, 0].float().cpu(), out.iou_scores[0, 0].float().cpu().numpy()
+
 
 class Sam2Segmenter:
     """SAM2 backend of the `segment.Segmenter` protocol.
@@ -363,7 +380,8 @@ class Sam2Segmenter:
     name = "sam2"
 
     def __init__(self, model: Optional[str] = None, device: str = "cpu", dtype: str = "auto", pack: bool = True,
-                 margin_frac: float = MARGIN_FRAC, min_glyph_px: float = MIN_GLYPH_PX, refine: bool = True):
+                 margin_frac: float = MARGIN_FRAC, min_glyph_px: float = MIN_GLYPH_PX, refine: bool = True,
+                 template_pass: bool = True):
         self.model_name = model or DEFAULT_MODEL
         self.path = resolve_checkpoint(model)
         self.device = resolve_device(device)
@@ -372,6 +390,8 @@ class Sam2Segmenter:
         self.margin_frac = margin_frac
         self.min_glyph_px = min_glyph_px
         self.refine = refine
+        self.template_pass = template_pass
+        self.fixed: set = set()  # glyph ids whose mask the template pass changed
         self.runner: Optional[Sam2Runner] = None
         self.notes: List[str] = []
         self.choices: Dict[str, MaskChoice] = {}
@@ -461,10 +481,56 @@ class Sam2Segmenter:
             choice.fallback = True
             self.notes.append(f"{g.id}: SAM2's mask covers no ink component by a majority; "
                               "kept detection's components")
+        if self.template_pass and g.char is not None:
+            members = self._template_pass(runner, embeddings, tile, g, box_tile, judge, labels, areas, ink, box,
+                                          members, choice)
         choice.members = members
         self.choices[g.id] = choice
         member = np.isin(labels, members)
         return soft_mask_from_members(ink, g, member, box)
+
+    def _template_pass(self, runner, embeddings, tile, g, box_tile, judge, labels, areas, ink, box, members,
+                       choice):
+        """Char-SAM's template-guided refinement: when the glyph's parts and counters do not match its
+        character's templates, prompt again with the box plus points from the best template (positive on
+        its strokes, one per part; negative in its counters) and keep the candidate whose topology matches."""
+        from .refine import template_points
+        from .templates import library, normalise_raster, topology
+
+        expected = library().topologies_of(g.char)
+        if not expected:
+            return members
+
+        def topo(ms):
+            return topology(soft_mask_from_members(ink, g, np.isin(labels, ms), box).soft >= 0.5)
+
+        if topo(members) in expected:
+            return members
+        cx0, cy0, cx1, cy1 = box
+        raster = normalise_raster(soft_mask_from_members(
+            ink, g, np.isin(labels, g.components), box).soft)
+        pos, neg = template_points(g, raster, g.char)
+        if not pos:
+            return members
+        pts = page_to_tile(np.array(pos + neg, float), tile)
+        p_low, p_iou = runner.decode_with_points(embeddings, box_tile, pts, [1] * len(pos) + [0] * len(neg))
+        p_up = upsample_logits(p_low[None])[0].numpy()
+        best = None
+        for k in range(p_up.shape[0]):
+            crop, score, stab, agree = judge(p_up[k], float(p_iou[k]))
+            covered = np.bincount(labels[crop > 0], minlength=len(areas))
+            ms = tuple(int(lab) for lab in np.unique(labels)
+                       if lab > 0 and covered[lab] > MEMBER_FRACTION * areas[lab])
+            if ms and topo(ms) in expected and (best is None or score > best[0]):
+                best = (score, ms, k, stab, agree, float(p_iou[k]))
+        choice.template_pass = True
+        if best is None:
+            return members
+        score, ms, k, stab, agree, piou = best
+        choice.template_fixed = True
+        choice.candidate, choice.score, choice.stability, choice.ink_iou, choice.pred_iou = k, score, stab, agree, piou
+        self.fixed.add(g.id)
+        return ms
 
 
 # ----------------------------------------------------------------------------------------------------------

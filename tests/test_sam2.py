@@ -389,3 +389,54 @@ def test_cli_sam2_without_weights_is_one_clear_line(tmp_path, monkeypatch):
     assert "sam2.1-hiera-tiny" in lines[0]
     assert time.perf_counter() - t < 30  # no network retries (process start and imports included)
     assert not (tmp_path / "out").exists()
+
+
+def _low_res_of(det, tile, labels):
+    """ORACLE helper: the true pixels of the given ink components on SAM2's 256² grid of a tile."""
+    shape = det.ink.ink.shape
+    cells = (np.arange(256) + 0.5) * (TILE_SIZE / 256)
+    xx, yy = np.meshgrid(cells, cells)
+    px, py = tile_to_page(np.stack([xx, yy], -1), tile).transpose(2, 0, 1)
+    r = np.clip(np.floor(py).astype(int), 0, shape[0] - 1)
+    c = np.clip(np.floor(px).astype(int), 0, shape[1] - 1)
+    return np.isin(det.ink.components[r, c], labels)
+
+
+def test_template_pass_recovers_a_lost_dot(tiny_ckpt, page_and_detection, monkeypatch):
+    """Char-SAM refinement, with an ORACLE standing in for SAM2's decoder: the box prompt alone returns the
+    i without its dot; the template pass prompts again with points from the i's templates (one on the stem,
+    one on the dot) and keeps the candidate whose parts match the character."""
+    page, det = page_and_detection
+    i_glyph = det.glyphs[2]
+    i_glyph.char = "i"
+    stem = max(i_glyph.components, key=lambda lab: int((det.ink.components == lab).sum()))
+    seg = gs.Sam2Segmenter(model=tiny_ckpt, dtype="fp32", refine=False)
+    runner = seg._ensure_loaded()
+    tile = plan_glyph_tiles([i_glyph], det.ink.ink.shape)[0]
+    seen = {}
+
+    def decode(embeddings, boxes_tile, mask_input=None, multimask=True):
+        m = np.where(_low_res_of(det, tile, [stem]), 8.0, -8.0)
+        return torch.tensor(np.array([[m, m, m]]), dtype=torch.float32), np.array([[0.9, 0.9, 0.9]]), np.zeros(1)
+
+    def decode_with_points(embeddings, box_tile, points_tile, point_labels):
+        seen["points"] = tile_to_page(np.asarray(points_tile), tile)
+        seen["labels"] = list(point_labels)
+        stem_only = np.where(_low_res_of(det, tile, [stem]), 8.0, -8.0)
+        whole = np.where(_low_res_of(det, tile, list(i_glyph.components)), 8.0, -8.0)
+        return torch.tensor(np.array([stem_only, whole, -8.0 * np.ones_like(whole)]), dtype=torch.float32), \
+            np.array([0.95, 0.7, 0.5])
+
+    monkeypatch.setattr(runner, "decode", decode)
+    monkeypatch.setattr(runner, "decode_with_points", decode_with_points)
+    masks = seg.segment_page(page, det.ink, [i_glyph])
+    choice = seg.choices[i_glyph.id]
+    assert choice.template_pass and choice.template_fixed and i_glyph.id in seg.fixed
+    assert set(choice.members) == set(i_glyph.components)
+    # the positive points sit on the i's ink, one on each part
+    pos = [p for p, lab in zip(seen["points"], seen["labels"]) if lab == 1]
+    hit = {int(det.ink.components[int(y), int(x)]) for x, y in pos}
+    assert hit == set(i_glyph.components)
+    reference = ThresholdSegmenter().segment_page(page, det.ink, [i_glyph])
+    np.testing.assert_array_equal(masks[i_glyph.id].soft, reference[i_glyph.id].soft)
+    i_glyph.char = None
