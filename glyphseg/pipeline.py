@@ -99,11 +99,12 @@ def extract(paths: Sequence[str], options: Optional[ExtractOptions] = None,
     timings = {}
     notes: List[str] = []
 
-    seg = segmenter or make_segmenter(opt, prog)  # first: a missing model is reported before any work
     t = time.perf_counter()
     if pages is None:
         pages = load_pages(paths, dpi=opt.dpi, pages=opt.pages)
     timings["ingest_s"] = time.perf_counter() - t
+    # An explicitly asked-for model is checked before detection, so a missing one is reported early.
+    seg = segmenter or (make_segmenter(opt, prog) if opt.segmenter == "sam2" else None)
 
     t = time.perf_counter()
     detections = []
@@ -149,6 +150,7 @@ def extract(paths: Sequence[str], options: Optional[ExtractOptions] = None,
     font_metrics = metrics_mod.font_metrics(glyphs, zones)
     timings["label_s"] = time.perf_counter() - t
 
+    seg = seg or make_segmenter(opt, prog)
     timings["segmenter"] = seg.name
     t = time.perf_counter()
     masks = {}
