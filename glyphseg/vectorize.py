@@ -6,7 +6,8 @@
    not keep growing over twice that arc (a curve keeps turning, a corner has done its turning);
    too few corners → also split at the contour's extremes.
 3. Each run between corners fitted with cubic curves under a tolerance in font units (Schneider's
-   least-squares fit with Newton reparameterisation, split at the worst point), or a line when straight.
+   least-squares fit with Newton reparameterisation), each as long as the tolerance allows, or a line when
+   straight.
 4. Curves split at their horizontal and vertical extrema (exact subdivision), so on-curve points sit
    there as type designers expect; outer contours counter-clockwise, holes clockwise.
 
@@ -206,7 +207,7 @@ def fit_contour(pts: np.ndarray, tolerance: float, step: float, corner_scale: fl
     # A noisy scan's boundary wobbles by a fraction of a pixel; fitting tighter than that wobble only adds
     # points that follow the noise. Its size: the RMS of the boundary about a lightly smoothed copy.
     wobble = float(np.sqrt(np.mean(np.sum((pts - _smooth_closed(pts, 2.0)) ** 2, axis=1))))
-    tolerance = max(tolerance, 3.0 * wobble)
+    tolerance = max(tolerance, 2.0 * wobble)
     corners = find_corners(pts, step, corner_scale, corner_angle)
     sm = _smooth_closed(pts, 2.0)
     smooth_at = []
@@ -314,18 +315,19 @@ def _reparameterize(b, P, u):
     return np.maximum.accumulate(new)
 
 
-def _fit_run(P: np.ndarray, t1, t2, tol: float, depth: int):
-    """Schneider's recursive least-squares cubic fit of an open run with end tangents t1 (out of P[0])
-    and t2 (out of P[-1], backwards). Straight runs become lines."""
+def _fit_one(P: np.ndarray, t1, t2, tol: float):
+    """One line or one cubic through P (end tangents t1 out of P[0], t2 out of P[-1] backwards) within
+    `tol` of every point — Schneider's least-squares fit with Newton reparameterisation — or None."""
     p0, p3 = P[0], P[-1]
     chord = p3 - p0
     length = float(np.hypot(*chord))
     if len(P) <= 2 or length < tol:
-        return [(p0, p3)]
-    # Straight: every point within tol/2 of the chord.
+        return (p0, p3)
     normal = np.array([-chord[1], chord[0]]) / length
-    if np.abs((P - p0) @ normal).max() <= tol * 0.5:
-        return [(p0, p3)]
+    if np.abs((P - p0) @ normal).max() <= tol * 0.5:  # straight
+        return (p0, p3)
+    if np.dot(t1, chord) <= 0 or np.dot(t2, chord) >= 0:
+        return None  # handles would loop back
     seg = np.hypot(*np.diff(P, axis=0).T)
     u = np.concatenate([[0], np.cumsum(seg)])
     u /= u[-1]
@@ -337,19 +339,47 @@ def _fit_run(P: np.ndarray, t1, t2, tol: float, depth: int):
         u = _reparameterize(b, P, u)
         b = _generate(P, u, t1, t2)
         err = np.hypot(*(_bezier(b, u) - P).T)
-    if err.max() <= tol:
-        return [tuple(b)]
-    if depth > 12 or len(P) < 6:
-        # Too few points to split further: never let a least-squares handle overshoot; take the safe
-        # third-of-chord handles, or a line when even those miss.
-        safe = np.array([p0, p0 + t1 * length / 3, p3 + t2 * length / 3, p3])
-        forward = np.dot(t1, chord) > 0 and np.dot(t2, chord) < 0  # handles that do not loop back
-        if length > 4 * tol and forward and np.hypot(*(_bezier(safe, u) - P).T).max() <= 2 * tol:
-            return [tuple(safe)]
-        return [(p0, p3)]
-    k = int(np.argmax(err[2:-2])) + 2
-    tc = _unit(P[min(k + 2, len(P) - 1)] - P[max(k - 2, 0)])
-    return _fit_run(P[:k + 1], t1, -tc, tol, depth + 1) + _fit_run(P[k:], tc, t2, tol, depth + 1)
+    return tuple(b) if err.max() <= tol else None
+
+
+def _fit_run(P: np.ndarray, t1, t2, tol: float, depth: int = 0):
+    """Cubics (or lines) through an open run with end tangents t1 (out of P[0]) and t2 (out of P[-1],
+    backwards), each as long as it can be: from the run's start, the longest stretch one cubic fits within
+    `tol` is found by bisection, and the next starts where it ends, smoothly (tangent continuity). Greedy
+    longest fits use fewer segments than Schneider's split-at-the-worst-point recursion."""
+    n = len(P)
+    whole = _fit_one(P, t1, t2, tol)
+    if whole is not None:
+        return [whole]
+    if n < 6:
+        return [(P[0], P[-1])]
+
+    def back_tangent(k):  # at an interior point, pointing back along the run
+        return -_unit(P[min(k + 2, n - 1)] - P[max(k - 2, 0)])
+
+    segments = []
+    start, t_start = 0, t1
+    while True:
+        rest = _fit_one(P[start:], t_start, t2, tol)
+        if rest is not None:
+            segments.append(rest)
+            return segments
+        lo, hi = start + 2, n - 1  # lo: a fit that is accepted (a short stretch), hi: one that failed
+        best = None
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            fit = _fit_one(P[start:mid + 1], t_start, back_tangent(mid), tol)
+            if fit is not None:
+                lo, best = mid, fit
+            else:
+                hi = mid
+        if best is None:  # not even three points fit (a kink): take a line to the next point
+            best = _fit_one(P[start:lo + 1], t_start, back_tangent(lo), tol) or (P[start], P[lo])
+        segments.append(best)
+        t_start = -back_tangent(lo)
+        start = lo
+        if len(segments) > n:  # cannot happen; a guard against an endless loop
+            return segments + [(P[start], P[-1])]
 
 
 def _split_at_extrema(seg, min_gap: float = 2.0, bulge: float = 1.0):
