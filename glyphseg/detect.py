@@ -107,7 +107,7 @@ def ink_map(page: Page) -> InkMap:
     ink = normalise_ink(page.image)
     binary = ink >= 0.5
     n, labels = cv2.connectedComponents(binary.astype(np.uint8), connectivity=8)
-    return InkMap(ink=ink, binary=binary, components=labels.astype(np.int32))
+    return InkMap(ink=ink, binary=binary, components=labels.astype(np.int32), edge_width=edge_width(ink))
 
 
 # ----------------------------------------------------------------------------------------------------------

@@ -44,6 +44,7 @@ class InkMap:
     ink: np.ndarray  # float32 H×W, 0 = paper, 1 = full ink (illumination-normalised darkness)
     binary: np.ndarray  # bool H×W, ink ≥ 0.5
     components: np.ndarray  # int32 H×W connected-component labels of `binary` (0 = background)
+    edge_width: float = 0.65  # px of 10–90 % edge transition after normalisation (detect.edge_width)
 
 
 @dataclass
