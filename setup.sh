@@ -5,8 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-# Fonts: the tests and the benchmark render specimens from these open fonts.
-APT_PACKAGES="fonts-dejavu-core fonts-liberation2 fonts-roboto-slab fonts-oldstandard chromium"
+# Fonts for the tests, Chromium for the report test, and the benchmark's fonts and baselines.
+APT_PACKAGES="fonts-dejavu-core fonts-liberation2 fonts-roboto-slab fonts-oldstandard chromium
+  $(grep -v '^#' benchmarks/requirements-apt.txt | tr '\n' ' ')"
 missing=""
 for p in $APT_PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then

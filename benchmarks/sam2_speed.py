@@ -60,7 +60,7 @@ def main(argv=None):
             if hasattr(sam2, "plan_glyph_tiles") else None
         rows.append((label, dtype, tiles, dt, dt / n))
         print(f"{label:28s} {dtype:5s} tiles {tiles}  {dt:6.1f} s  {dt / n:.3f} s/glyph", flush=True)
-    lines = [f"# SAM2 segmenter speed (hiera-tiny architecture, random weights)\n",
+    lines = ["# SAM2 segmenter speed (hiera-tiny architecture, random weights)\n",
              f"Command: `python -m benchmarks.sam2_speed --lines {args.lines}` — {n} glyphs of DejaVu Serif 14 pt "
              f"at 600 dpi; machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
              f"torch on {args.device}. Mask refinement pass off (it runs only on unstable masks).\n",

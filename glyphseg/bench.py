@@ -58,10 +58,14 @@ def _command_line(ctx: click.Context) -> str:
     words = ["python -m benchmarks" if ctx.info_name == "python -m benchmarks" else "glyphseg bench"]
     for param in ctx.command.params:
         value = ctx.params.get(param.name)
-        if value == param.default or value is None or param.name == "install_apt":
+        if param.name == "install_apt" or value is None:
             continue
         flag = max(param.opts, key=len)
-        words.append(flag if param.is_flag else f"{flag} {shlex.quote(str(value))}")
+        if getattr(param, "is_flag", False):
+            if value is True:
+                words.append(flag)
+        elif value != param.default:
+            words.append(f"{flag} {shlex.quote(str(value))}")
     return " ".join(words)
 
 

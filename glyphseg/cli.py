@@ -120,5 +120,13 @@ def model_info(model_id, device, dtype):
     click.echo(sam2.format_model_info(sam2.model_info(model_id, device=device, dtype=dtype)))
 
 
+def _register_bench():
+    from .bench import bench_command
+
+    main.add_command(bench_command, name="bench")
+
+
+_register_bench()
+
 if __name__ == "__main__":  # pragma: no cover
     main()
