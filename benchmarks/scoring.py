@@ -21,7 +21,7 @@ from PIL import Image
 from scipy.spatial import cKDTree
 from shapely.geometry.base import BaseGeometry
 
-from glyphseg.geometry import as_multipolygon, drawing_to_shape, iou
+from glyphseg.geometry import FlattenPen, as_multipolygon, drawing_to_shape, iou
 from glyphseg.score import match_boxes, mask_fmeasure, psnr
 from glyphseg.types import Glyph
 
@@ -161,6 +161,13 @@ class TruthPage:
                                                glyph_set=self.glyph_set)
         return self._shapes[j]
 
+    def contours(self, j: int) -> List[np.ndarray]:
+        """The true outline's flattened contours on the page (px)."""
+        g = self.spec.glyphs[j]
+        pen = FlattenPen(self.glyph_set, steps=CURVE_STEPS)
+        self.glyph_set[g.glyph_name].draw(pen)
+        return [np.stack(g.font_to_page(c[:, 0], c[:, 1]), axis=1) for c in pen.contours]
+
     def boundary(self, j: int) -> Boundary:
         if j not in self._bounds:
             self._bounds[j] = Boundary(self.shape(j))
@@ -251,8 +258,29 @@ def contract_outlines(contract: Contract, entries: Sequence[dict]) -> List[Optio
         if not len(glyph):
             out.append(None)
             continue
-        out.append((drawing_to_shape(glyph, manifest_mapper(e), steps=CURVE_STEPS), on_curve_count(glyph)))
+        out.append((drawing_to_shape(glyph, manifest_mapper(e), steps=CURVE_STEPS), on_curve_count(glyph),
+                    glyph, e))
     return out
+
+
+def outline_checks(glyph, entry: dict, true_contours_px: Sequence[np.ndarray]) -> dict:
+    """Designer's checks of one UFO glyph, in its own upright font-unit frame: true extrema that have an
+    on-curve point (glyphseg.score.extrema_present: within 0.75 px across, 3 px along the tangent) and
+    self-intersecting contours."""
+    from shapely.geometry import Polygon
+
+    from glyphseg.score import extrema_present
+
+    g = Glyph(id=entry["id"], page=entry["page"], bbox=tuple(entry["bbox"]), components=(),
+              origin=tuple(entry["origin"]), units_per_px=entry["units_per_px"], angle=entry["angle"])
+    upp = g.units_per_px
+    truth_units = [np.stack(g.page_to_units(c[:, 0], c[:, 1]), axis=1) for c in true_contours_px]
+    on = np.array([(p.x, p.y) for c in glyph for p in c if p.segmentType is not None], float).reshape(-1, 2)
+    found, total = extrema_present(truth_units, on, radius=0.75 * upp, along=3.0 * upp)
+    pen = FlattenPen(steps=CURVE_STEPS)
+    glyph.draw(pen)
+    crossing = sum(1 for c in pen.contours if len(c) >= 3 and not Polygon(c).is_valid)
+    return {"extrema_found": found, "extrema_total": total, "self_intersecting": crossing}
 
 
 def ufo_compiles(ufo) -> Tuple[bool, str]:
@@ -306,14 +334,15 @@ class OutlineScore:
             self.glyphs.append({"char": char, "iou": 0.0, "d_mean": None, "d_p95": None, "pts": 0,
                                 "pts_src": truth.on_curve(j)})
             return
-        shape, pts = answer
+        shape, pts = answer[:2]
+        checks = outline_checks(answer[2], answer[3], truth.contours(j)) if len(answer) > 2 else {}
         d = truth.to_em1000(symmetric_distances(Boundary(shape), truth.boundary(j)))
         self.dist_sum += float(d.sum())
         self.dist_n += int(d.size)
         add_to_hist(self.hist, d)
         self.glyphs.append({"char": char, "iou": round(iou(shape, truth.shape(j)), 5),
                             "d_mean": round(float(d.mean()), 3), "d_p95": round(float(np.percentile(d, 95)), 3),
-                            "pts": int(pts), "pts_src": truth.on_curve(j)})
+                            "pts": int(pts), "pts_src": truth.on_curve(j), **checks})
 
     def summary(self) -> dict:
         return summarize_outlines([self])
@@ -336,6 +365,10 @@ def summarize_outlines(scores: Sequence[OutlineScore]) -> dict:
         "points_ratio": (sum(g["pts"] for g in traced) / sum(g["pts_src"] for g in traced)
                          if traced and sum(g["pts_src"] for g in traced) else float("nan")),
         "points_ratio_median": float(np.median(ratios)) if ratios else float("nan"),
+        "extrema_share": (sum(g.get("extrema_found", 0) for g in traced) / sum(g.get("extrema_total", 0) for g in traced)
+                          if any("extrema_total" in g for g in traced) and sum(g.get("extrema_total", 0) for g in traced)
+                          else float("nan")),
+        "self_intersecting": sum(g.get("self_intersecting", 0) for g in traced),
     }
 
 

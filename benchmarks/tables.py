@@ -73,14 +73,14 @@ def detection_table(results) -> str:
                 continue
             d = s.get("detection", {})
             row = [g, lv]
-            for m, labels in (("glyphseg_text", True), ("glyphseg_notext", False), ("tesseract", True)):
+            for m, labels in (("glyphseg_text", True), ("glyphseg_notext", True), ("tesseract", True)):
                 x = d.get(m, {})
                 row += [_f(x.get("precision")), _f(x.get("recall")), _f(x.get("f1"))]
                 if labels:
                     row.append(_f(x.get("label_acc")))
             rows.append(row)
     return _table(["fonts", "level", "glyphseg --text P", "R", "F1", "labels", "glyphseg (no text) P", "R", "F1",
-                   "tesseract P", "R", "F1", "labels"], rows)
+                   "labels (templates)", "tesseract P", "R", "F1", "labels"], rows)
 
 
 METHOD_NAMES = {"glyphseg_text": "glyphseg --text", "glyphseg_notext": "glyphseg (no text)",
@@ -101,10 +101,12 @@ def outline_table(results) -> str:
                 rows.append([g, lv, METHOD_NAMES[m], str(o["glyphs"]), str(o["missing"]), _f(o["iou_mean"], 4),
                              _f(o.get("iou_traced_mean"), 4), _f(o["iou_min"], 3), _f(o["dist_mean"], 2),
                              _f(o["dist_p95"], 2),
-                             _f(o["points_ratio"], 2), _f(o["points_ratio_median"], 2)])
+                             _f(o["points_ratio"], 2), _f(o["points_ratio_median"], 2),
+                             _f(o.get("extrema_share"), 3), str(o.get("self_intersecting", "—"))
+                             if m.startswith("glyphseg") else "—"])
     return _table(["fonts", "level", "method", "glyphs", "no outline", "IoU mean", "IoU mean (with outline)",
                    "IoU min", "dist mean",
-                   "dist p95", "points ratio", "points median"], rows)
+                   "dist p95", "points ratio", "points median", "extrema present", "self-intersecting"], rows)
 
 
 def mask_ufo_table(results) -> str:

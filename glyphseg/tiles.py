@@ -22,7 +22,7 @@ import numpy as np
 TILE_SIZE = 1024  # SAM2's input resolution
 MARGIN_FRAC = 0.25  # context around a glyph or group, as a fraction of its longest glyph side
 MIN_MARGIN_PX = 8  # page px; at least room for segment.MARGIN_PX plus the antialiased edge
-MIN_GLYPH_PX = 256  # packing rule (see plan_tiles)
+MIN_GLYPH_PX = 96  # packing rule (see plan_tiles); chosen from benchmarks/sam2_speed.md
 SMALL_MARK_FRAC = 0.5  # packing rule: marks smaller than this × the line's median glyph count as this big
 PAPER = 255
 
@@ -167,8 +167,13 @@ def plan_tiles(boxes: Sequence, page_shape, ids: Optional[Sequence[str]] = None,
     tile px on its longer side: scale × max(longer side, SMALL_MARK_FRAC × the line's median longer side)
     ≥ min_glyph_px. The floor for small marks keeps periods and commas from forcing a tile of their own —
     what SAM2 needs resolved is the stroke, whose width follows the line's type size, not the mark's box.
-    A glyph alone in its tile is exempt (it gets size / (1 + 2·margin_frac) px). The default 256 px puts a
-    stem of a typical text face at 8 px or more of SAM2's 256² mask grid (4 tile px per cell).
+    A glyph alone in its tile is exempt (it gets size / (1 + 2·margin_frac) px).
+
+    The default, 96 px, was chosen from measurement (benchmarks/sam2_speed.md, hiera-tiny, bf16, 2 CPU
+    cores): 256 px → 0.61 s per glyph, 128 → 0.41, 96 → 0.28 (one tile per glyph: 1.48). SAM2 here only
+    decides which ink components belong to a glyph — the edge comes from the scan — and at 96 px a glyph
+    spans 24 cells of SAM2's 256² mask grid and a text stem 2–3 cells: enough to tell the parts apart. With
+    real weights, check small marks (dots, accents) before lowering it further; on a GPU 256 costs little.
     """
     boxes = [tuple(float(v) for v in b) for b in boxes]
     n = len(boxes)
