@@ -159,6 +159,24 @@ def test_square_with_hole_has_four_corners_each_and_right_directions():
     assert signed_area(np.array([p[:2] for p in hole])) < 0  # hole clockwise
 
 
+def test_serifed_stem_keeps_its_corners():
+    """A stem with slab serifs (an I): 12 sharp corners, all straight lines, counter-clockwise."""
+    poly = np.array([[40, 30], [160, 30], [160, 50], [115, 50], [115, 150], [160, 150], [160, 170], [40, 170],
+                     [40, 150], [85, 150], [85, 50], [40, 50]], np.int32)
+
+    def draw(im, f):
+        cv2.fillPoly(im, [poly * f], 255)
+
+    outline = trace(GlyphMask("g", 0, 0, _supersampled(draw)), _unit_glyph())
+    assert len(outline.contours) == 1
+    on = [(x, y, s) for x, y, s in outline.contours[0] if s is not None]
+    assert len(on) == 12 and all(s == "line" for _, _, s in on)
+    truth = {(10 * x, 2000 - 10 * y) for x, y in poly}  # page px → font units of _unit_glyph
+    for tx, ty in truth:  # every corner recovered to within 0.2 px
+        assert min(math.hypot(tx - x, ty - y) for x, y, _ in on) <= 2
+    assert signed_area(np.array([p[:2] for p in on])) > 0
+
+
 def test_font_glyph_traces_close_to_its_outline():
     """The fit honours its tolerance, which is in font units: a 24 pt g at 600 dpi (≈ 4.8 units per px)."""
     path = font_path("serif")
