@@ -16,7 +16,7 @@ import re
 import shutil
 import tempfile
 from contextlib import contextmanager
-from typing import Dict, Optional, Tuple
+from typing import Tuple
 
 import cv2
 import numpy as np

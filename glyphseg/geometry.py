@@ -87,8 +87,6 @@ def iou(a: BaseGeometry, b: BaseGeometry) -> float:
 
 def boundary_distances(a: BaseGeometry, b: BaseGeometry, step: float = 0.5) -> np.ndarray:
     """Distances from points sampled every `step` along a's boundary to b's boundary."""
-    from shapely.geometry import Point
-
     boundary_b = b.boundary
     out = []
     for geom in getattr(a.boundary, "geoms", [a.boundary]):

@@ -9,7 +9,7 @@ from how tall each labelled glyph is compared with where that character's ink si
 from __future__ import annotations
 
 import math
-from typing import Dict, List, Optional, Sequence
+from typing import List, Optional, Sequence
 
 import numpy as np
 
@@ -73,7 +73,6 @@ def layout(glyphs: Sequence[Glyph], pages: Sequence[Page], detections: Sequence[
     seen, so it is split evenly). Gaps much wider than the line's typical one (word spaces, line ends) are
     replaced by the typical gap.
     """
-    by_page = {d.page: d for d in detections}
     by_id = {g.id: g for g in glyphs}
     for det in detections:
         page = pages[det.page]

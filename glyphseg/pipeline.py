@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import dataclass, field
-from typing import Callable, List, Optional, Sequence
+from dataclasses import dataclass
+from typing import List, Optional, Sequence
+
+import numpy as np
 
 from . import detect as detect_mod
 from . import label as label_mod
@@ -75,10 +77,8 @@ def make_segmenter(options: ExtractOptions, progress: Progress) -> Segmenter:
     return sam2.Sam2Segmenter(options.model, device=options.device, dtype=options.dtype)
 
 
-def glyph_rasters(glyphs, detections) -> "np.ndarray":
+def glyph_rasters(glyphs, detections) -> np.ndarray:
     """Each glyph's ink (its own components, antialiased edge kept) normalised to the template box."""
-    import numpy as np
-
     by_page = {d.page: d for d in detections}
     out = []
     for g in glyphs:

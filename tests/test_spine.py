@@ -5,7 +5,6 @@ answer is read back through the public output contract (glyphs.json + UFO), so t
 (origin, units_per_px, angle) is what is tested.
 """
 import json
-import os
 
 import numpy as np
 import pytest

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from glyphseg.detect import detect
-from glyphseg.geometry import contours_to_shape, drawing_to_shape, iou
+from glyphseg.geometry import drawing_to_shape, iou
 from glyphseg.ingest import parse_page_ranges
-from glyphseg.label import align, assign_names, glyph_name, label_with_text
+from glyphseg.label import align, assign_names, glyph_name
 from glyphseg.score import match_boxes
 from glyphseg.specimen import render_specimen, rotate_specimen
 from glyphseg.types import Glyph, GlyphMask, GlyphsegError, Page
