@@ -70,9 +70,31 @@ def trace(mask: GlyphMask, glyph: Glyph, options: Optional[TraceOptions] = None)
     contours = orient_contours(contours)
     outline = Outline()
     for pts in contours:
-        outline.contours.append(fit_contour(pts, opt.tolerance, step=opt.step_px * upp,
-                                            corner_scale=opt.corner_scale_px * upp, corner_angle=opt.corner_angle))
+        outline.contours.append(_fit_without_crossings(pts, opt, upp))
     return outline
+
+
+def _fit_without_crossings(pts: np.ndarray, opt: TraceOptions, upp: float) -> List[Point]:
+    """fit_contour, checked: a contour whose curves cross themselves (a handle overshooting in a tight turn)
+    is fitted again at half the tolerance, and as a last resort kept as a simplified polygon, which is
+    simple by construction. Fonts must not ship self-intersecting contours."""
+    from shapely.geometry import LinearRing, Polygon
+
+    from .geometry import FlattenPen
+
+    tol = opt.tolerance
+    for _ in range(2):
+        points = fit_contour(pts, tol, step=opt.step_px * upp, corner_scale=opt.corner_scale_px * upp,
+                             corner_angle=opt.corner_angle)
+        pen = FlattenPen()
+        Outline([points]).draw(pen)
+        if pen.contours and len(pen.contours[0]) >= 3 and LinearRing(pen.contours[0]).is_simple:
+            return points
+        tol /= 2
+    simple = Polygon(pts).simplify(max(opt.tolerance, 0.5 * upp), preserve_topology=True).exterior.coords[:-1]
+    if signed_area(np.array(simple)) * signed_area(pts) < 0:
+        simple = simple[::-1]
+    return [(float(x), float(y), "line") for x, y in simple]
 
 
 def _inside(pt: np.ndarray, poly: np.ndarray) -> bool:
