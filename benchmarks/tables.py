@@ -38,27 +38,32 @@ def _levels(results) -> List[str]:
     return list(results["config"]["levels"])
 
 
-def headline(results) -> str:
-    rows = []
+def _summaries(results):
+    """(group, level, summary) for every group and level the run has, in table order."""
     for g in _groups(results):
         for lv in _levels(results):
             s = results["summary"].get(f"{g}/{lv}")
-            if not s:
-                continue
-            rows.append([g, lv,
-                         _f(_get(s, "detection", "glyphseg_text", "f1")),
-                         _f(_get(s, "detection", "glyphseg_text", "label_acc")),
-                         _f(_get(s, "outlines", "glyphseg_text", "iou_mean"), 4),
-                         _f(_get(s, "outlines", "glyphseg_text", "dist_mean"), 2) + " / "
-                         + _f(_get(s, "outlines", "glyphseg_text", "dist_p95"), 2),
-                         _f(_get(s, "outlines", "glyphseg_text", "points_ratio"), 2),
-                         _f(_get(s, "outlines", "potrace_default", "dist_mean"), 2) + " / "
-                         + _f(_get(s, "outlines", "potrace_default", "dist_p95"), 2),
-                         _f(_get(s, "outlines", "potrace_default", "points_ratio"), 2),
-                         _f(_get(s, "detection", "tesseract", "f1")),
-                         _f(_get(s, "detection", "tesseract", "label_acc")),
-                         " / ".join(_f(_get(s, "mask_fm", m)) for m in ("glyphseg", "otsu", "sauvola")),
-                         _f(_get(s, "speed", "glyphseg_text", "s_per_page"), 2)])
+            if s:
+                yield g, lv, s
+
+
+def headline(results) -> str:
+    rows = []
+    for g, lv, s in _summaries(results):
+        rows.append([g, lv,
+                     _f(_get(s, "detection", "glyphseg_text", "f1")),
+                     _f(_get(s, "detection", "glyphseg_text", "label_acc")),
+                     _f(_get(s, "outlines", "glyphseg_text", "iou_mean"), 4),
+                     _f(_get(s, "outlines", "glyphseg_text", "dist_mean"), 2) + " / "
+                     + _f(_get(s, "outlines", "glyphseg_text", "dist_p95"), 2),
+                     _f(_get(s, "outlines", "glyphseg_text", "points_ratio"), 2),
+                     _f(_get(s, "outlines", "potrace_default", "dist_mean"), 2) + " / "
+                     + _f(_get(s, "outlines", "potrace_default", "dist_p95"), 2),
+                     _f(_get(s, "outlines", "potrace_default", "points_ratio"), 2),
+                     _f(_get(s, "detection", "tesseract", "f1")),
+                     _f(_get(s, "detection", "tesseract", "label_acc")),
+                     " / ".join(_f(_get(s, "mask_fm", m)) for m in ("glyphseg", "otsu", "sauvola")),
+                     _f(_get(s, "speed", "glyphseg_text", "s_per_page"), 2)])
     return _table(["fonts", "level", "glyphseg F1", "glyphseg labels", "glyphseg IoU",
                    "glyphseg dist mean / p95", "glyphseg points", "potrace dist mean / p95", "potrace points",
                    "tesseract F1", "tesseract labels", "mask FM glyphseg / Otsu / Sauvola", "glyphseg s/page"], rows)
@@ -66,19 +71,15 @@ def headline(results) -> str:
 
 def detection_table(results) -> str:
     rows = []
-    for g in _groups(results):
-        for lv in _levels(results):
-            s = results["summary"].get(f"{g}/{lv}")
-            if not s:
-                continue
-            d = s.get("detection", {})
-            row = [g, lv]
-            for m, labels in (("glyphseg_text", True), ("glyphseg_notext", True), ("tesseract", True)):
-                x = d.get(m, {})
-                row += [_f(x.get("precision")), _f(x.get("recall")), _f(x.get("f1"))]
-                if labels:
-                    row.append(_f(x.get("label_acc")))
-            rows.append(row)
+    for g, lv, s in _summaries(results):
+        d = s.get("detection", {})
+        row = [g, lv]
+        for m, labels in (("glyphseg_text", True), ("glyphseg_notext", True), ("tesseract", True)):
+            x = d.get(m, {})
+            row += [_f(x.get("precision")), _f(x.get("recall")), _f(x.get("f1"))]
+            if labels:
+                row.append(_f(x.get("label_acc")))
+        rows.append(row)
     return _table(["fonts", "level", "glyphseg --text P", "R", "F1", "labels", "glyphseg (no text) P", "R", "F1",
                    "labels (templates)", "tesseract P", "R", "F1", "labels"], rows)
 
@@ -89,21 +90,17 @@ METHOD_NAMES = {"glyphseg_text": "glyphseg --text", "glyphseg_notext": "glyphseg
 
 def outline_table(results) -> str:
     rows = []
-    for g in _groups(results):
-        for lv in _levels(results):
-            s = results["summary"].get(f"{g}/{lv}")
-            if not s:
+    for g, lv, s in _summaries(results):
+        for m in ("glyphseg_text", "glyphseg_notext", "potrace_default", "potrace_text"):
+            o = _get(s, "outlines", m)
+            if not o:
                 continue
-            for m in ("glyphseg_text", "glyphseg_notext", "potrace_default", "potrace_text"):
-                o = _get(s, "outlines", m)
-                if not o:
-                    continue
-                rows.append([g, lv, METHOD_NAMES[m], str(o["glyphs"]), str(o["missing"]), _f(o["iou_mean"], 4),
-                             _f(o.get("iou_traced_mean"), 4), _f(o["iou_min"], 3), _f(o["dist_mean"], 2),
-                             _f(o["dist_p95"], 2),
-                             _f(o["points_ratio"], 2), _f(o["points_ratio_median"], 2),
-                             _f(o.get("extrema_share"), 3), str(o.get("self_intersecting", "—"))
-                             if m.startswith("glyphseg") else "—"])
+            rows.append([g, lv, METHOD_NAMES[m], str(o["glyphs"]), str(o["missing"]), _f(o["iou_mean"], 4),
+                         _f(o.get("iou_traced_mean"), 4), _f(o["iou_min"], 3), _f(o["dist_mean"], 2),
+                         _f(o["dist_p95"], 2),
+                         _f(o["points_ratio"], 2), _f(o["points_ratio_median"], 2),
+                         _f(o.get("extrema_share"), 3), str(o.get("self_intersecting", "—"))
+                         if m.startswith("glyphseg") else "—"])
     return _table(["fonts", "level", "method", "glyphs", "no outline", "IoU mean", "IoU mean (with outline)",
                    "IoU min", "dist mean",
                    "dist p95", "points ratio", "points median", "extrema present", "self-intersecting"], rows)
@@ -111,14 +108,10 @@ def outline_table(results) -> str:
 
 def mask_ufo_table(results) -> str:
     rows = []
-    for g in _groups(results):
-        for lv in _levels(results):
-            s = results["summary"].get(f"{g}/{lv}")
-            if not s:
-                continue
-            u = s.get("ufo_compiles", {})
-            rows.append([g, lv] + [_f(_get(s, "mask_fm", m)) for m in ("glyphseg", "otsu", "sauvola")]
-                        + [f"{u[k][0]}/{u[k][1]}" if k in u else "—" for k in ("glyphseg_text", "glyphseg_notext")])
+    for g, lv, s in _summaries(results):
+        u = s.get("ufo_compiles", {})
+        rows.append([g, lv] + [_f(_get(s, "mask_fm", m)) for m in ("glyphseg", "otsu", "sauvola")]
+                    + [f"{u[k][0]}/{u[k][1]}" if k in u else "—" for k in ("glyphseg_text", "glyphseg_notext")])
     return _table(["fonts", "level", "mask FM glyphseg", "Otsu", "Sauvola", "UFO compiles (--text)",
                    "UFO compiles (no text)"], rows)
 
@@ -130,21 +123,17 @@ def speed_table(results) -> str:
             for k in _get(s, "speed", "glyphseg_text", "stages_s_per_page") or {}}
     stages = [k for k in preferred if k in seen]
     stages[-1:-1] = sorted(seen - set(preferred))  # stages a newer glyphseg reports, before export
-    for g in _groups(results):
-        for lv in _levels(results):
-            s = results["summary"].get(f"{g}/{lv}")
-            if not s:
-                continue
-            sp = s.get("speed", {})
-            gt = sp.get("glyphseg_text", {})
-            st = gt.get("stages_s_per_page", {})
-            rows.append([g, lv, _f(gt.get("s_per_page"), 2), _f(gt.get("cpu_s_per_page"), 2),
-                         _f(gt.get("s_per_glyph"), 4)]
-                        + [_f(st.get(k), 2) for k in stages]
-                        + [_f(_get(sp, "glyphseg_notext", "s_per_page"), 2),
-                           _f(_get(sp, "potrace_default", "s_per_glyph"), 4),
-                           _f(_get(sp, "tesseract", "s_per_page"), 2), _f(_get(sp, "otsu", "s_per_page"), 3),
-                           _f(_get(sp, "sauvola", "s_per_page"), 3)])
+    for g, lv, s in _summaries(results):
+        sp = s.get("speed", {})
+        gt = sp.get("glyphseg_text", {})
+        st = gt.get("stages_s_per_page", {})
+        rows.append([g, lv, _f(gt.get("s_per_page"), 2), _f(gt.get("cpu_s_per_page"), 2),
+                     _f(gt.get("s_per_glyph"), 4)]
+                    + [_f(st.get(k), 2) for k in stages]
+                    + [_f(_get(sp, "glyphseg_notext", "s_per_page"), 2),
+                       _f(_get(sp, "potrace_default", "s_per_glyph"), 4),
+                       _f(_get(sp, "tesseract", "s_per_page"), 2), _f(_get(sp, "otsu", "s_per_page"), 3),
+                       _f(_get(sp, "sauvola", "s_per_page"), 3)])
     return _table(["fonts", "level", "glyphseg --text s/page", "CPU s/page", "s/glyph"]
                   + [k[:-2] for k in stages] + ["glyphseg (no text) s/page", "potrace s/glyph", "tesseract s/page",
                    "Otsu s/page", "Sauvola s/page"], rows)
