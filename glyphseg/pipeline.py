@@ -18,7 +18,7 @@ from . import metrics as metrics_mod
 from . import templates as templates_mod
 from .ingest import load_pages
 from .refine import refine_page
-from .segment import Segmenter, ThresholdSegmenter, crop_box, soft_mask_from_members
+from .segment import Segmenter, ThresholdSegmenter, own_ink_mask
 from .types import Extraction, GlyphsegError, Page
 from .vectorize import TraceOptions, trace
 
@@ -80,14 +80,7 @@ def make_segmenter(options: ExtractOptions, progress: Progress) -> Segmenter:
 def glyph_rasters(glyphs, detections) -> np.ndarray:
     """Each glyph's ink (its own components, antialiased edge kept) normalised to the template box."""
     by_page = {d.page: d for d in detections}
-    out = []
-    for g in glyphs:
-        ink = by_page[g.page].ink
-        box = crop_box(g, ink.ink.shape)
-        x0, y0, x1, y1 = box
-        member = np.isin(ink.components[y0:y1, x0:x1], g.components)
-        out.append(templates_mod.normalise_raster(soft_mask_from_members(ink, g, member, box).soft))
-    return np.stack(out)
+    return np.stack([templates_mod.normalise_raster(own_ink_mask(by_page[g.page].ink, g).soft) for g in glyphs])
 
 
 def extract(paths: Sequence[str], options: Optional[ExtractOptions] = None,
@@ -161,13 +154,11 @@ def extract(paths: Sequence[str], options: Optional[ExtractOptions] = None,
 
     t = time.perf_counter()
     if opt.refine:
-        by_page = {}
-        for g in glyphs:
-            by_page.setdefault(g.page, []).append(g)
+        by_id = {g.id: g for g in glyphs}
         for det in detections:
-            for gid, r in refine_page(det.ink, by_page.get(det.page, []), masks).items():
-                g = next(x for x in by_page[det.page] if x.id == gid)
-                g.refined, g.topology_ok = r.refined or g.id in getattr(seg, "fixed", ()), r.topology_ok
+            for gid, r in refine_page(det.ink, det.glyphs, masks).items():
+                g = by_id[gid]
+                g.refined, g.topology_ok = r.refined or gid in getattr(seg, "fixed", ()), r.topology_ok
     timings["refine_s"] = time.perf_counter() - t
 
     t = time.perf_counter()

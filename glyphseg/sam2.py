@@ -45,7 +45,7 @@ for _pkg in ("torch", "transformers"):
         raise ModuleNotFoundError(f"No module named '{_pkg}'", name=_pkg)
 del _pkg
 
-from .segment import MARGIN_PX, crop_box, soft_mask_from_members
+from .segment import MARGIN_PX, crop_box, own_ink_mask, soft_mask_from_members
 from .tiles import (MARGIN_FRAC, MIN_GLYPH_PX, TILE_SIZE, Tile, box_to_tile, crop_to_tile, page_to_tile,
                     plan_glyph_tiles, tile_to_page_crop)
 from .types import Glyph, GlyphMask, GlyphsegError, InkMap, Page
@@ -506,9 +506,7 @@ class Sam2Segmenter:
 
         if topo(members) in expected:
             return members
-        cx0, cy0, cx1, cy1 = box
-        raster = normalise_raster(soft_mask_from_members(
-            ink, g, np.isin(labels, g.components), box).soft)
+        raster = normalise_raster(own_ink_mask(ink, g).soft)
         pos, neg = template_points(g, raster, g.char)
         if not pos:
             return members

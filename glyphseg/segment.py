@@ -50,6 +50,14 @@ def soft_mask_from_members(ink: InkMap, glyph: Glyph, member: np.ndarray, box) -
     return GlyphMask(glyph_id=glyph.id, x0=cx0, y0=cy0, soft=soft.astype(np.float32))
 
 
+def own_ink_mask(ink: InkMap, glyph: Glyph) -> GlyphMask:
+    """The glyph's soft mask from its own (detected) components: the threshold backend's answer."""
+    box = crop_box(glyph, ink.ink.shape)
+    cx0, cy0, cx1, cy1 = box
+    member = np.isin(ink.components[cy0:cy1, cx0:cx1], glyph.components)
+    return soft_mask_from_members(ink, glyph, member, box)
+
+
 class ThresholdSegmenter:
     """Classical backend: detection's components plus the scan's antialiased edge."""
 
@@ -58,10 +66,7 @@ class ThresholdSegmenter:
     def segment_page(self, page: Page, ink: InkMap, glyphs: Sequence[Glyph], progress=None) -> Dict[str, GlyphMask]:
         out = {}
         for g in glyphs:
-            box = crop_box(g, ink.ink.shape)
-            cx0, cy0, cx1, cy1 = box
-            member = np.isin(ink.components[cy0:cy1, cx0:cx1], g.components)
-            out[g.id] = soft_mask_from_members(ink, g, member, box)
+            out[g.id] = own_ink_mask(ink, g)
             if progress:
                 progress(1)
         return out
