@@ -82,15 +82,16 @@ def _fit_without_crossings(pts: np.ndarray, opt: TraceOptions, upp: float) -> Li
 
     from .geometry import FlattenPen
 
-    tol = opt.tolerance
-    for _ in range(2):
+    # extremum breaks with exact tangents can force a loop on a short, thin spur (a beak serif): then the
+    # curves are fitted freely and split at their own extrema instead
+    for tol, at_extrema in ((opt.tolerance, True), (opt.tolerance / 2, True), (opt.tolerance, False),
+                            (opt.tolerance / 2, False)):
         points = fit_contour(pts, tol, step=opt.step_px * upp, corner_scale=opt.corner_scale_px * upp,
-                             corner_angle=opt.corner_angle)
+                             corner_angle=opt.corner_angle, break_at_extrema=at_extrema)
         pen = FlattenPen()
         Outline([points]).draw(pen)
         if pen.contours and len(pen.contours[0]) >= 3 and LinearRing(pen.contours[0]).is_simple:
             return points
-        tol /= 2
     simple = Polygon(pts).simplify(max(opt.tolerance, 0.5 * upp), preserve_topology=True).exterior.coords[:-1]
     if signed_area(np.array(simple)) * signed_area(pts) < 0:
         simple = simple[::-1]
@@ -199,30 +200,51 @@ def _edge_line(pts: np.ndarray, i: int, sign: int, near: int, far: int):
     return c, d
 
 
-def _sharpen_corner(pts: np.ndarray, i: int, step: float, limit: int):
+def _sharpen_corner(pts: np.ndarray, i: int, step: float, limit: int, room: int):
     """Where the edges on either side of corner i meet, and the edge directions leaving it.
 
     The 0.5 level of an antialiased (or slightly blurred) image cuts a sharp corner by a fraction of a
-    pixel; the straight-ish edges 1–3.5 px away still point at the true corner.
+    pixel; the straight-ish edges 1–3.5 px away still point at the true corner. An acute corner (the notch of
+    an M, the crotch of an n) is cut deeper, by about the blur over sin(half the opening): its edges are
+    read proportionally farther out, as far as `room` samples (half-way to the neighbouring corners).
     """
     near = max(1, int(round(limit * 0.3)))
     far = max(near + 1, limit)
     c_in, d_in = _edge_line(pts, i, -1, near, far)
     c_out, d_out = _edge_line(pts, i, +1, near, far)
+    half = 0.5 * math.acos(max(-1.0, min(1.0, float(np.dot(d_in, d_out)))))
+    reach = 1.0
+    near_used, far_used = near, far
+    for _ in range(2):  # the first estimate of the opening is too wide (read where the corner is rounded)
+        if half >= math.radians(40):
+            break
+        reach = min(3.0, math.sin(math.radians(40)) / max(math.sin(half), 1e-3), room / max(far, 1))
+        if reach <= 1.2:
+            break
+        near_used, far_used = int(round(near * reach)), int(round(far * reach))
+        c_in, d_in = _edge_line(pts, i, -1, near_used, far_used)
+        c_out, d_out = _edge_line(pts, i, +1, near_used, far_used)
+        half = 0.5 * math.acos(max(-1.0, min(1.0, float(np.dot(d_in, d_out)))))
     cross = d_in[0] * d_out[1] - d_in[1] * d_out[0]
     pos = pts[i]
-    if abs(cross) > math.sin(math.radians(25)):
-        # solve c_in + s·d_in = c_out + t·d_out
+    if abs(cross) > math.sin(math.radians(25)) or (np.dot(d_in, d_out) > 0 and abs(cross) > math.sin(math.radians(8))):
+        # the edges' lines: c_in + s·d_in = c_out + t·d_out
         a = np.array([[d_in[0], -d_out[0]], [d_in[1], -d_out[1]]])
         s, _ = np.linalg.solve(a, c_out - c_in)
         cand = c_in + s * d_in
-        if np.hypot(*(cand - pts[i])) <= 2.0 * step * limit / 3.5:
+        disp = cand - pts[i]
+        dist = float(np.hypot(*disp))
+        tip = _unit(-(d_in + d_out))  # from the rounded corner towards the sharp one, along the bisector
+        # a blunted corner is sharpened outwards along its bisector; a candidate far along one edge is two
+        # nearly tangent edges (a beak joining a bowl) extrapolated past where they really meet
+        if dist <= 2.0 * step * limit / 3.5 * max(1.0, reach) and \
+                (dist <= 2 * step or float(np.dot(disp, tip)) >= dist * math.cos(math.radians(35))):
             pos = cand
     return pos, d_in, d_out  # directions leaving the corner: back along the incoming edge, along the outgoing
 
 
 def fit_contour(pts: np.ndarray, tolerance: float, step: float, corner_scale: float,
-                corner_angle: float = 55.0) -> List[Point]:
+                corner_angle: float = 55.0, break_at_extrema: bool = True) -> List[Point]:
     """A closed contour (font units) → UFO points (x, y, segmentType|None), starting on-curve."""
     pts = resample_closed(pts, step)
     n = len(pts)
@@ -232,15 +254,14 @@ def fit_contour(pts: np.ndarray, tolerance: float, step: float, corner_scale: fl
     tolerance = max(tolerance, 2.0 * wobble)
     corners = find_corners(pts, step, corner_scale, corner_angle)
     sm = _smooth_closed(pts, 2.0)
-    smooth_at = []
-    if len(corners) < 2:
-        # A smooth loop (o, 0, a dot) or one with a single corner (c, C): also break it at its extremes,
-        # where the tangent is exactly vertical or horizontal.
-        k = max(2, int(round(corner_scale / step)))
-        extremes = {int(np.argmin(sm[:, 0])), int(np.argmax(sm[:, 1])), int(np.argmax(sm[:, 0])),
-                    int(np.argmin(sm[:, 1]))}
-        smooth_at = [i for i in extremes if all(min(abs(i - c), n - abs(i - c)) > k for c in corners)]
-    breaks = sorted(set(corners) | set(smooth_at))
+    # On-curve points at horizontal and vertical extrema, placed on the data before fitting (a fitted cubic's
+    # own extremum can drift several pixels along a flat bowl, inside the tolerance).
+    extrema = find_extrema(pts, sm, corners, prominence=max(0.2 * step / 0.5, 3.0 * wobble),
+                           gap=max(2, int(round(corner_scale / step))))
+    if not break_at_extrema:  # keep only the start a contour without corners needs: its leftmost point
+        leftmost = min(extrema, key=lambda k: extrema[k][0][0]) if extrema and not corners else None
+        extrema = {leftmost: extrema[leftmost]} if leftmost is not None else {}
+    breaks = sorted(set(corners) | set(extrema))
     # Corner geometry: true corner position and edge directions (edges sampled 1–3.5 px away, less when the
     # neighbouring break is close).
     reach = max(3, int(round(corner_scale * 1.4 / step)))
@@ -251,7 +272,16 @@ def fit_contour(pts: np.ndarray, tolerance: float, step: float, corner_scale: fl
         prev_gap = (c - breaks[bi - 1]) % n or n
         next_gap = (breaks[(bi + 1) % len(breaks)] - c) % n or n
         limit = max(2, min(reach, prev_gap // 2, next_gap // 2))
-        corner_info[c] = _sharpen_corner(pts, c, step, limit)
+        corner_info[c] = _sharpen_corner(pts, c, step, limit, room=max(2, min(prev_gap, next_gap) // 2))
+    # Two corners of one blunted tip (a beak serif) can sharpen to the same place: keep one corner there, with
+    # the first one's incoming edge and the second one's outgoing edge.
+    for bi in range(len(breaks) - 1, -1, -1):
+        a, b = breaks[bi - 1], breaks[bi]
+        if a != b and a in corner_info and b in corner_info and \
+                np.hypot(*(corner_info[a][0] - corner_info[b][0])) < 2 * step:
+            corner_info[a] = (corner_info[a][0], corner_info[a][1], corner_info[b][2])
+            del corner_info[b]
+            breaks.remove(b)
     trim = max(1, int(round(corner_scale * 0.4 / step)))  # samples on the rounded part of a corner
     segments = []  # list of (p0, c1, c2, p3) or (p0, p3)
     for bi, start in enumerate(breaks):
@@ -260,14 +290,15 @@ def fit_contour(pts: np.ndarray, tolerance: float, step: float, corner_scale: fl
         run = pts[idx].copy()
         if start in corner_info:
             pos, _, t1 = corner_info[start]
-            run[0] = pos
         else:
-            t1 = _extremum_tangent(sm, start)
+            pos, t1 = extrema[start]
+        run[0] = pos
         if end in corner_info:
             pos, t2, _ = corner_info[end]
-            run[-1] = pos
         else:
-            t2 = -_extremum_tangent(sm, end)
+            pos, t2 = extrema[end]
+            t2 = -t2
+        run[-1] = pos
         # Leave the rounded bit next to a sharpened corner out of the data the curve must fit.
         lo = trim if start in corner_info else 1
         hi = len(run) - 1 - (trim if end in corner_info else 1)
@@ -278,15 +309,63 @@ def fit_contour(pts: np.ndarray, tolerance: float, step: float, corner_scale: fl
     return _to_points(segments)
 
 
-def _extremum_tangent(sm: np.ndarray, i: int) -> np.ndarray:
-    """Forward tangent at a smooth break, snapped to horizontal/vertical when it is nearly so."""
-    n = len(sm)
-    t = _unit(sm[(i + 2) % n] - sm[(i - 2) % n])
-    if abs(t[0]) > abs(t[1]) and abs(t[1]) < 0.26:
-        return np.array([math.copysign(1.0, t[0]), 0.0])
-    if abs(t[1]) >= abs(t[0]) and abs(t[0]) < 0.26:
-        return np.array([0.0, math.copysign(1.0, t[1])])
-    return t
+def find_extrema(pts: np.ndarray, sm: np.ndarray, corners: List[int], prominence: float, gap: int) -> dict:
+    """Horizontal and vertical extrema of a closed contour's smooth runs: {index: (position, tangent)}.
+
+    Runs go from corner to corner (a contour without corners is one run from its leftmost point, itself an
+    extremum). An extremum must stand out by `prominence` on both sides within its run (scipy's peak
+    prominence on the smoothed copy `sm`: noise and the sag of a straight edge do not) and lie more than `gap`
+    samples from a corner, which already carries an on-curve point. Its place along the contour and its
+    extreme coordinate come from a parabola fitted to the unsmoothed samples around it; its tangent is
+    exactly horizontal or vertical.
+    """
+    from scipy.signal import find_peaks
+
+    n = len(pts)
+    out = {}
+    if corners:
+        runs = [(c, (corners[(k + 1) % len(corners)] - c) % n or n) for k, c in enumerate(corners)]
+    else:
+        start = int(np.argmin(sm[:, 0]))
+        runs = [(start, n)]
+        k, pos, t = _extremum_at(pts, sm, start, 0)
+        out[k] = (pos, t)
+    for start, length in runs:
+        # the rounded ends of a run (its corners, blurred) would make the middle of any straight edge stand out
+        idx = (start + np.arange(length + 1)) % n
+        if corners:
+            idx = idx[gap:len(idx) - gap]
+        if len(idx) < 3:
+            continue
+        for axis in (0, 1):
+            v = sm[idx, axis]
+            for sign in (1, -1):
+                peaks, _ = find_peaks(sign * v, prominence=prominence)
+                for j in peaks:
+                    if True:
+                        k, pos, t = _extremum_at(pts, sm, int(idx[j]), axis)
+                        if not any(min(abs(k - e), n - abs(k - e)) <= 1 for e in out):
+                            out[k] = (pos, t)
+    return out
+
+
+def _extremum_at(pts: np.ndarray, sm: np.ndarray, i: int, axis: int, half: int = 8):
+    """Refined place of the extremum near sample i: (sample index, position, unit tangent along the contour)."""
+    n = len(pts)
+    j = np.arange(-half, half + 1)
+    v = pts[(i + j) % n, axis]
+    a, b, c = np.polyfit(j, v, 2)
+    pos = pts[i].copy()
+    if abs(a) > 1e-12:
+        jv = -b / (2 * a)
+        if abs(jv) <= half / 2:  # the vertex lies well inside the window: trust it
+            i = (i + int(round(jv))) % n
+            pos = pts[i].copy()
+            pos[axis] = c - b * b / (4 * a)
+    along = 1 - axis
+    t = np.zeros(2)
+    t[along] = math.copysign(1.0, sm[(i + 2) % n, along] - sm[(i - 2) % n, along])
+    return i, pos, t
 
 
 def _bezier(b, u):
@@ -361,7 +440,10 @@ def _fit_one(P: np.ndarray, t1, t2, tol: float):
         u = _reparameterize(b, P, u)
         b = _generate(P, u, t1, t2)
         err = np.hypot(*(_bezier(b, u) - P).T)
-    return tuple(b) if err.max() <= tol else None
+    # handles that reach past each other along the chord make the curve double back on itself (a loop a
+    # few samples of nearly straight data do not show)
+    ahead = (np.dot(b[1] - b[0], chord) + np.dot(b[3] - b[2], chord)) / length
+    return tuple(b) if err.max() <= tol and ahead <= length else None
 
 
 def _fit_run(P: np.ndarray, t1, t2, tol: float, depth: int = 0):
