@@ -304,7 +304,8 @@ def fit_contour(pts: np.ndarray, tolerance: float, step: float, corner_scale: fl
         hi = len(run) - 1 - (trim if end in corner_info else 1)
         inner = run[lo:hi + 1] if hi >= lo else run[1:-1]
         run = np.vstack([run[:1], inner, run[-1:]])
-        segments.extend(_fit_run(run, t1, t2, tolerance, 0))
+        segments.extend(_fit_run(run, t1, t2, tolerance, 0,
+                                 smooth=(start not in corner_info, end not in corner_info)))
     segments = [s for seg in segments for s in _split_at_extrema(seg, min_gap=2 * step, bulge=tolerance)]
     return _to_points(segments)
 
@@ -416,9 +417,14 @@ def _reparameterize(b, P, u):
     return np.maximum.accumulate(new)
 
 
-def _fit_one(P: np.ndarray, t1, t2, tol: float):
+_COS_HALF_DEG = math.cos(math.radians(0.5))
+
+
+def _fit_one(P: np.ndarray, t1, t2, tol: float, smooth=(False, False)):
     """One line or one cubic through P (end tangents t1 out of P[0], t2 out of P[-1] backwards) within
-    `tol` of every point — Schneider's least-squares fit with Newton reparameterisation — or None."""
+    `tol` of every point — Schneider's least-squares fit with Newton reparameterisation — or None.
+    At an end marked smooth (an extremum, a join inside a curve) a line is taken only if it runs along that
+    end's tangent: otherwise a nearly straight cubic keeps the outline's tangent continuous there."""
     p0, p3 = P[0], P[-1]
     chord = p3 - p0
     length = float(np.hypot(*chord))
@@ -426,7 +432,9 @@ def _fit_one(P: np.ndarray, t1, t2, tol: float):
         return (p0, p3)
     normal = np.array([-chord[1], chord[0]]) / length
     if np.abs((P - p0) @ normal).max() <= tol * 0.5:  # straight
-        return (p0, p3)
+        along = chord / length
+        if (not smooth[0] or np.dot(t1, along) > _COS_HALF_DEG) and (not smooth[1] or -np.dot(t2, along) > _COS_HALF_DEG):
+            return (p0, p3)
     if np.dot(t1, chord) <= 0 or np.dot(t2, chord) >= 0:
         return None  # handles would loop back
     seg = np.hypot(*np.diff(P, axis=0).T)
@@ -443,16 +451,19 @@ def _fit_one(P: np.ndarray, t1, t2, tol: float):
     # handles that reach past each other along the chord make the curve double back on itself (a loop a
     # few samples of nearly straight data do not show)
     ahead = (np.dot(b[1] - b[0], chord) + np.dot(b[3] - b[2], chord)) / length
-    return tuple(b) if err.max() <= tol and ahead <= length else None
+    if ahead > length:  # (least squares is ill-conditioned on short, nearly straight data) try handles of a third
+        b = np.array([p0, p0 + t1 * length / 3, p3 + t2 * length / 3, p3])
+        err = np.hypot(*(_bezier(b, _reparameterize(b, P, u)) - P).T)
+    return tuple(b) if err.max() <= tol else None
 
 
-def _fit_run(P: np.ndarray, t1, t2, tol: float, depth: int = 0):
+def _fit_run(P: np.ndarray, t1, t2, tol: float, depth: int = 0, smooth=(False, False)):
     """Cubics (or lines) through an open run with end tangents t1 (out of P[0]) and t2 (out of P[-1],
     backwards), each as long as it can be: from the run's start, the longest stretch one cubic fits within
     `tol` is found by bisection, and the next starts where it ends, smoothly (tangent continuity). Greedy
     longest fits use fewer segments than Schneider's split-at-the-worst-point recursion."""
     n = len(P)
-    whole = _fit_one(P, t1, t2, tol)
+    whole = _fit_one(P, t1, t2, tol, smooth)
     if whole is not None:
         return [whole]
     if n < 6:
@@ -464,7 +475,7 @@ def _fit_run(P: np.ndarray, t1, t2, tol: float, depth: int = 0):
     segments = []
     start, t_start = 0, t1
     while True:
-        rest = _fit_one(P[start:], t_start, t2, tol)
+        rest = _fit_one(P[start:], t_start, t2, tol, (start > 0 or smooth[0], smooth[1]))
         if rest is not None:
             segments.append(rest)
             return segments
@@ -472,13 +483,21 @@ def _fit_run(P: np.ndarray, t1, t2, tol: float, depth: int = 0):
         best = None
         while hi - lo > 1:
             mid = (lo + hi) // 2
-            fit = _fit_one(P[start:mid + 1], t_start, back_tangent(mid), tol)
+            fit = _fit_one(P[start:mid + 1], t_start, back_tangent(mid), tol, (start > 0 or smooth[0], True))
             if fit is not None:
                 lo, best = mid, fit
             else:
                 hi = mid
         if best is None:  # not even three points fit (a kink): take a line to the next point
-            best = _fit_one(P[start:lo + 1], t_start, back_tangent(lo), tol) or (P[start], P[lo])
+            best = _fit_one(P[start:lo + 1], t_start, back_tangent(lo), tol, (start > 0 or smooth[0], True))
+            if best is None:
+                if depth < 2 and start > 0:
+                    # The greedy pieces left a stub that cannot meet the run's end tangent (the last bit
+                    # before an extremum): split the run in the middle instead, smoothly.
+                    mid = n // 2
+                    return (_fit_run(P[:mid + 1], t1, back_tangent(mid), tol, depth + 1, (smooth[0], True))
+                            + _fit_run(P[mid:], -back_tangent(mid), t2, tol, depth + 1, (True, smooth[1])))
+                best = (P[start], P[lo])
         segments.append(best)
         t_start = -back_tangent(lo)
         start = lo

@@ -195,3 +195,45 @@ def test_font_glyph_traces_close_to_its_outline():
         # the fit may be `tolerance` off the traced boundary, which is itself ~0.1 px off the true one
         assert d.mean() <= 0.5 * tolerance + 0.5 and d.max() <= tolerance + 2.0
         assert iou(answer, truth) > 0.975
+
+
+def test_extrema_get_on_curve_points_where_the_shape_has_them():
+    """A D (stem plus half an ellipse, its bowl flattish where it meets the stem) and a lopsided blob: every
+    horizontal and vertical extremum carries an on-curve point, within 0.25 px across and 1.5 px along, and
+    the smooth ones have horizontal or vertical handles."""
+    from glyphseg.score import extrema_present, outline_extrema
+
+    t = np.linspace(-np.pi / 2, np.pi / 2, 400)
+    d_shape = np.vstack([[[60, 170], [60, 30], [90, 30]], np.stack([90 + 70 * np.cos(-t), 100 + 70 * np.sin(-t)], 1)[::-1], [[90, 170]]])
+    u = np.linspace(0, 2 * np.pi, 400, endpoint=False)
+    blob = np.stack([100 + 55 * np.cos(u) + 12 * np.cos(2 * u), 100 + 40 * np.sin(u) + 9 * np.sin(2 * u + 0.7)], 1)
+    for poly in (d_shape, blob):
+        outline = trace(GlyphMask("g", 0, 0, _supersampled(lambda im, f: cv2.fillPoly(im, [np.round(poly * f).astype(np.int32)], 255))),
+                        _unit_glyph())
+        truth = [np.stack([10 * poly[:, 0], 2000 - 10 * poly[:, 1]], 1)]  # in the font units of _unit_glyph
+        on = np.array([(x, y) for c in outline.contours for x, y, s in c if s is not None])
+        found, total = extrema_present(outline_extrema(truth, min_prominence=5), on, radius=2.5, along=15)
+        assert total >= 4 and found == total, (found, total)
+        assert len(outline.contours) == 1
+        c = outline.contours[0]
+        level = 0  # smooth points whose handles on both sides are horizontal, or both vertical
+        for k, (x, y, s) in enumerate(c):
+            prev, nxt = c[k - 1], c[(k + 1) % len(c)]
+            if s is not None and prev[2] is None and nxt[2] is None:
+                level += (abs(prev[1] - y) < 0.5 and abs(nxt[1] - y) < 0.5) or (abs(prev[0] - x) < 0.5 and abs(nxt[0] - x) < 0.5)
+        assert level >= (4 if poly is blob else 1)
+
+
+def test_acute_corners_are_sharpened_to_their_tip():
+    """Wedges of 20–45° opening, antialiased and blurred like a mild scan: the tip (cut back ~2 px by the
+    blur at the 0.5 level) is recovered to within 0.5 px."""
+    for opening in (20, 30, 45):
+        a = math.radians(opening / 2)
+        apex = np.array([100.3, 40.2])
+        poly = np.array([apex, apex + 120 * np.array([math.sin(a), math.cos(a)]),
+                         apex + 120 * np.array([-math.sin(a), math.cos(a)])])
+        soft = cv2.GaussianBlur(_supersampled(lambda im, f: cv2.fillPoly(im, [np.round(poly * f).astype(np.int32)], 255)),
+                                (0, 0), 0.9)
+        outline = trace(GlyphMask("g", 0, 0, soft), _unit_glyph())
+        on = np.array([(x / 10, 200 - y / 10) for c in outline.contours for x, y, s in c if s is not None])
+        assert np.hypot(*(on - apex).T).min() <= 0.5, opening
