@@ -168,11 +168,12 @@ class TruthPage:
         self.glyph_set[g.glyph_name].draw(pen)
         return [np.stack(g.font_to_page(c[:, 0], c[:, 1]), axis=1) for c in pen.contours]
 
-    def extrema(self, j: int) -> List[tuple]:
+    def extrema(self, j: int, flat_px: float = 0.1) -> List[tuple]:
         """The true outline's extrema (glyphseg.score.outline_extrema spans), found in the font's own units,
         where a flat stretch is exactly flat, then mapped onto the page (px). Stretches within 0.1 px
         (≈ 0.9 em/1000 at the suite's 14 pt, 600 dpi) of the extreme count as flat: no scan resolves an extreme's
-        place along such a stretch better than that (glyphseg's mean boundary error is ~0.7 em/1000)."""
+        place along such a stretch better than that (glyphseg's mean boundary error is ~0.7 em/1000).
+        `flat_px=0` keeps only exactly flat stretches."""
         from glyphseg.score import outline_extrema
 
         g = self.spec.glyphs[j]
@@ -181,7 +182,7 @@ class TruthPage:
         units_per_px = 1.0 / math.hypot(g.matrix[0, 0], g.matrix[1, 0])
         spans = []
         for x0, y0, x1, y1, axis in outline_extrema(pen.contours, min_prominence=0.06 * units_per_px,
-                                                             flat=0.1 * units_per_px):
+                                                             flat=flat_px * units_per_px):
             (px0, px1), (py0, py1) = g.font_to_page([x0, x1], [y0, y1])
             # a font's y extreme is the page's y extreme (the specimen only rotates by under a degree)
             spans.append((float(px0), float(py0), float(px1), float(py1), axis))

@@ -283,6 +283,12 @@ def write_markdown(results, path: str) -> None:
         "- **Points**: on-curve points of the answer glyph / on-curve points of the source font's glyph "
         "(fontTools point pen, components decomposed; a TrueType font's implied on-curve points are not "
         "counted), pooled sum ratio and per-glyph median.",
+        "- **Extrema present**: the true outline's horizontal and vertical extrema, found in the font's own "
+        "units (a flat stretch at an extreme, or one within 0.1 px of it, counts as one extremum spanning the "
+        "stretch; wiggles under 0.06 px ignored), mapped into the answer glyph's upright frame; an extremum is "
+        "present when an on-curve point lies within 0.75 px of the extreme coordinate and within 3 px of its "
+        "place (or stretch) along the tangent. **Self-intersecting**: contours whose flattened polygon is not "
+        "valid (shapely).",
         "- **UFO compiles**: `ufo2ft.compileOTF` on the UFO as written. **Mask FM**: F-measure of the page "
         "mask against the true ink (pixels at least half covered by the true outlines).",
         f"- **Baselines**: Otsu and Sauvola (scikit-image; Sauvola window a tenth of an inch: "

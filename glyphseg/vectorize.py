@@ -3,13 +3,16 @@
 1. Subpixel boundary: marching squares at the mask's 0.5 level (scikit-image), mapped to font units
    through the glyph's frame (origin, scale, angle), so outlines are upright even on a skewed scan.
 2. Contours resampled evenly; corners found where the turning angle is large over a short arc and does
-   not keep growing over twice that arc (a curve keeps turning, a corner has done its turning);
-   too few corners → also split at the contour's extremes.
-3. Each run between corners fitted with cubic curves under a tolerance in font units (Schneider's
-   least-squares fit with Newton reparameterisation), each as long as the tolerance allows, or a line when
-   straight.
-4. Curves split at their horizontal and vertical extrema (exact subdivision), so on-curve points sit
-   there as type designers expect; outer contours counter-clockwise, holes clockwise.
+   not keep growing over twice that arc (a curve keeps turning, a corner has done its turning). Each
+   corner is sharpened to where its edges' lines meet; acute ones (the notch of an M, the crotch of an n),
+   which blur cuts back deepest, read their edges farther out.
+3. Horizontal and vertical extrema of the smooth runs between corners are located on the data (a parabola
+   through the samples around each), and become on-curve points with exactly horizontal or vertical
+   handles before any curve is fitted: a fitted cubic's own extremum can wander pixels along a flat bowl.
+4. Each run between corners and extrema fitted with cubic curves under a tolerance in font units
+   (Schneider's least-squares fit with Newton reparameterisation), each as long as the tolerance allows,
+   or a line when straight (and, at a smooth point, along its tangent). Any extremum a curve still has is
+   split off exactly; outer contours counter-clockwise, holes clockwise.
 
 The curve fitter is written here because no maintained library fits cubic Béziers to sampled points:
 fontTools converts between curve kinds (cu2qu) and splits them (bezierTools), which is used below.
