@@ -283,10 +283,11 @@ def contract_outlines(contract: Contract, entries: Sequence[dict]) -> List[Optio
     return out
 
 
-def outline_checks(glyph, entry: dict, true_extrema_px: Sequence[tuple]) -> dict:
-    """Designer's checks of one UFO glyph, in its own upright font-unit frame: true extrema (TruthPage.extrema)
-    that have an on-curve point (glyphseg.score.extrema_present: within 0.75 px across, 3 px along the
-    tangent) and self-intersecting contours."""
+def outline_checks(glyph, entry: dict, true_extrema_px: Dict[str, Sequence[tuple]]) -> dict:
+    """Designer's checks of one UFO glyph, in its own upright font-unit frame: true extrema (TruthPage.extrema,
+    one list per definition: "exact" flat stretches only, "nearflat" within 0.1 px) that have an on-curve
+    point (glyphseg.score.extrema_present: within 0.75 px across, 3 px along the tangent) and
+    self-intersecting contours."""
     from shapely.geometry import Polygon
 
     from glyphseg.score import extrema_present
@@ -294,16 +295,19 @@ def outline_checks(glyph, entry: dict, true_extrema_px: Sequence[tuple]) -> dict
     g = Glyph(id=entry["id"], page=entry["page"], bbox=tuple(entry["bbox"]), components=(),
               origin=tuple(entry["origin"]), units_per_px=entry["units_per_px"], angle=entry["angle"])
     upp = g.units_per_px
-    spans = []
-    for x0, y0, x1, y1, axis in true_extrema_px:
-        (ux0, ux1), (uy0, uy1) = g.page_to_units(np.array([x0, x1]), np.array([y0, y1]))
-        spans.append((ux0, uy0, ux1, uy1, axis))
     on = np.array([(p.x, p.y) for c in glyph for p in c if p.segmentType is not None], float).reshape(-1, 2)
-    found, total = extrema_present(spans, on, radius=0.75 * upp, along=3.0 * upp)
+    out = {}
+    for key, suffix in (("exact", ""), ("nearflat", "_nearflat")):
+        spans = []
+        for x0, y0, x1, y1, axis in true_extrema_px[key]:
+            (ux0, ux1), (uy0, uy1) = g.page_to_units(np.array([x0, x1]), np.array([y0, y1]))
+            spans.append((ux0, uy0, ux1, uy1, axis))
+        found, total = extrema_present(spans, on, radius=0.75 * upp, along=3.0 * upp)
+        out["extrema_found" + suffix], out["extrema_total" + suffix] = found, total
     pen = FlattenPen(steps=CURVE_STEPS)
     glyph.draw(pen)
-    crossing = sum(1 for c in pen.contours if len(c) >= 3 and not Polygon(c).is_valid)
-    return {"extrema_found": found, "extrema_total": total, "self_intersecting": crossing}
+    out["self_intersecting"] = sum(1 for c in pen.contours if len(c) >= 3 and not Polygon(c).is_valid)
+    return out
 
 
 def ufo_compiles(ufo) -> Tuple[bool, str]:
@@ -358,7 +362,8 @@ class OutlineScore:
                                 "pts_src": truth.on_curve(j)})
             return
         shape, pts = answer[:2]
-        checks = outline_checks(answer[2], answer[3], truth.extrema(j)) if len(answer) > 2 else {}
+        checks = (outline_checks(answer[2], answer[3], {"exact": truth.extrema(j, 0.0), "nearflat": truth.extrema(j)})
+                  if len(answer) > 2 else {})
         d = truth.to_em1000(symmetric_distances(Boundary(shape), truth.boundary(j)))
         self.dist_sum += float(d.sum())
         self.dist_n += int(d.size)
@@ -388,11 +393,15 @@ def summarize_outlines(scores: Sequence[OutlineScore]) -> dict:
         "points_ratio": (sum(g["pts"] for g in traced) / sum(g["pts_src"] for g in traced)
                          if traced and sum(g["pts_src"] for g in traced) else float("nan")),
         "points_ratio_median": float(np.median(ratios)) if ratios else float("nan"),
-        "extrema_share": (sum(g.get("extrema_found", 0) for g in traced) / sum(g.get("extrema_total", 0) for g in traced)
-                          if any("extrema_total" in g for g in traced) and sum(g.get("extrema_total", 0) for g in traced)
-                          else float("nan")),
+        "extrema_share": _share(traced, ""),
+        "extrema_share_nearflat": _share(traced, "_nearflat"),
         "self_intersecting": sum(g.get("self_intersecting", 0) for g in traced),
     }
+
+
+def _share(traced, suffix: str) -> float:
+    total = sum(g.get("extrema_total" + suffix, 0) for g in traced)
+    return sum(g.get("extrema_found" + suffix, 0) for g in traced) / total if total else float("nan")
 
 
 def _mean(values) -> float:

@@ -99,11 +99,13 @@ def outline_table(results) -> str:
                          _f(o.get("iou_traced_mean"), 4), _f(o["iou_min"], 3), _f(o["dist_mean"], 2),
                          _f(o["dist_p95"], 2),
                          _f(o["points_ratio"], 2), _f(o["points_ratio_median"], 2),
-                         _f(o.get("extrema_share"), 3), str(o.get("self_intersecting", "—"))
+                         _f(o.get("extrema_share"), 3), _f(o.get("extrema_share_nearflat"), 3),
+                         str(o.get("self_intersecting", "—"))
                          if m.startswith("glyphseg") else "—"])
     return _table(["fonts", "level", "method", "glyphs", "no outline", "IoU mean", "IoU mean (with outline)",
                    "IoU min", "dist mean",
-                   "dist p95", "points ratio", "points median", "extrema present", "self-intersecting"], rows)
+                   "dist p95", "points ratio", "points median", "extrema present",
+                   "extrema present (near-flat)", "self-intersecting"], rows)
 
 
 def mask_ufo_table(results) -> str:
@@ -284,11 +286,12 @@ def write_markdown(results, path: str) -> None:
         "(fontTools point pen, components decomposed; a TrueType font's implied on-curve points are not "
         "counted), pooled sum ratio and per-glyph median.",
         "- **Extrema present**: the true outline's horizontal and vertical extrema, found in the font's own "
-        "units (a flat stretch at an extreme, or one within 0.1 px of it, counts as one extremum spanning the "
+        "units (where a flat stretch at an extreme is exactly flat and counts as one extremum spanning the "
         "stretch; wiggles under 0.06 px ignored), mapped into the answer glyph's upright frame; an extremum is "
         "present when an on-curve point lies within 0.75 px of the extreme coordinate and within 3 px of its "
-        "place (or stretch) along the tangent. **Self-intersecting**: contours whose flattened polygon is not "
-        "valid (shapely).",
+        "place (or stretch) along the tangent. **(near-flat)**: the same, with a stretch that stays within "
+        "0.1 px of the extreme counted as flat (the place of an extremum on a bowl that flat is not resolved "
+        "by a scan). **Self-intersecting**: contours whose flattened polygon is not valid (shapely).",
         "- **UFO compiles**: `ufo2ft.compileOTF` on the UFO as written. **Mask FM**: F-measure of the page "
         "mask against the true ink (pixels at least half covered by the true outlines).",
         f"- **Baselines**: Otsu and Sauvola (scikit-image; Sauvola window a tenth of an inch: "
