@@ -161,12 +161,16 @@ class TruthPage:
                                                glyph_set=self.glyph_set)
         return self._shapes[j]
 
+    def font_contours(self, j: int) -> List[np.ndarray]:
+        """The true outline's flattened contours in the font's own units."""
+        pen = FlattenPen(self.glyph_set, steps=CURVE_STEPS)
+        self.glyph_set[self.spec.glyphs[j].glyph_name].draw(pen)
+        return pen.contours
+
     def contours(self, j: int) -> List[np.ndarray]:
         """The true outline's flattened contours on the page (px)."""
         g = self.spec.glyphs[j]
-        pen = FlattenPen(self.glyph_set, steps=CURVE_STEPS)
-        self.glyph_set[g.glyph_name].draw(pen)
-        return [np.stack(g.font_to_page(c[:, 0], c[:, 1]), axis=1) for c in pen.contours]
+        return [np.stack(g.font_to_page(c[:, 0], c[:, 1]), axis=1) for c in self.font_contours(j)]
 
     def extrema(self, j: int, flat_px: float = 0.1) -> List[tuple]:
         """The true outline's extrema (glyphseg.score.outline_extrema spans), found in the font's own units,
@@ -177,12 +181,10 @@ class TruthPage:
         from glyphseg.score import outline_extrema
 
         g = self.spec.glyphs[j]
-        pen = FlattenPen(self.glyph_set, steps=CURVE_STEPS)
-        self.glyph_set[g.glyph_name].draw(pen)
         units_per_px = 1.0 / math.hypot(g.matrix[0, 0], g.matrix[1, 0])
         spans = []
-        for x0, y0, x1, y1, axis in outline_extrema(pen.contours, min_prominence=0.06 * units_per_px,
-                                                             flat=flat_px * units_per_px):
+        for x0, y0, x1, y1, axis in outline_extrema(self.font_contours(j), min_prominence=0.06 * units_per_px,
+                                                    flat=flat_px * units_per_px):
             (px0, px1), (py0, py1) = g.font_to_page([x0, x1], [y0, y1])
             # a font's y extreme is the page's y extreme (the specimen only rotates by under a degree)
             spans.append((float(px0), float(py0), float(px1), float(py1), axis))

@@ -203,6 +203,11 @@ def _edge_line(pts: np.ndarray, i: int, sign: int, near: int, far: int):
     return c, d
 
 
+def _half_opening(d_in: np.ndarray, d_out: np.ndarray) -> float:
+    """Half the angle between a corner's two edge directions (both pointing away from it), radians."""
+    return 0.5 * math.acos(max(-1.0, min(1.0, float(np.dot(d_in, d_out)))))
+
+
 def _sharpen_corner(pts: np.ndarray, i: int, step: float, limit: int, room: int):
     """Where the edges on either side of corner i meet, and the edge directions leaving it.
 
@@ -215,7 +220,7 @@ def _sharpen_corner(pts: np.ndarray, i: int, step: float, limit: int, room: int)
     far = max(near + 1, limit)
     c_in, d_in = _edge_line(pts, i, -1, near, far)
     c_out, d_out = _edge_line(pts, i, +1, near, far)
-    half = 0.5 * math.acos(max(-1.0, min(1.0, float(np.dot(d_in, d_out)))))
+    half = _half_opening(d_in, d_out)
     reach = 1.0
     near_used, far_used = near, far
     for _ in range(2):  # the first estimate of the opening is too wide (read where the corner is rounded)
@@ -227,7 +232,7 @@ def _sharpen_corner(pts: np.ndarray, i: int, step: float, limit: int, room: int)
         near_used, far_used = int(round(near * reach)), int(round(far * reach))
         c_in, d_in = _edge_line(pts, i, -1, near_used, far_used)
         c_out, d_out = _edge_line(pts, i, +1, near_used, far_used)
-        half = 0.5 * math.acos(max(-1.0, min(1.0, float(np.dot(d_in, d_out)))))
+        half = _half_opening(d_in, d_out)
     cross = d_in[0] * d_out[1] - d_in[1] * d_out[0]
     pos = pts[i]
     if abs(cross) > math.sin(math.radians(25)) or (np.dot(d_in, d_out) > 0 and abs(cross) > math.sin(math.radians(8))):
@@ -260,10 +265,7 @@ def fit_contour(pts: np.ndarray, tolerance: float, step: float, corner_scale: fl
     # On-curve points at horizontal and vertical extrema, placed on the data before fitting (a fitted cubic's
     # own extremum can drift several pixels along a flat bowl, inside the tolerance).
     extrema = find_extrema(pts, sm, corners, prominence=max(0.2 * step / 0.5, 3.0 * wobble),
-                           gap=max(2, int(round(corner_scale / step))))
-    if not break_at_extrema:  # keep only the start a contour without corners needs: its leftmost point
-        leftmost = min(extrema, key=lambda k: extrema[k][0][0]) if extrema and not corners else None
-        extrema = {leftmost: extrema[leftmost]} if leftmost is not None else {}
+                           gap=max(2, int(round(corner_scale / step))), interior=break_at_extrema)
     breaks = sorted(set(corners) | set(extrema))
     # Corner geometry: true corner position and edge directions (edges sampled 1–3.5 px away, less when the
     # neighbouring break is close).
@@ -313,7 +315,8 @@ def fit_contour(pts: np.ndarray, tolerance: float, step: float, corner_scale: fl
     return _to_points(segments)
 
 
-def find_extrema(pts: np.ndarray, sm: np.ndarray, corners: List[int], prominence: float, gap: int) -> dict:
+def find_extrema(pts: np.ndarray, sm: np.ndarray, corners: List[int], prominence: float, gap: int,
+                 interior: bool = True) -> dict:
     """Horizontal and vertical extrema of a closed contour's smooth runs: {index: (position, tangent)}.
 
     Runs go from corner to corner (a contour without corners is one run from its leftmost point, itself an
@@ -321,7 +324,7 @@ def find_extrema(pts: np.ndarray, sm: np.ndarray, corners: List[int], prominence
     prominence on the smoothed copy `sm`: noise and the sag of a straight edge do not) and lie more than `gap`
     samples from a corner, which already carries an on-curve point. Its place along the contour and its
     extreme coordinate come from a parabola fitted to the unsmoothed samples around it; its tangent is
-    exactly horizontal or vertical.
+    exactly horizontal or vertical. `interior=False`: only the start a contour without corners needs.
     """
     from scipy.signal import find_peaks
 
@@ -334,6 +337,8 @@ def find_extrema(pts: np.ndarray, sm: np.ndarray, corners: List[int], prominence
         runs = [(start, n)]
         k, pos, t = _extremum_at(pts, sm, start, 0)
         out[k] = (pos, t)
+    if not interior:
+        return out
     for start, length in runs:
         # the rounded ends of a run (its corners, blurred) would make the middle of any straight edge stand out
         idx = (start + np.arange(length + 1)) % n
@@ -346,10 +351,9 @@ def find_extrema(pts: np.ndarray, sm: np.ndarray, corners: List[int], prominence
             for sign in (1, -1):
                 peaks, _ = find_peaks(sign * v, prominence=prominence)
                 for j in peaks:
-                    if True:
-                        k, pos, t = _extremum_at(pts, sm, int(idx[j]), axis)
-                        if not any(min(abs(k - e), n - abs(k - e)) <= 1 for e in out):
-                            out[k] = (pos, t)
+                    k, pos, t = _extremum_at(pts, sm, int(idx[j]), axis)
+                    if not any(min(abs(k - e), n - abs(k - e)) <= 1 for e in out):
+                        out[k] = (pos, t)
     return out
 
 
@@ -436,7 +440,8 @@ def _fit_one(P: np.ndarray, t1, t2, tol: float, smooth=(False, False)):
     normal = np.array([-chord[1], chord[0]]) / length
     if np.abs((P - p0) @ normal).max() <= tol * 0.5:  # straight
         along = chord / length
-        if (not smooth[0] or np.dot(t1, along) > _COS_HALF_DEG) and (not smooth[1] or -np.dot(t2, along) > _COS_HALF_DEG):
+        if (not smooth[0] or np.dot(t1, along) > _COS_HALF_DEG) and \
+                (not smooth[1] or -np.dot(t2, along) > _COS_HALF_DEG):
             return (p0, p3)
     if np.dot(t1, chord) <= 0 or np.dot(t2, chord) >= 0:
         return None  # handles would loop back
@@ -478,7 +483,8 @@ def _fit_run(P: np.ndarray, t1, t2, tol: float, depth: int = 0, smooth=(False, F
     segments = []
     start, t_start = 0, t1
     while True:
-        rest = _fit_one(P[start:], t_start, t2, tol, (start > 0 or smooth[0], smooth[1]))
+        head = start > 0 or smooth[0]  # a join inside the run is smooth
+        rest = _fit_one(P[start:], t_start, t2, tol, (head, smooth[1]))
         if rest is not None:
             segments.append(rest)
             return segments
@@ -486,13 +492,13 @@ def _fit_run(P: np.ndarray, t1, t2, tol: float, depth: int = 0, smooth=(False, F
         best = None
         while hi - lo > 1:
             mid = (lo + hi) // 2
-            fit = _fit_one(P[start:mid + 1], t_start, back_tangent(mid), tol, (start > 0 or smooth[0], True))
+            fit = _fit_one(P[start:mid + 1], t_start, back_tangent(mid), tol, (head, True))
             if fit is not None:
                 lo, best = mid, fit
             else:
                 hi = mid
         if best is None:  # not even three points fit (a kink): take a line to the next point
-            best = _fit_one(P[start:lo + 1], t_start, back_tangent(lo), tol, (start > 0 or smooth[0], True))
+            best = _fit_one(P[start:lo + 1], t_start, back_tangent(lo), tol, (head, True))
             if best is None:
                 if depth < 2 and start > 0:
                     # The greedy pieces left a stub that cannot meet the run's end tangent (the last bit
