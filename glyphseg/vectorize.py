@@ -154,11 +154,23 @@ def _turning(pts: np.ndarray, k: int) -> np.ndarray:
     return np.degrees(np.abs((a2 - a1 + np.pi) % (2 * np.pi) - np.pi))
 
 
+def _angle_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Unsigned angle (degrees) between direction vectors, row by row."""
+    a1 = np.arctan2(a[..., 1], a[..., 0])
+    a2 = np.arctan2(b[..., 1], b[..., 0])
+    return np.degrees(np.abs((a2 - a1 + np.pi) % (2 * np.pi) - np.pi))
+
+
 def find_corners(pts: np.ndarray, step: float, scale: float, angle: float) -> List[int]:
     """Indices of corners: turning ≥ `angle` within ±scale that does not keep growing out to ±2·scale.
 
     A smooth curve turns in proportion to the arc looked at; a corner — even one rounded by blur or ink
     spread — has done all its turning within a short arc, so doubling the arc adds little (< 40 %).
+
+    Two corners closer than 2·scale (the ends of a short serif, a few pixels tall) defeat that test: the
+    wider arc takes in the neighbour. They are found at a finer scale instead, from the directions of the
+    edges 0.6–1.2·scale on either side (which skip the corner's blurred rounding) where at least one of
+    those edges runs on straight — a tight curve bends on both sides.
     """
     n = len(pts)
     k = max(2, int(round(scale / step)))
@@ -172,6 +184,18 @@ def find_corners(pts: np.ndarray, step: float, scale: float, angle: float) -> Li
     for i in np.nonzero(cand)[0]:
         window = [(i + d) % n for d in range(-k, k + 1)]
         if near[i] >= near[window].max() and not any(min(abs(i - c), n - abs(i - c)) <= k for c in corners):
+            corners.append(int(i))
+    ks = max(2, int(round(0.6 * scale / step)))
+    at = lambda s: np.roll(smooth, -s, axis=0)  # at(s)[i] is the point s samples after i
+    edge_back, edge_fwd = at(-ks) - at(-2 * ks), at(2 * ks) - at(ks)
+    turn = _angle_between(edge_back, edge_fwd)
+    bend = np.minimum(_angle_between(at(-2 * ks) - at(-4 * ks), edge_back),
+                      _angle_between(edge_fwd, at(4 * ks) - at(2 * ks)))
+    # (a hairpin of ≥ 150° at this scale is a whole blunt end seen at once, not one corner of it)
+    fine = np.where((turn >= angle) & (turn <= 150.0) & (bend <= 0.35 * turn), _turning(smooth, ks), -1.0)
+    for i in np.nonzero(fine >= 0)[0]:
+        window = [(i + d) % n for d in range(-ks, ks + 1)]
+        if fine[i] >= fine[window].max() and not any(min(abs(i - c), n - abs(i - c)) <= k for c in corners):
             corners.append(int(i))
     return sorted(corners)
 
@@ -262,22 +286,31 @@ def fit_contour(pts: np.ndarray, tolerance: float, step: float, corner_scale: fl
     tolerance = max(tolerance, 2.0 * wobble)
     corners = find_corners(pts, step, corner_scale, corner_angle)
     sm = _smooth_closed(pts, 2.0)
-    # On-curve points at horizontal and vertical extrema, placed on the data before fitting (a fitted cubic's
-    # own extremum can drift several pixels along a flat bowl, inside the tolerance).
-    extrema = find_extrema(pts, sm, corners, prominence=max(0.2 * step / 0.5, 3.0 * wobble),
-                           gap=max(2, int(round(corner_scale / step))), interior=break_at_extrema)
-    breaks = sorted(set(corners) | set(extrema))
     # Corner geometry: true corner position and edge directions (edges sampled 1–3.5 px away, less when the
     # neighbouring break is close).
     reach = max(3, int(round(corner_scale * 1.4 / step)))
-    corner_info = {}
-    for bi, c in enumerate(breaks):
-        if c not in corners:
-            continue
-        prev_gap = (c - breaks[bi - 1]) % n or n
-        next_gap = (breaks[(bi + 1) % len(breaks)] - c) % n or n
-        limit = max(2, min(reach, prev_gap // 2, next_gap // 2))
-        corner_info[c] = _sharpen_corner(pts, c, step, limit, room=max(2, min(prev_gap, next_gap) // 2))
+
+    def sharpen_all(breaks):
+        info = {}
+        for bi, c in enumerate(breaks):
+            if c not in corners:
+                continue
+            prev_gap = (c - breaks[bi - 1]) % n or n
+            next_gap = (breaks[(bi + 1) % len(breaks)] - c) % n or n
+            limit = max(2, min(reach, prev_gap // 2, next_gap // 2))
+            info[c] = _sharpen_corner(pts, c, step, limit, room=max(2, min(prev_gap, next_gap) // 2))
+        return info
+
+    # On-curve points at horizontal and vertical extrema, placed on the data before fitting (a fitted cubic's
+    # own extremum can drift several pixels along a flat bowl, inside the tolerance). Their prominence is
+    # measured against the sharpened corners that end each run (a shallow arched foot, deepest at its corners).
+    # (not a hairpin: the middle of a blunt serif end, taken as one corner, is no base to measure from)
+    ends = {c: pos for c, (pos, d_in, d_out) in sharpen_all(corners).items()
+            if _half_opening(d_in, d_out) >= math.radians(30)}
+    extrema = find_extrema(pts, sm, corners, prominence=max(0.2 * step / 0.5, 3.0 * wobble),
+                           gap=max(2, int(round(corner_scale / step))), interior=break_at_extrema, ends=ends)
+    breaks = sorted(set(corners) | set(extrema))
+    corner_info = sharpen_all(breaks)
     # Two corners of one blunted tip (a beak serif) can sharpen to the same place: keep one corner there, with
     # the first one's incoming edge and the second one's outgoing edge.
     for bi in range(len(breaks) - 1, -1, -1):
@@ -316,7 +349,7 @@ def fit_contour(pts: np.ndarray, tolerance: float, step: float, corner_scale: fl
 
 
 def find_extrema(pts: np.ndarray, sm: np.ndarray, corners: List[int], prominence: float, gap: int,
-                 interior: bool = True) -> dict:
+                 interior: bool = True, ends: Optional[dict] = None) -> dict:
     """Horizontal and vertical extrema of a closed contour's smooth runs: {index: (position, tangent)}.
 
     Runs go from corner to corner (a contour without corners is one run from its leftmost point, itself an
@@ -342,15 +375,20 @@ def find_extrema(pts: np.ndarray, sm: np.ndarray, corners: List[int], prominence
     for start, length in runs:
         # the rounded ends of a run (its corners, blurred) would make the middle of any straight edge stand out
         idx = (start + np.arange(length + 1)) % n
+        first, last = idx[0], idx[-1]
         if corners:
             idx = idx[gap:len(idx) - gap]
         if len(idx) < 3:
             continue
         for axis in (0, 1):
             v = sm[idx, axis]
+            if ends and first in ends and last in ends and len(idx) >= 6 * gap:
+                v = np.concatenate([[ends[first][axis]], v, [ends[last][axis]]])
+            else:
+                v = np.concatenate([v[:1], v, v[-1:]])
             for sign in (1, -1):
                 peaks, _ = find_peaks(sign * v, prominence=prominence)
-                for j in peaks:
+                for j in peaks - 1:
                     k, pos, t = _extremum_at(pts, sm, int(idx[j]), axis)
                     if not any(min(abs(k - e), n - abs(k - e)) <= 1 for e in out):
                         out[k] = (pos, t)
