@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import numpy as np
 from fontTools.misc.bezierTools import splitCubicAtT
@@ -192,12 +192,35 @@ def find_corners(pts: np.ndarray, step: float, scale: float, angle: float) -> Li
     bend = np.minimum(_angle_between(at(-2 * ks) - at(-4 * ks), edge_back),
                       _angle_between(edge_fwd, at(4 * ks) - at(2 * ks)))
     # (a hairpin of ≥ 150° at this scale is a whole blunt end seen at once, not one corner of it)
-    fine = np.where((turn >= angle) & (turn <= 150.0) & (bend <= 0.35 * turn), _turning(smooth, ks), -1.0)
+    # The chord turning within ±0.6·scale must be well under way too (≥ 33°): a tight round (a rounded
+    # terminal of radius ~1.5·scale) meets a straight edge with the same flank directions, but turns slowly.
+    fine = _turning(smooth, ks)
+    ok = (turn >= angle) & (turn <= 150.0) & (bend <= 0.35 * turn) & (fine >= 33.0)
+    fine = np.where(ok, fine, -1.0)
     for i in np.nonzero(fine >= 0)[0]:
         window = [(i + d) % n for d in range(-ks, ks + 1)]
         if fine[i] >= fine[window].max() and not any(min(abs(i - c), n - abs(i - c)) <= k for c in corners):
             corners.append(int(i))
-    return sorted(corners)
+    # A blunt end (a serif face a few pixels long) is blurred into one round turn of 100–180° and found as a
+    # single corner. Its two corners are where that turn is a quarter and three quarters done; a sharp tip,
+    # whose turn is done within a pixel or so, and a round terminal, which never passes for a corner, stay.
+    split = []
+    for c in corners:
+        if far[c] < 100.0:
+            split.append(c)
+            continue
+        idx = (c + np.arange(-2 * k, 2 * k + 1)) % n
+        seg = np.diff(smooth[idx], axis=0)
+        heading = np.unwrap(np.arctan2(seg[:, 1], seg[:, 0]))
+        turned = np.maximum.accumulate(np.abs(heading - heading[0]))  # (noise can step back a little)
+        total = turned[-1]
+        a = int(np.searchsorted(turned, 0.25 * total))
+        b = int(np.searchsorted(turned, 0.75 * total))
+        if b - a >= max(3, int(round(0.8 * scale / step))):  # a face of ≥ 2 px between the two
+            split.extend([int(idx[a]), int(idx[b])])
+        else:
+            split.append(c)
+    return sorted(set(split))
 
 
 def _unit(v):
@@ -232,31 +255,45 @@ def _half_opening(d_in: np.ndarray, d_out: np.ndarray) -> float:
     return 0.5 * math.acos(max(-1.0, min(1.0, float(np.dot(d_in, d_out)))))
 
 
-def _sharpen_corner(pts: np.ndarray, i: int, step: float, limit: int, room: int):
+def _sharpen_corner(pts: np.ndarray, i: int, step: float, limit: Tuple[int, int], room: int,
+                    faces: Tuple[bool, bool] = (False, False)):
     """Where the edges on either side of corner i meet, and the edge directions leaving it.
 
     The 0.5 level of an antialiased (or slightly blurred) image cuts a sharp corner by a fraction of a
     pixel; the straight-ish edges 1–3.5 px away still point at the true corner. An acute corner (the notch of
     an M, the crotch of an n) is cut deeper, by about the blur over sin(half the opening): its edges are
     read proportionally farther out, as far as `room` samples (half-way to the neighbouring corners).
+    `limit` is (incoming side, outgoing side) in samples: a long edge is read out to its full reach even where
+    the edge on the other side is a short serif face.
     """
-    near = max(1, int(round(limit * 0.3)))
-    far = max(near + 1, limit)
-    c_in, d_in = _edge_line(pts, i, -1, near, far)
-    c_out, d_out = _edge_line(pts, i, +1, near, far)
+    limit_in, limit_out = limit
+
+    def read(sign, lim, reach, face):
+        if face:  # a short face between two corners: read at its middle, clear of the rounding at both ends
+            near, far = max(1, lim - 1), lim + 1
+        else:
+            near = max(1, int(round(lim * 0.3)))
+            far = max(near + 1, lim)
+        reach = min(reach, room / far)
+        if reach > 1.2:
+            near, far = int(round(near * reach)), int(round(far * reach))
+        return _edge_line(pts, i, sign, near, far)
+
+    c_in, d_in = read(-1, limit_in, 1.0, faces[0])
+    c_out, d_out = read(+1, limit_out, 1.0, faces[1])
     half = _half_opening(d_in, d_out)
     reach = 1.0
-    near_used, far_used = near, far
     for _ in range(2):  # the first estimate of the opening is too wide (read where the corner is rounded)
         if half >= math.radians(40):
             break
-        reach = min(3.0, math.sin(math.radians(40)) / max(math.sin(half), 1e-3), room / max(far, 1))
+        reach = min(3.0, math.sin(math.radians(40)) / max(math.sin(half), 1e-3))
         if reach <= 1.2:
             break
-        near_used, far_used = int(round(near * reach)), int(round(far * reach))
-        c_in, d_in = _edge_line(pts, i, -1, near_used, far_used)
-        c_out, d_out = _edge_line(pts, i, +1, near_used, far_used)
+        c_in, d_in = read(-1, limit_in, reach, faces[0])
+        c_out, d_out = read(+1, limit_out, reach, faces[1])
         half = _half_opening(d_in, d_out)
+    limit = max(limit_in, limit_out)
+    reach = min(reach, room / max(min(limit_in, limit_out), 1))
     cross = d_in[0] * d_out[1] - d_in[1] * d_out[0]
     pos = pts[i]
     if abs(cross) > math.sin(math.radians(25)) or (np.dot(d_in, d_out) > 0 and abs(cross) > math.sin(math.radians(8))):
@@ -297,8 +334,11 @@ def fit_contour(pts: np.ndarray, tolerance: float, step: float, corner_scale: fl
                 continue
             prev_gap = (c - breaks[bi - 1]) % n or n
             next_gap = (breaks[(bi + 1) % len(breaks)] - c) % n or n
-            limit = max(2, min(reach, prev_gap // 2, next_gap // 2))
-            info[c] = _sharpen_corner(pts, c, step, limit, room=max(2, min(prev_gap, next_gap) // 2))
+            limits = (max(2, min(reach, prev_gap // 2)), max(2, min(reach, next_gap // 2)))
+            # a side that ends at another corner before the edges' full reach is a short face (a serif's end)
+            faces = (limits[0] < reach and breaks[bi - 1] in corners,
+                     limits[1] < reach and breaks[(bi + 1) % len(breaks)] in corners)
+            info[c] = _sharpen_corner(pts, c, step, limits, room=max(2, min(prev_gap, next_gap) // 2), faces=faces)
         return info
 
     # On-curve points at horizontal and vertical extrema, placed on the data before fitting (a fitted cubic's
@@ -320,6 +360,12 @@ def fit_contour(pts: np.ndarray, tolerance: float, step: float, corner_scale: fl
             corner_info[a] = (corner_info[a][0], corner_info[a][1], corner_info[b][2])
             del corner_info[b]
             breaks.remove(b)
+    # An extremum that lands on (within a sample of) a neighbouring break adds nothing but a zero-length segment.
+    place = lambda b: corner_info[b][0] if b in corner_info else extrema[b][0]
+    for bi in range(len(breaks) - 1, -1, -1):
+        a, b = breaks[bi - 1], breaks[bi]
+        if a != b and np.hypot(*(place(a) - place(b))) < step:
+            breaks.remove(b if b not in corner_info else a)
     trim = max(1, int(round(corner_scale * 0.4 / step)))  # samples on the rounded part of a corner
     segments = []  # list of (p0, c1, c2, p3) or (p0, p3)
     for bi, start in enumerate(breaks):
@@ -345,6 +391,7 @@ def fit_contour(pts: np.ndarray, tolerance: float, step: float, corner_scale: fl
         segments.extend(_fit_run(run, t1, t2, tolerance, 0,
                                  smooth=(start not in corner_info, end not in corner_info)))
     segments = [s for seg in segments for s in _split_at_extrema(seg, min_gap=2 * step, bulge=tolerance)]
+    segments = [seg for seg in segments if len(seg) == 4 or np.hypot(*(seg[1] - seg[0])) > 0.01 * step]
     return _to_points(segments)
 
 

@@ -177,6 +177,45 @@ def test_serifed_stem_keeps_its_corners():
     assert signed_area(np.array([p[:2] for p in on])) > 0
 
 
+def test_short_serif_faces_keep_both_corners_under_blur():
+    """Slab serifs whose end faces are only 3.5–4 px tall, blurred like a mild scan (σ 0.9 px): the blur
+    rounds each end into one turn, yet both corners of every face come back, within 0.5 px."""
+    for face in (3.5, 4.0):
+        s0, x0, x1, s1, top, bot = 70.3, 80.3, 89.3, 99.3, 60.2, 120.2
+        poly = np.array([[s0, top], [s1, top], [s1, top + face], [x1, top + face], [x1, bot - face],
+                         [s1, bot - face], [s1, bot], [s0, bot], [s0, bot - face], [x0, bot - face],
+                         [x0, top + face], [s0, top + face]])
+        soft = cv2.GaussianBlur(_supersampled(lambda im, f: cv2.fillPoly(im, [np.round(poly * f).astype(np.int32)], 255)),
+                                (0, 0), 0.9)
+        outline = trace(GlyphMask("g", 0, 0, soft), _unit_glyph())
+        on = np.array([(x / 10, 200 - y / 10) for c in outline.contours for x, y, s in c if s is not None])
+        for corner in poly[np.isin(poly[:, 0], (s0, s1))]:  # the 8 corners at the serifs' ends
+            assert np.hypot(*(on - corner).T).min() <= 0.5, (face, corner)
+
+
+def test_round_terminals_stay_round():
+    """A bar with semicircular ends of radius 3–4.5 px (a rounded sans at text size), sharp or blurred: the
+    ends are traced as smooth curves, every on-curve point with collinear handles (no corners)."""
+    for r in (3.0, 3.5, 4.5):
+        for blur in (0.0, 0.9):
+            def draw(im, f):
+                cv2.rectangle(im, (int(60 * f), int((100 - r) * f)), (int(140 * f), int((100 + r) * f)), 255, -1)
+                for cx in (60, 140):
+                    cv2.circle(im, (int(cx * f), int(100 * f)), int(r * f), 255, -1)
+
+            soft = _supersampled(draw)
+            if blur:
+                soft = cv2.GaussianBlur(soft, (0, 0), blur)
+            contour = trace(GlyphMask("g", 0, 0, soft), _unit_glyph()).contours[0]
+            for k, (x, y, s) in enumerate(contour):
+                if s is None:
+                    continue
+                (px, py, _), (nx, ny, _) = contour[k - 1], contour[(k + 1) % len(contour)]
+                turn = math.degrees(abs((math.atan2(ny - y, nx - x) - math.atan2(y - py, x - px) + math.pi)
+                                        % (2 * math.pi) - math.pi))
+                assert turn < 20, (r, blur, x / 10, 200 - y / 10, turn)
+
+
 def test_font_glyph_traces_close_to_its_outline():
     """The fit honours its tolerance, which is in font units: a 24 pt g at 600 dpi (≈ 4.8 units per px)."""
     path = font_path("serif")
