@@ -91,7 +91,7 @@ def _fit_without_crossings(pts: np.ndarray, opt: TraceOptions, upp: float) -> Li
                             (opt.tolerance / 2, False)):
         points = fit_contour(pts, tol, step=opt.step_px * upp, corner_scale=opt.corner_scale_px * upp,
                              corner_angle=opt.corner_angle, break_at_extrema=at_extrema)
-        pen = FlattenPen()
+        pen = FlattenPen(steps=32)  # fine enough that a crossing of two nearly tangent curves shows
         Outline([points]).draw(pen)
         if pen.contours and len(pen.contours[0]) >= 3 and LinearRing(pen.contours[0]).is_simple:
             return points
