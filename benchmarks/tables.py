@@ -99,7 +99,7 @@ def outline_table(results) -> str:
                          _f(o.get("iou_traced_mean"), 4), _f(o["iou_min"], 3), _f(o["dist_mean"], 2),
                          _f(o["dist_p95"], 2),
                          _f(o["points_ratio"], 2), _f(o["points_ratio_median"], 2),
-                         _f(o.get("extrema_share"), 3), _f(o.get("extrema_share_nearflat"), 3),
+                         _f(o.get("extrema_share"), 4), _f(o.get("extrema_share_nearflat"), 4),
                          str(o.get("self_intersecting", "—"))
                          if m.startswith("glyphseg") else "—"])
     return _table(["fonts", "level", "method", "glyphs", "no outline", "IoU mean", "IoU mean (with outline)",
