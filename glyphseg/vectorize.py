@@ -145,20 +145,26 @@ def _smooth_closed(pts: np.ndarray, sigma: float) -> np.ndarray:
     return np.stack([np.convolve(ext[:, d], k, mode="valid") for d in range(2)], axis=1)
 
 
-def _turning(pts: np.ndarray, k: int) -> np.ndarray:
-    """Turning angle (degrees) at each point between the chords to the points k before and after."""
-    v1 = pts - np.roll(pts, k, axis=0)
-    v2 = np.roll(pts, -k, axis=0) - pts
-    a1 = np.arctan2(v1[:, 1], v1[:, 0])
-    a2 = np.arctan2(v2[:, 1], v2[:, 0])
-    return np.degrees(np.abs((a2 - a1 + np.pi) % (2 * np.pi) - np.pi))
-
-
 def _angle_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Unsigned angle (degrees) between direction vectors, row by row."""
     a1 = np.arctan2(a[..., 1], a[..., 0])
     a2 = np.arctan2(b[..., 1], b[..., 0])
     return np.degrees(np.abs((a2 - a1 + np.pi) % (2 * np.pi) - np.pi))
+
+
+def _turning(pts: np.ndarray, k: int) -> np.ndarray:
+    """Turning angle (degrees) at each point between the chords to the points k before and after."""
+    return _angle_between(pts - np.roll(pts, k, axis=0), np.roll(pts, -k, axis=0) - pts)
+
+
+def _add_local_maxima(corners: List[int], score: np.ndarray, candidates: np.ndarray, half: int, apart: int):
+    """Append to `corners` each candidate whose score is the largest within ±half samples and that lies more
+    than `apart` samples from every corner already there (the contour is closed)."""
+    n = len(score)
+    for i in np.nonzero(candidates)[0]:
+        window = [(i + d) % n for d in range(-half, half + 1)]
+        if score[i] >= score[window].max() and not any(min(abs(i - c), n - abs(i - c)) <= apart for c in corners):
+            corners.append(int(i))
 
 
 def find_corners(pts: np.ndarray, step: float, scale: float, angle: float) -> List[int]:
@@ -180,27 +186,20 @@ def find_corners(pts: np.ndarray, step: float, scale: float, angle: float) -> Li
     near = _turning(smooth, k)
     far = _turning(smooth, 2 * k)
     cand = (near >= angle) & (far <= 1.4 * near)
-    corners = []
-    for i in np.nonzero(cand)[0]:
-        window = [(i + d) % n for d in range(-k, k + 1)]
-        if near[i] >= near[window].max() and not any(min(abs(i - c), n - abs(i - c)) <= k for c in corners):
-            corners.append(int(i))
+    corners: List[int] = []
+    _add_local_maxima(corners, near, cand, half=k, apart=k)
     ks = max(2, int(round(0.6 * scale / step)))
     at = lambda s: np.roll(smooth, -s, axis=0)  # at(s)[i] is the point s samples after i
     edge_back, edge_fwd = at(-ks) - at(-2 * ks), at(2 * ks) - at(ks)
     turn = _angle_between(edge_back, edge_fwd)
     bend = np.minimum(_angle_between(at(-2 * ks) - at(-4 * ks), edge_back),
                       _angle_between(edge_fwd, at(4 * ks) - at(2 * ks)))
-    # (a hairpin of ≥ 150° at this scale is a whole blunt end seen at once, not one corner of it)
-    # The chord turning within ±0.6·scale must be well under way too (≥ 33°): a tight round (a rounded
-    # terminal of radius ~1.5·scale) meets a straight edge with the same flank directions, but turns slowly.
+    # A hairpin of ≥ 150° at this scale is a whole blunt end seen at once, not one corner of it. The chord
+    # turning within ±0.6·scale must be well under way too (≥ 33°): a tight round (a rounded terminal of
+    # radius ~1.5·scale) meets a straight edge with the same flank directions, but turns slowly.
     fine = _turning(smooth, ks)
     ok = (turn >= angle) & (turn <= 150.0) & (bend <= 0.35 * turn) & (fine >= 33.0)
-    fine = np.where(ok, fine, -1.0)
-    for i in np.nonzero(fine >= 0)[0]:
-        window = [(i + d) % n for d in range(-ks, ks + 1)]
-        if fine[i] >= fine[window].max() and not any(min(abs(i - c), n - abs(i - c)) <= k for c in corners):
-            corners.append(int(i))
+    _add_local_maxima(corners, np.where(ok, fine, -1.0), ok, half=ks, apart=k)
     # A blunt end (a serif face a few pixels long) is blurred into one round turn of 100–180° and found as a
     # single corner. Its two corners are where that turn is a quarter and three quarters done; a sharp tip,
     # whose turn is done within a pixel or so, and a round terminal, which never passes for a corner, stay.
@@ -338,19 +337,21 @@ def fit_contour(pts: np.ndarray, tolerance: float, step: float, corner_scale: fl
             # a side that ends at another corner before the edges' full reach is a short face (a serif's end)
             faces = (limits[0] < reach and breaks[bi - 1] in corners,
                      limits[1] < reach and breaks[(bi + 1) % len(breaks)] in corners)
-            info[c] = _sharpen_corner(pts, c, step, limits, room=max(2, min(prev_gap, next_gap) // 2), faces=faces)
+            info[c] = _sharpen_corner(pts, c, step, limits, room=max(2, min(prev_gap, next_gap) // 2),
+                                      faces=faces)
         return info
 
     # On-curve points at horizontal and vertical extrema, placed on the data before fitting (a fitted cubic's
     # own extremum can drift several pixels along a flat bowl, inside the tolerance). Their prominence is
     # measured against the sharpened corners that end each run (a shallow arched foot, deepest at its corners).
     # (not a hairpin: the middle of a blunt serif end, taken as one corner, is no base to measure from)
-    ends = {c: pos for c, (pos, d_in, d_out) in sharpen_all(corners).items()
-            if _half_opening(d_in, d_out) >= math.radians(30)}
+    # (only interior extrema are measured so; with no extrema the corners' sharpening stands as it is)
+    at_corners = sharpen_all(corners) if break_at_extrema else {}
+    ends = {c: pos for c, (pos, d_in, d_out) in at_corners.items() if _half_opening(d_in, d_out) >= math.radians(30)}
     extrema = find_extrema(pts, sm, corners, prominence=max(0.2 * step / 0.5, 3.0 * wobble),
                            gap=max(2, int(round(corner_scale / step))), interior=break_at_extrema, ends=ends)
     breaks = sorted(set(corners) | set(extrema))
-    corner_info = sharpen_all(breaks)
+    corner_info = at_corners if at_corners and not extrema else sharpen_all(breaks)
     # Two corners of one blunted tip (a beak serif) can sharpen to the same place: keep one corner there, with
     # the first one's incoming edge and the second one's outgoing edge.
     for bi in range(len(breaks) - 1, -1, -1):
