@@ -80,6 +80,9 @@ def extract(inputs, outdir, text, text_file, pages, dpi, segmenter, model, devic
             raise GlyphsegError(f"{text_file}: cannot read the text ({e})") from None
     if dpi <= 0 or dpi > 4800:
         raise GlyphsegError(f"--dpi {dpi:g}: use a resolution between 1 and 4800")
+    if not 0 < tolerance <= 100:
+        raise GlyphsegError(f"--tolerance {tolerance:g}: use a curve-fit tolerance above 0 and at most 100 font units "
+                            "(default 2)")
     if os.path.exists(outdir) and not force:
         raise GlyphsegError(f"{os.path.abspath(outdir)}: already exists (use --force to replace it)")
     opt = ExtractOptions(dpi=dpi, pages=parse_page_ranges(pages), text=text, segmenter=segmenter, model=model,

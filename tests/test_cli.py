@@ -176,6 +176,13 @@ def test_bad_page_selection(tmp_path, demo_pdf):
     assert "--pages" in msg
 
 
+def test_bad_tolerance(tmp_path, demo_pdf):
+    for bad in ("-1", "0", "500"):
+        msg = one_line_error(run_cli("extract", demo_pdf, "-o", str(tmp_path / "o"), "--tolerance", bad))
+        assert "--tolerance" in msg
+        assert not (tmp_path / "o").exists()
+
+
 def test_blank_page(tmp_path):
     blank = tmp_path / "blank.png"
     Image.fromarray(np.full((300, 400), 250, np.uint8)).save(blank)
