@@ -432,3 +432,17 @@ def _refine_angle(lines, boxes, extents, angle, text_height, labels, member_labe
     if not slopes:
         return angle
     return float(np.average(slopes, weights=weights))
+
+
+def merge_glyphs(det: Detection, keep: Glyph, absorb: Glyph) -> None:
+    """Make `absorb` part of `keep` (its components, box and ink extent) and drop it from the page's
+    glyphs and lines: for a glyph that grouping split, found later by its character's parts."""
+    labels = det.ink.components
+    keep.components = tuple(keep.components) + tuple(absorb.components)
+    keep.bbox = tuple(int(v) for v in bbox_union([keep.bbox, absorb.bbox]))
+    det.extents[keep.id] = _ink_extent(labels, keep.bbox, np.array(keep.components), det.angle)
+    det.glyphs = [g for g in det.glyphs if g.id != absorb.id]
+    det.extents.pop(absorb.id, None)
+    for line in det.lines:
+        if absorb.id in line.glyph_ids:
+            line.glyph_ids = [gid for gid in line.glyph_ids if gid != absorb.id]

@@ -13,7 +13,7 @@ import math
 import os
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from fontTools import agl
@@ -109,20 +109,81 @@ def align(cost: np.ndarray, gap: float = GAP_COST) -> List[Tuple[int, int]]:
 
 
 def label_with_text(glyphs: Sequence[Glyph], zones: Sequence[GlyphZone], text: str,
-                    extra_cost: Optional[np.ndarray] = None) -> None:
-    """Set `char` and `score` on the glyphs (already in reading order) from the transcript.
-    `extra_cost` (glyphs × characters), e.g. template shape costs, is added to the zone costs."""
+                    extra_cost: Optional[np.ndarray] = None) -> List[Tuple[int, int]]:
+    """Set `char` and `score` on the glyphs (already in reading order) from the transcript; returns the
+    aligned (glyph index, text index) pairs. `extra_cost` (glyphs × characters), e.g. template shape costs,
+    is added to the zone costs."""
     text = clean_text(text)
     for g in glyphs:
         g.char, g.score = None, 0.0
     if not glyphs or not text:
-        return
+        return []
     cost = match_costs(zones, text)
     if extra_cost is not None:
         cost = cost + extra_cost
-    for i, j in align(cost):
+    pairs = align(cost)
+    for i, j in pairs:
         glyphs[i].char = text[j]
         glyphs[i].score = float(math.exp(-cost[i, j] / GAP_COST))
+    return pairs
+
+
+def rejoin_split_glyphs(detections, glyphs: Sequence[Glyph], pairs: Sequence[Tuple[int, int]], text: str,
+                        topologies_of: Callable[[str], set],
+                        topology: Callable[[np.ndarray], Tuple[int, int]]) -> int:
+    """Join glyphs that grouping split, once the transcript says what they are.
+
+    A split glyph (a ring of % set beside its slash, boxes overlapping too little to be grouped as nested)
+    shows up after alignment (`pairs` of glyph index, text index) as two neighbours that overlap along the
+    line: a labelled glyph with fewer parts than its character has beside a detection that matched nothing,
+    or two detections that matched nothing where exactly one character of the text is missing. When the two
+    together have the parts and counters the character has in the reference fonts (`topologies_of(char)`,
+    a set of (parts, holes)), they are joined (glyphseg.detect.merge_glyphs). Returns how many were joined.
+    """
+    from .detect import merge_glyphs
+
+    text = clean_text(text)
+    position = {g.id: i for i, g in enumerate(glyphs)}
+    matched_j = np.full(len(glyphs), -1)
+    for i, j in pairs:
+        matched_j[i] = j
+
+    def parts_and_holes(det, members) -> Tuple[int, int]:
+        x0 = min(g.bbox[0] for g in members)
+        y0 = min(g.bbox[1] for g in members)
+        x1 = max(g.bbox[2] for g in members)
+        y1 = max(g.bbox[3] for g in members)
+        labels = [lab for g in members for lab in g.components]
+        return topology(np.isin(det.ink.components[y0:y1, x0:x1], labels))
+
+    def missing_between(i0: int, i1: int) -> Optional[str]:
+        """The one character of the text left unmatched between the matched glyphs around i0..i1."""
+        before = [matched_j[i] for i in range(i0 - 1, -1, -1) if matched_j[i] >= 0][:1] or [-1]
+        after = [matched_j[i] for i in range(i1 + 1, len(glyphs)) if matched_j[i] >= 0][:1] or [len(text)]
+        return text[before[0] + 1] if after[0] - before[0] == 2 else None
+
+    joined = 0
+    for det in detections:
+        by_id = {g.id: g for g in det.glyphs}
+        for line in det.lines:
+            k = 0
+            while k + 1 < len(line.glyph_ids):
+                a, b = by_id[line.glyph_ids[k]], by_id[line.glyph_ids[k + 1]]
+                overlap = det.extents[a.id][2] > det.extents[b.id][0]  # along the line
+                keep, char = None, None
+                if overlap and (a.char is None) != (b.char is None):
+                    keep = a if a.char is not None else b
+                    expected = topologies_of(keep.char)
+                    if expected and parts_and_holes(det, [keep]) not in expected:
+                        char = keep.char
+                elif overlap and a.char is None and b.char is None:
+                    keep, char = a, missing_between(position[a.id], position[b.id])
+                if char is not None and parts_and_holes(det, [a, b]) in topologies_of(char):
+                    merge_glyphs(det, keep, b if keep is a else a)
+                    joined += 1
+                    continue  # the joined glyph meets its next neighbour
+                k += 1
+    return joined
 
 
 def glyph_name(ch: str) -> str:

@@ -119,9 +119,13 @@ def extract(paths: Sequence[str], options: Optional[ExtractOptions] = None,
     if opt.text:
         text = label_mod.clean_text(opt.text)
         shape = templates_mod.SHAPE_WEIGHT * lib.shape_costs(rasters, text)
-        for _ in range(2):  # align, re-estimate the body size from the labels, align again
+        for rnd in range(2):  # align, re-estimate the body size from the labels, align again
             zones = metrics_mod.glyph_zones(glyphs, pages, detections, em)
-            label_mod.label_with_text(glyphs, zones, text, extra_cost=shape)
+            pairs = label_mod.label_with_text(glyphs, zones, text, extra_cost=shape)
+            if rnd == 0 and label_mod.rejoin_split_glyphs(detections, glyphs, pairs, text, lib.topologies_of,
+                                                          templates_mod.topology):
+                glyphs = [g for d in detections for g in d.glyphs]
+                shape = templates_mod.SHAPE_WEIGHT * lib.shape_costs(glyph_rasters(glyphs, detections), text)
             em = metrics_mod.em_from_labels(glyphs, pages, detections) or em
         labelled = sum(1 for g in glyphs if g.char is not None)
         if labelled < len(text):

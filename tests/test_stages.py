@@ -79,6 +79,28 @@ def test_grouping_makes_one_glyph_of_multipart_characters():
     assert m.f1 == 1.0
 
 
+def test_a_split_percent_is_joined_once_the_text_names_it():
+    # The lower ring of % moved 10 px right: its box now overlaps the slash's too little to be grouped.
+    spec = render_specimen(font_path("sans"), lines=["Hn%nH"])
+    img = spec.image.copy()
+    x0, y0, x1, y1 = [int(round(v)) for v in [t for t in spec.glyphs if t.char == "%"][0].bbox]
+    crop = img[y0 - 2:y1 + 2, x0 - 2:x1 + 2].copy()
+    n, parts, _, centres = cv2.connectedComponentsWithStats((crop < 250).astype(np.uint8), connectivity=8)
+    ring = parts == max(range(1, n), key=lambda k: centres[k][0] + centres[k][1])  # the lower right part
+    img[y0 - 2:y1 + 2, x0 - 2:x1 + 2][ring] = 255
+    moved = img[y0 - 2:y1 + 2, x0 + 8:x1 + 12]
+    moved[ring] = np.minimum(moved[ring], crop[ring])
+    page = Page(0, "t.png", 600, img)
+    assert len(detect(page).glyphs) == len(spec.glyphs) + 1  # grouping alone splits it
+    from glyphseg.pipeline import ExtractOptions, extract
+
+    ex = extract([], ExtractOptions(text=spec.text, segmenter="threshold"), pages=[page])
+    assert [g.char for g in ex.glyphs] == list("Hn%nH")
+    percent = ex.glyphs[2]
+    assert percent.bbox[2] >= x1 + 9 and percent.topology_ok  # both rings and the slash
+    assert not ex.notes
+
+
 def test_skewed_page_gives_lines_in_reading_order():
     spec = rotate_specimen(render_specimen(font_path("slab"), lines=["ABCDEFGHIJ", "klmnopqrst", "0123456789"]),
                            2.0)
