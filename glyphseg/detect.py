@@ -434,13 +434,20 @@ def _refine_angle(lines, boxes, extents, angle, text_height, labels, member_labe
     return float(np.average(slopes, weights=weights))
 
 
+def joined_glyph(det: Detection, a: Glyph, b: Glyph, gid: str) -> Tuple[Glyph, Tuple[float, float, float, float]]:
+    """The glyph `a` and `b` make together (id `gid`, on a's line) and its ink extent in the line frame."""
+    components = tuple(a.components) + tuple(b.components)
+    bbox = tuple(int(v) for v in bbox_union([a.bbox, b.bbox]))
+    glyph = Glyph(id=gid, page=a.page, bbox=bbox, components=components, line=a.line, order=a.order, angle=a.angle)
+    return glyph, _ink_extent(det.ink.components, bbox, np.array(components), det.angle)
+
+
 def merge_glyphs(det: Detection, keep: Glyph, absorb: Glyph) -> None:
     """Make `absorb` part of `keep` (its components, box and ink extent) and drop it from the page's
     glyphs and lines: for a glyph that grouping split, found later by its character's parts."""
-    labels = det.ink.components
-    keep.components = tuple(keep.components) + tuple(absorb.components)
-    keep.bbox = tuple(int(v) for v in bbox_union([keep.bbox, absorb.bbox]))
-    det.extents[keep.id] = _ink_extent(labels, keep.bbox, np.array(keep.components), det.angle)
+    joined, extent = joined_glyph(det, keep, absorb, keep.id)
+    keep.components, keep.bbox = joined.components, joined.bbox
+    det.extents[keep.id] = extent
     det.glyphs = [g for g in det.glyphs if g.id != absorb.id]
     det.extents.pop(absorb.id, None)
     for line in det.lines:

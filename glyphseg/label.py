@@ -128,39 +128,20 @@ def label_with_text(glyphs: Sequence[Glyph], zones: Sequence[GlyphZone], text: s
     return pairs
 
 
-def rejoin_split_glyphs(detections, glyphs: Sequence[Glyph], pairs: Sequence[Tuple[int, int]], text: str,
-                        topologies_of: Callable[[str], set],
-                        topology: Callable[[np.ndarray], Tuple[int, int]]) -> int:
-    """Join glyphs that grouping split, once the transcript says what they are.
+PairJudge = Callable[[object, Glyph, Glyph], Optional[str]]
 
-    A split glyph (a ring of % set beside its slash, boxes overlapping too little to be grouped as nested)
-    shows up after alignment (`pairs` of glyph index, text index) as two neighbours that overlap along the
-    line: a labelled glyph with fewer parts than its character has beside a detection that matched nothing,
-    or two detections that matched nothing where exactly one character of the text is missing. When the two
-    together have the parts and counters the character has in the reference fonts (`topologies_of(char)`,
-    a set of (parts, holes)), they are joined (glyphseg.detect.merge_glyphs). Returns how many were joined.
+
+def rejoin_split_glyphs(detections, topologies_of: Callable[[str], set],
+                        topology: Callable[[np.ndarray], Tuple[int, int]], judge: PairJudge) -> int:
+    """Join glyphs that grouping split (a ring of % set beside its slash, the boxes overlapping too little to
+    be grouped as nested), once labelling says what they are.
+
+    Candidates are neighbours on a line that overlap along it. `judge(det, a, b)` names the character the
+    pair would be together, or None (`transcript_judge`, `recognition_judge`); the pair is joined
+    (glyphseg.detect.merge_glyphs) when together it has the parts and counters that character has in the
+    reference fonts (`topologies_of(char)`, a set of (parts, holes)). Returns how many were joined.
     """
     from .detect import merge_glyphs
-
-    text = clean_text(text)
-    position = {g.id: i for i, g in enumerate(glyphs)}
-    matched_j = np.full(len(glyphs), -1)
-    for i, j in pairs:
-        matched_j[i] = j
-
-    def parts_and_holes(det, members) -> Tuple[int, int]:
-        x0 = min(g.bbox[0] for g in members)
-        y0 = min(g.bbox[1] for g in members)
-        x1 = max(g.bbox[2] for g in members)
-        y1 = max(g.bbox[3] for g in members)
-        labels = [lab for g in members for lab in g.components]
-        return topology(np.isin(det.ink.components[y0:y1, x0:x1], labels))
-
-    def missing_between(i0: int, i1: int) -> Optional[str]:
-        """The one character of the text left unmatched between the matched glyphs around i0..i1."""
-        before = [matched_j[i] for i in range(i0 - 1, -1, -1) if matched_j[i] >= 0][:1] or [-1]
-        after = [matched_j[i] for i in range(i1 + 1, len(glyphs)) if matched_j[i] >= 0][:1] or [len(text)]
-        return text[before[0] + 1] if after[0] - before[0] == 2 else None
 
     joined = 0
     for det in detections:
@@ -170,20 +151,60 @@ def rejoin_split_glyphs(detections, glyphs: Sequence[Glyph], pairs: Sequence[Tup
             while k + 1 < len(line.glyph_ids):
                 a, b = by_id[line.glyph_ids[k]], by_id[line.glyph_ids[k + 1]]
                 overlap = det.extents[a.id][2] > det.extents[b.id][0]  # along the line
-                keep, char = None, None
-                if overlap and (a.char is None) != (b.char is None):
-                    keep = a if a.char is not None else b
-                    expected = topologies_of(keep.char)
-                    if expected and parts_and_holes(det, [keep]) not in expected:
-                        char = keep.char
-                elif overlap and a.char is None and b.char is None:
-                    keep, char = a, missing_between(position[a.id], position[b.id])
-                if char is not None and parts_and_holes(det, [a, b]) in topologies_of(char):
-                    merge_glyphs(det, keep, b if keep is a else a)
+                char = judge(det, a, b) if overlap else None
+                if char is not None and glyph_topology(det, [a, b], topology) in topologies_of(char):
+                    keep, absorb = (b, a) if a.char is None and b.char is not None else (a, b)
+                    merge_glyphs(det, keep, absorb)
                     joined += 1
                     continue  # the joined glyph meets its next neighbour
                 k += 1
     return joined
+
+
+def glyph_topology(det, members: Sequence[Glyph], topology) -> Tuple[int, int]:
+    """(parts, holes) of the ink of `members` together."""
+    x0 = min(g.bbox[0] for g in members)
+    y0 = min(g.bbox[1] for g in members)
+    x1 = max(g.bbox[2] for g in members)
+    y1 = max(g.bbox[3] for g in members)
+    labels = [lab for g in members for lab in g.components]
+    return topology(np.isin(det.ink.components[y0:y1, x0:x1], labels))
+
+
+def transcript_judge(glyphs: Sequence[Glyph], pairs: Sequence[Tuple[int, int]], text: str,
+                     topologies_of: Callable[[str], set], topology,
+                     recognise_pair: Optional[PairJudge] = None) -> PairJudge:
+    """With a transcript (`pairs` of glyph index, text index from `label_with_text`), a split glyph shows up
+    as a labelled glyph with fewer parts than its character has next to a detection that matched nothing,
+    or as two detections that matched nothing where the text has a character missing. Where several are
+    missing there (a split ; beside a split :), `recognise_pair` names the pair, if it reads as one of them."""
+    text = clean_text(text)
+    position = {g.id: i for i, g in enumerate(glyphs)}
+    matched_j = np.full(len(glyphs), -1)
+    for i, j in pairs:
+        matched_j[i] = j
+
+    def missing_between(i0: int, i1: int) -> str:
+        before = [matched_j[i] for i in range(i0 - 1, -1, -1) if matched_j[i] >= 0][:1] or [-1]
+        after = [matched_j[i] for i in range(i1 + 1, len(glyphs)) if matched_j[i] >= 0][:1] or [len(text)]
+        return text[before[0] + 1:after[0]]
+
+    def judge(det, a: Glyph, b: Glyph) -> Optional[str]:
+        if a.char is None and b.char is None:
+            missing = missing_between(position[a.id], position[b.id])
+            if len(missing) == 1:
+                return missing
+            named = recognise_pair(det, a, b) if missing and recognise_pair is not None else None
+            return named if named is not None and named in missing else None
+        if (a.char is None) == (b.char is None):
+            return None
+        labelled = a if a.char is not None else b
+        expected = topologies_of(labelled.char)
+        if expected and glyph_topology(det, [labelled], topology) not in expected:
+            return labelled.char
+        return None
+
+    return judge
 
 
 def glyph_name(ch: str) -> str:

@@ -83,6 +83,30 @@ def glyph_rasters(glyphs, detections) -> np.ndarray:
     return np.stack([templates_mod.normalise_raster(own_ink_mask(by_page[g.page].ink, g).soft) for g in glyphs])
 
 
+def _join_split_glyphs(pages, detections, glyphs, em, lib, text=None, pairs=None) -> bool:
+    """Join glyphs that grouping split, now that labels say what they are (glyphseg.label.rejoin_split_glyphs);
+    with a transcript, by what the alignment left over; without, by recognising the pair joined."""
+    recognised = templates_mod.recognition_judge(lib, _joined_describer(pages, detections, em), label_mod.match_costs)
+    judge = recognised if text is None else label_mod.transcript_judge(
+        glyphs, pairs, text, lib.topologies_of, templates_mod.topology, recognise_pair=recognised)
+    return label_mod.rejoin_split_glyphs(detections, lib.topologies_of, templates_mod.topology, judge) > 0
+
+
+def _joined_describer(pages, detections, em):
+    """For recognising a pair of glyphs joined: the joined glyph's normalised raster and ink zone."""
+
+    def describe(det, a, b):
+        joined, extent = detect_mod.joined_glyph(det, a, b, gid="joined pair")
+        det.extents[joined.id] = extent  # the zone is read from the detection's extents
+        try:
+            zone = metrics_mod.glyph_zones([joined], pages, [det], em)[0]
+        finally:
+            del det.extents[joined.id]
+        return glyph_rasters([joined], [det])[0], zone
+
+    return describe
+
+
 def extract(paths: Sequence[str], options: Optional[ExtractOptions] = None,
             progress: Optional[Progress] = None, pages: Optional[List[Page]] = None,
             segmenter: Optional[Segmenter] = None) -> Extraction:
@@ -122,8 +146,7 @@ def extract(paths: Sequence[str], options: Optional[ExtractOptions] = None,
         for rnd in range(2):  # align, re-estimate the body size from the labels, align again
             zones = metrics_mod.glyph_zones(glyphs, pages, detections, em)
             pairs = label_mod.label_with_text(glyphs, zones, text, extra_cost=shape)
-            if rnd == 0 and label_mod.rejoin_split_glyphs(detections, glyphs, pairs, text, lib.topologies_of,
-                                                          templates_mod.topology):
+            if rnd == 0 and _join_split_glyphs(pages, detections, glyphs, em, lib, text, pairs):
                 glyphs = [g for d in detections for g in d.glyphs]
                 shape = templates_mod.SHAPE_WEIGHT * lib.shape_costs(glyph_rasters(glyphs, detections), text)
             em = metrics_mod.em_from_labels(glyphs, pages, detections) or em
@@ -135,11 +158,14 @@ def extract(paths: Sequence[str], options: Optional[ExtractOptions] = None,
     elif opt.recognise:
         chars = lib.chars
         shape = lib.shape_costs(rasters, chars)
-        for _ in range(2):  # recognise, re-estimate the body size from the labels, recognise again
+        for rnd in range(2):  # recognise, re-estimate the body size from the labels, recognise again
             zones = metrics_mod.glyph_zones(glyphs, pages, detections, em)
             best, prob, _ = templates_mod.recognise(shape, label_mod.match_costs(zones, "".join(chars)), chars)
             for g, ch, p in zip(glyphs, best, prob):
                 g.char, g.score = ch, float(p)
+            if rnd == 0 and _join_split_glyphs(pages, detections, glyphs, em, lib):
+                glyphs = [g for d in detections for g in d.glyphs]
+                shape = lib.shape_costs(glyph_rasters(glyphs, detections), chars)
             em = metrics_mod.em_from_labels(glyphs, pages, detections) or em
     zones = metrics_mod.glyph_zones(glyphs, pages, detections, em)
     unicodes = label_mod.assign_names(glyphs, name_unlabelled=not opt.text)

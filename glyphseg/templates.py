@@ -134,3 +134,22 @@ def recognise(shape_cost: np.ndarray, zone_cost: np.ndarray, chars: Sequence[str
     z = np.exp(-(cost - cost.min(axis=1, keepdims=True)) / temperature)
     prob = z[np.arange(len(best)), best] / z.sum(axis=1)
     return [chars[j] for j in best], prob, cost
+
+
+def recognition_judge(lib: TemplateLibrary, describe, zone_costs, min_score: float = 0.5):
+    """Without a transcript, a pair of overlapping neighbours (glyphseg.label.rejoin_split_glyphs) is named
+    by recognising it joined: the character it reads as, when that character has several parts in the
+    reference fonts and the joined pair reads as it more surely than the weaker of the two reads alone.
+    `describe(det, a, b)` gives the joined pair's raster and ink zone; `zone_costs(zones, chars)` prices
+    zones (glyphseg.label.match_costs)."""
+    chars = "".join(lib.chars)
+
+    def judge(det, a, b):
+        raster, zone = describe(det, a, b)
+        best, prob, _ = recognise(lib.shape_costs(raster[None], chars), zone_costs([zone], chars), chars)
+        parts = [p for p, _ in lib.topologies_of(best[0])]
+        if parts and min(parts) >= 2 and prob[0] >= min_score and prob[0] > min(a.score, b.score):
+            return best[0]
+        return None
+
+    return judge
