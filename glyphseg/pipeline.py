@@ -39,6 +39,9 @@ class ExtractOptions:
     refine: bool = True  # check masks against the character's templates and repair them
 
 
+LABEL_ROUNDS = 4  # labelling passes at most: two, plus one after each further round that joined split glyphs
+
+
 class Progress:
     """Stage-by-stage progress on stderr (tqdm); silent when quiet."""
 
@@ -143,13 +146,18 @@ def extract(paths: Sequence[str], options: Optional[ExtractOptions] = None,
     if opt.text:
         text = label_mod.clean_text(opt.text)
         shape = templates_mod.SHAPE_WEIGHT * lib.shape_costs(rasters, text)
-        for rnd in range(2):  # align, re-estimate the body size from the labels, align again
+        # Align, join what the labels show split, re-estimate the body size from the labels, align again;
+        # while joins happen, again (a join can leave a single character missing where there were several).
+        for rnd in range(LABEL_ROUNDS):
             zones = metrics_mod.glyph_zones(glyphs, pages, detections, em)
             pairs = label_mod.label_with_text(glyphs, zones, text, extra_cost=shape)
-            if rnd == 0 and _join_split_glyphs(pages, detections, glyphs, em, lib, text, pairs):
+            joined = rnd < LABEL_ROUNDS - 1 and _join_split_glyphs(pages, detections, glyphs, em, lib, text, pairs)
+            if joined:
                 glyphs = [g for d in detections for g in d.glyphs]
                 shape = templates_mod.SHAPE_WEIGHT * lib.shape_costs(glyph_rasters(glyphs, detections), text)
             em = metrics_mod.em_from_labels(glyphs, pages, detections) or em
+            if rnd >= 1 and not joined:
+                break
         labelled = sum(1 for g in glyphs if g.char is not None)
         if labelled < len(text):
             notes.append(f"{len(text) - labelled} character(s) of the text were not found on the page(s)")
@@ -158,15 +166,18 @@ def extract(paths: Sequence[str], options: Optional[ExtractOptions] = None,
     elif opt.recognise:
         chars = lib.chars
         shape = lib.shape_costs(rasters, chars)
-        for rnd in range(2):  # recognise, re-estimate the body size from the labels, recognise again
+        for rnd in range(LABEL_ROUNDS):  # the same rounds as with a transcript
             zones = metrics_mod.glyph_zones(glyphs, pages, detections, em)
             best, prob, _ = templates_mod.recognise(shape, label_mod.match_costs(zones, "".join(chars)), chars)
             for g, ch, p in zip(glyphs, best, prob):
                 g.char, g.score = ch, float(p)
-            if rnd == 0 and _join_split_glyphs(pages, detections, glyphs, em, lib):
+            joined = rnd < LABEL_ROUNDS - 1 and _join_split_glyphs(pages, detections, glyphs, em, lib)
+            if joined:
                 glyphs = [g for d in detections for g in d.glyphs]
                 shape = lib.shape_costs(glyph_rasters(glyphs, detections), chars)
             em = metrics_mod.em_from_labels(glyphs, pages, detections) or em
+            if rnd >= 1 and not joined:
+                break
     zones = metrics_mod.glyph_zones(glyphs, pages, detections, em)
     unicodes = label_mod.assign_names(glyphs, name_unlabelled=not opt.text)
     metrics_mod.layout(glyphs, pages, detections, em)
