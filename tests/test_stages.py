@@ -103,6 +103,27 @@ def test_a_split_percent_is_joined_once_labels_name_it(with_text):
     assert not ex.notes
 
 
+def test_transcript_judge_names_a_pair_by_what_the_alignment_left_over():
+    from glyphseg.label import transcript_judge
+
+    glyphs = [Glyph(id=f"g{k}", page=0, bbox=(10 * k, 0, 10 * k + 8, 10), components=(k + 1,), char=ch)
+              for k, ch in enumerate(["H", None, None, "H"])]
+    asked = []
+
+    def recognise_pair(det, a, b):
+        asked.append((a.id, b.id))
+        return ":"
+
+    one_missing = transcript_judge(glyphs, [(0, 0), (3, 2)], "H!H", None, None, recognise_pair)
+    assert one_missing(None, glyphs[1], glyphs[2]) == "!" and not asked  # the one character left over
+    two_missing = transcript_judge(glyphs, [(0, 0), (3, 3)], "H;:H", None, None, recognise_pair)
+    assert two_missing(None, glyphs[1], glyphs[2]) == ":" and asked == [("g1", "g2")]
+    none_missing = transcript_judge(glyphs, [(0, 0), (3, 1)], "HH", None, None, recognise_pair)
+    assert none_missing(None, glyphs[1], glyphs[2]) is None  # ornaments between, not a split glyph
+    not_in_text = transcript_judge(glyphs, [(0, 0), (3, 3)], "H;!H", None, None, recognise_pair)
+    assert not_in_text(None, glyphs[1], glyphs[2]) is None  # recognised as ':', which the text lacks there
+
+
 def test_skewed_page_gives_lines_in_reading_order():
     spec = rotate_specimen(render_specimen(font_path("slab"), lines=["ABCDEFGHIJ", "klmnopqrst", "0123456789"]),
                            2.0)
