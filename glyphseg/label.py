@@ -18,7 +18,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import numpy as np
 from fontTools import agl
 
-from .types import Glyph
+from .types import Glyph, bbox_union
 
 GAP_COST = 4.0
 SIGMA_TOP, SIGMA_BOTTOM, SIGMA_LOGW = 0.06, 0.05, 0.45
@@ -163,10 +163,7 @@ def rejoin_split_glyphs(detections, topologies_of: Callable[[str], set],
 
 def glyph_topology(det, members: Sequence[Glyph], topology) -> Tuple[int, int]:
     """(parts, holes) of the ink of `members` together."""
-    x0 = min(g.bbox[0] for g in members)
-    y0 = min(g.bbox[1] for g in members)
-    x1 = max(g.bbox[2] for g in members)
-    y1 = max(g.bbox[3] for g in members)
+    x0, y0, x1, y1 = bbox_union([g.bbox for g in members])
     labels = [lab for g in members for lab in g.components]
     return topology(np.isin(det.ink.components[y0:y1, x0:x1], labels))
 

@@ -55,14 +55,15 @@ def em_from_labels(glyphs: Sequence[Glyph], pages: Sequence[Page], detections: S
 def glyph_zones(glyphs: Sequence[Glyph], pages: Sequence[Page], detections: Sequence[Detection],
                 em_inch: float) -> List[GlyphZone]:
     by_page = {d.page: d for d in detections}
-    zones = []
-    for g in glyphs:
-        det = by_page[g.page]
-        em_px = em_inch * pages[g.page].dpi
-        x0, y0, x1, y1 = det.extents[g.id]
-        base = _baseline_of(det, g)
-        zones.append(GlyphZone(top=(base - y0) / em_px, bottom=(base - y1) / em_px, width=(x1 - x0) / em_px))
-    return zones
+    return [extent_zone(by_page[g.page], g, by_page[g.page].extents[g.id], em_inch * pages[g.page].dpi)
+            for g in glyphs]
+
+
+def extent_zone(det: Detection, g: Glyph, extent, em_px: float) -> GlyphZone:
+    """Where an ink extent (line frame) sits on glyph g's line, in em."""
+    x0, y0, x1, y1 = extent
+    base = _baseline_of(det, g)
+    return GlyphZone(top=(base - y0) / em_px, bottom=(base - y1) / em_px, width=(x1 - x0) / em_px)
 
 
 def layout(glyphs: Sequence[Glyph], pages: Sequence[Page], detections: Sequence[Detection], em_inch: float) -> None:

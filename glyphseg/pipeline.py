@@ -100,11 +100,7 @@ def _joined_describer(pages, detections, em):
 
     def describe(det, a, b):
         joined, extent = detect_mod.joined_glyph(det, a, b, gid="joined pair")
-        det.extents[joined.id] = extent  # the zone is read from the detection's extents
-        try:
-            zone = metrics_mod.glyph_zones([joined], pages, [det], em)[0]
-        finally:
-            del det.extents[joined.id]
+        zone = metrics_mod.extent_zone(det, joined, extent, em * pages[det.page].dpi)
         return glyph_rasters([joined], [det])[0], zone
 
     return describe
@@ -143,41 +139,37 @@ def extract(paths: Sequence[str], options: Optional[ExtractOptions] = None,
         em = max(d.text_height for d in detections) / metrics_mod.TALL_LETTER_EM / pages[0].dpi
     lib = templates_mod.library() if (opt.text or opt.recognise) else None
     rasters = glyph_rasters(glyphs, detections) if lib is not None else None
-    if opt.text:
-        text = label_mod.clean_text(opt.text)
-        shape = templates_mod.SHAPE_WEIGHT * lib.shape_costs(rasters, text)
-        # Align, join what the labels show split, re-estimate the body size from the labels, align again;
+    if lib is not None:
+        # With a transcript: align to it, the template shape cost guiding the alignment; without: recognise.
+        text = label_mod.clean_text(opt.text) if opt.text else None
+        columns = text if text is not None else lib.chars
+        weight = templates_mod.SHAPE_WEIGHT if text is not None else 1.0  # recognise() weighs it itself
+        shape = weight * lib.shape_costs(rasters, columns)
+        # Label, join what the labels show split, re-estimate the body size from the labels, label again;
         # while joins happen, again (a join can leave a single character missing where there were several).
         for rnd in range(LABEL_ROUNDS):
             zones = metrics_mod.glyph_zones(glyphs, pages, detections, em)
-            pairs = label_mod.label_with_text(glyphs, zones, text, extra_cost=shape)
+            if text is not None:
+                pairs = label_mod.label_with_text(glyphs, zones, text, extra_cost=shape)
+            else:
+                pairs = None
+                best, prob, _ = templates_mod.recognise(shape, label_mod.match_costs(zones, "".join(columns)),
+                                                        columns)
+                for g, ch, p in zip(glyphs, best, prob):
+                    g.char, g.score = ch, float(p)
             joined = rnd < LABEL_ROUNDS - 1 and _join_split_glyphs(pages, detections, glyphs, em, lib, text, pairs)
             if joined:
                 glyphs = [g for d in detections for g in d.glyphs]
-                shape = templates_mod.SHAPE_WEIGHT * lib.shape_costs(glyph_rasters(glyphs, detections), text)
+                shape = weight * lib.shape_costs(glyph_rasters(glyphs, detections), columns)
             em = metrics_mod.em_from_labels(glyphs, pages, detections) or em
             if rnd >= 1 and not joined:
                 break
-        labelled = sum(1 for g in glyphs if g.char is not None)
-        if labelled < len(text):
-            notes.append(f"{len(text) - labelled} character(s) of the text were not found on the page(s)")
-        if labelled < len(glyphs):
-            notes.append(f"{len(glyphs) - labelled} detected glyph(s) matched no character of the text")
-    elif opt.recognise:
-        chars = lib.chars
-        shape = lib.shape_costs(rasters, chars)
-        for rnd in range(LABEL_ROUNDS):  # the same rounds as with a transcript
-            zones = metrics_mod.glyph_zones(glyphs, pages, detections, em)
-            best, prob, _ = templates_mod.recognise(shape, label_mod.match_costs(zones, "".join(chars)), chars)
-            for g, ch, p in zip(glyphs, best, prob):
-                g.char, g.score = ch, float(p)
-            joined = rnd < LABEL_ROUNDS - 1 and _join_split_glyphs(pages, detections, glyphs, em, lib)
-            if joined:
-                glyphs = [g for d in detections for g in d.glyphs]
-                shape = lib.shape_costs(glyph_rasters(glyphs, detections), chars)
-            em = metrics_mod.em_from_labels(glyphs, pages, detections) or em
-            if rnd >= 1 and not joined:
-                break
+        if text is not None:
+            labelled = sum(1 for g in glyphs if g.char is not None)
+            if labelled < len(text):
+                notes.append(f"{len(text) - labelled} character(s) of the text were not found on the page(s)")
+            if labelled < len(glyphs):
+                notes.append(f"{len(glyphs) - labelled} detected glyph(s) matched no character of the text")
     zones = metrics_mod.glyph_zones(glyphs, pages, detections, em)
     unicodes = label_mod.assign_names(glyphs, name_unlabelled=not opt.text)
     metrics_mod.layout(glyphs, pages, detections, em)
