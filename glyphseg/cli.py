@@ -78,6 +78,9 @@ def extract(inputs, outdir, text, text_file, pages, dpi, segmenter, model, devic
                 text = fh.read()
         except (OSError, UnicodeDecodeError) as e:
             raise GlyphsegError(f"{text_file}: cannot read the text ({e})") from None
+    if text is not None and not text.strip():  # an empty transcript would silently leave every glyph out
+        raise GlyphsegError(f"{text_file or '--text'}: no characters, only whitespace (give the characters shown, "
+                            "or leave the text out to recognise them)")
     if dpi <= 0 or dpi > 4800:
         raise GlyphsegError(f"--dpi {dpi:g}: use a resolution between 1 and 4800")
     if not 0 < tolerance <= 100:

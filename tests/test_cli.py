@@ -183,6 +183,15 @@ def test_bad_tolerance(tmp_path, demo_pdf):
         assert not (tmp_path / "o").exists()
 
 
+def test_blank_text(tmp_path, demo_pdf):
+    empty = tmp_path / "empty.txt"
+    empty.write_text(" \n\n", encoding="utf-8")
+    for args in (["--text", "   "], ["--text-file", str(empty)]):
+        msg = one_line_error(run_cli("extract", demo_pdf, "-o", str(tmp_path / "o"), *args))
+        assert "only whitespace" in msg
+        assert not (tmp_path / "o").exists()
+
+
 def test_blank_page(tmp_path):
     blank = tmp_path / "blank.png"
     Image.fromarray(np.full((300, 400), 250, np.uint8)).save(blank)
