@@ -7,13 +7,13 @@ x' = x·cos a − y·sin a runs along the lines, y' = x·sin a + y·cos a runs d
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Dict, List, Optional, Tuple
 
 import cv2
 import numpy as np
 
-from .types import Glyph, InkMap, Line, Page, bbox_union
+from .types import Glyph, InkMap, Line, Page, PageLayout, bbox_union
 
 
 @dataclass
@@ -21,20 +21,6 @@ class DetectOptions:
     speck_fraction: float = 0.08  # specks: area below (fraction × text height)²
     max_glyph_size: float = 5.0  # rules, borders, ornaments: larger than this × text height
     max_skew_deg: float = 5.0
-
-
-@dataclass
-class Detection:
-    """Detection's answer for one page."""
-
-    page: int
-    ink: InkMap
-    glyphs: List[Glyph]
-    lines: List[Line]
-    text_height: float  # median height of letter-sized components, px
-    angle: float  # skew, degrees
-    extents: Dict[str, Tuple[float, float, float, float]]  # glyph id → ink extent in the line frame
-    dropped: Dict[str, int]
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -151,7 +137,7 @@ def estimate_skew(xs: np.ndarray, ys: np.ndarray, text_height: float, max_deg: f
 # main entry
 
 
-def detect(page: Page, options: Optional[DetectOptions] = None, ink: Optional[InkMap] = None) -> Detection:
+def detect(page: Page, options: Optional[DetectOptions] = None, ink: Optional[InkMap] = None) -> PageLayout:
     """Find the glyphs of a page, grouped and in reading order."""
     opt = options or DetectOptions()
     ink = ink or ink_map(page)
@@ -159,7 +145,7 @@ def detect(page: Page, options: Optional[DetectOptions] = None, ink: Optional[In
     n = int(labels.max())
     dropped = {"specks": 0, "large": 0}
     if n == 0:
-        return Detection(page.index, ink, [], [], 0.0, 0.0, {}, dropped)
+        return PageLayout(page.index, ink, [], [], 0.0, 0.0, {}, dropped)
 
     # Component boxes and areas (index = label).
     objs = _component_slices(labels, n)
@@ -178,7 +164,7 @@ def detect(page: Page, options: Optional[DetectOptions] = None, ink: Optional[In
     big_enough = comps_arr[:, 5] > 16
     if big_enough.sum() == 0:
         dropped["specks"] = len(comps)
-        return Detection(page.index, ink, [], [], 0.0, 0.0, {}, dropped)
+        return PageLayout(page.index, ink, [], [], 0.0, 0.0, {}, dropped)
     # Letter-sized: at least 40 % of the tall letters' height (leaves out dots, commas, hyphens), so a
     # line of punctuation is measured by its ! ? % and not by its dots.
     tall = float(np.percentile(heights[big_enough], 90))
@@ -192,7 +178,7 @@ def detect(page: Page, options: Optional[DetectOptions] = None, ink: Optional[In
     keep = ~speck & ~large
     comps_arr = comps_arr[keep]
     if len(comps_arr) == 0:
-        return Detection(page.index, ink, [], [], text_height, 0.0, {}, dropped)
+        return PageLayout(page.index, ink, [], [], text_height, 0.0, {}, dropped)
 
     # Skew from component bottoms (centre x, bottom y).
     cx = (comps_arr[:, 1] + comps_arr[:, 3]) / 2.0
@@ -243,7 +229,7 @@ def detect(page: Page, options: Optional[DetectOptions] = None, ink: Optional[In
         line = Line(page=page.index, index=li, glyph_ids=ids, angle=angle,
                     baseline_offset=_baseline(bottoms, text_height))
         lines.append(line)
-    return Detection(page.index, ink, glyphs, lines, text_height, angle, ext_by_id, dropped)
+    return PageLayout(page.index, ink, glyphs, lines, text_height, angle, ext_by_id, dropped)
 
 
 def _component_slices(labels: np.ndarray, n: int):
@@ -434,22 +420,21 @@ def _refine_angle(lines, boxes, extents, angle, text_height, labels, member_labe
     return float(np.average(slopes, weights=weights))
 
 
-def joined_glyph(det: Detection, a: Glyph, b: Glyph, gid: str) -> Tuple[Glyph, Tuple[float, float, float, float]]:
-    """The glyph `a` and `b` make together (id `gid`, on a's line) and its ink extent in the line frame."""
+def joined_glyph(layout: PageLayout, a: Glyph, b: Glyph, gid: str) -> Tuple[Glyph, Tuple[float, float, float, float]]:
+    """The glyph `a` and `b` make together (id `gid`, on a's line, a's label) and its ink extent in the line
+    frame."""
     components = tuple(a.components) + tuple(b.components)
     bbox = tuple(int(v) for v in bbox_union([a.bbox, b.bbox]))
-    glyph = Glyph(id=gid, page=a.page, bbox=bbox, components=components, line=a.line, order=a.order, angle=a.angle)
-    return glyph, _ink_extent(det.ink.components, bbox, np.array(components), det.angle)
+    glyph = replace(a, id=gid, bbox=bbox, components=components)
+    return glyph, _ink_extent(layout.ink.components, bbox, np.array(components), layout.angle)
 
 
-def merge_glyphs(det: Detection, keep: Glyph, absorb: Glyph) -> None:
-    """Make `absorb` part of `keep` (its components, box and ink extent) and drop it from the page's
-    glyphs and lines: for a glyph that grouping split, found later by its character's parts."""
-    joined, extent = joined_glyph(det, keep, absorb, keep.id)
-    keep.components, keep.bbox = joined.components, joined.bbox
-    det.extents[keep.id] = extent
-    det.glyphs = [g for g in det.glyphs if g.id != absorb.id]
-    det.extents.pop(absorb.id, None)
-    for line in det.lines:
-        if absorb.id in line.glyph_ids:
-            line.glyph_ids = [gid for gid in line.glyph_ids if gid != absorb.id]
+def join_glyphs(layout: PageLayout, keep: Glyph, absorb: Glyph) -> PageLayout:
+    """A new layout in which `absorb` is part of `keep` (its components, box and ink extent) and is gone from
+    the page's glyphs and lines: for a glyph that grouping split, found later by its character's parts."""
+    joined, extent = joined_glyph(layout, keep, absorb, keep.id)
+    glyphs = [joined if g.id == keep.id else g for g in layout.glyphs if g.id != absorb.id]
+    extents = {gid: e for gid, e in layout.extents.items() if gid != absorb.id}
+    extents[keep.id] = extent
+    lines = [replace(line, glyph_ids=[gid for gid in line.glyph_ids if gid != absorb.id]) for line in layout.lines]
+    return replace(layout, glyphs=glyphs, lines=lines, extents=extents)

@@ -8,49 +8,131 @@ relative to the baseline and its width, in em — fits where that character's in
 """
 from __future__ import annotations
 
-import json
 import math
-import os
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import replace
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from fontTools import agl
 
-from .types import Glyph, bbox_union
+from . import templates as templates_mod
+from .detect import join_glyphs, joined_glyph
+from .metrics import em_from_labels, em_from_lines, em_from_text_height, expected_zone, extent_zone, glyph_zones
+from .segment import own_ink_mask
+from .types import Glyph, GlyphZone, Labelling, Page, PageLayout, bbox_union
 
 GAP_COST = 4.0
 SIGMA_TOP, SIGMA_BOTTOM, SIGMA_LOGW = 0.06, 0.05, 0.45
+LABEL_ROUNDS = 4  # labelling passes at most: two, plus one after each further round that joined split glyphs
 
 
-@lru_cache(maxsize=1)
-def char_zones() -> Dict[str, Dict[str, float]]:
-    path = os.path.join(os.path.dirname(__file__), "data", "char_zones.json")
-    with open(path, encoding="utf-8") as fh:
-        return json.load(fh)["zones"]
+# ----------------------------------------------------------------------------------------------------------
+# the stage
+
+
+def label(layouts: Sequence[PageLayout], pages: Sequence[Page], text: Optional[str] = None,
+          recognise: bool = True, library: Optional[templates_mod.TemplateLibrary] = None) -> Labelling:
+    """The label stage: every glyph's character (aligned to `text`, or recognised against the templates, or
+    none when `recognise` is off), split glyphs joined, the body size estimated, UFO names given.
+
+    Labels and body size depend on each other (a glyph's zone is measured in em; the em is measured from
+    labelled glyphs), and a join changes both: so label, join what the labels show split, re-estimate the
+    em, label again — while joins happen, at most LABEL_ROUNDS times.
+    """
+    layouts = list(layouts)
+    em = em_from_lines(pages, layouts) or em_from_text_height(pages, layouts)
+    text = clean_text(text) if text else None
+    notes: List[str] = []
+    if text is not None or recognise:
+        lib = library or templates_mod.library()
+        layouts, em = _label_rounds(layouts, pages, text, lib, em)
+    glyphs = [g for layout in layouts for g in layout.glyphs]
+    if text is not None:
+        labelled = sum(1 for g in glyphs if g.char is not None)
+        if labelled < len(text):
+            notes.append(f"{len(text) - labelled} character(s) of the text were not found on the page(s)")
+        if labelled < len(glyphs):
+            notes.append(f"{len(glyphs) - labelled} detected glyph(s) matched no character of the text")
+    glyphs, unicodes = assign_names(glyphs, name_unlabelled=text is None)
+    layouts = _with_glyphs(layouts, glyphs)
+    return Labelling(layouts=layouts, glyphs=glyphs, unicodes=unicodes, em_inch=em,
+                     zones=glyph_zones(glyphs, pages, layouts, em), notes=notes)
+
+
+def _label_rounds(layouts, pages, text, lib, em) -> Tuple[List[PageLayout], float]:
+    """Label, join, re-estimate the em, until nothing more is joined; returns the labelled layouts and em."""
+    columns = text if text is not None else lib.chars
+    weight = templates_mod.SHAPE_WEIGHT if text is not None else 1.0  # recognise() weighs it itself
+    glyphs = [g for layout in layouts for g in layout.glyphs]
+    shape = weight * lib.shape_costs(glyph_rasters(glyphs, layouts), columns)
+    for rnd in range(LABEL_ROUNDS):
+        glyphs = [g for layout in layouts for g in layout.glyphs]
+        zones = glyph_zones(glyphs, pages, layouts, em)
+        if text is not None:
+            glyphs, pairs = label_with_text(glyphs, zones, text, extra_cost=shape)
+        else:
+            glyphs, pairs = recognised_glyphs(glyphs, zones, shape, columns), None
+        layouts = _with_glyphs(layouts, glyphs)
+        joined = 0
+        if rnd < LABEL_ROUNDS - 1:
+            judge = _pair_judge(pages, layouts, glyphs, em, lib, text, pairs)
+            layouts, joined = rejoin_split_glyphs(layouts, lib.topologies_of, templates_mod.topology, judge)
+        if joined:
+            glyphs = [g for layout in layouts for g in layout.glyphs]
+            shape = weight * lib.shape_costs(glyph_rasters(glyphs, layouts), columns)
+        em = em_from_labels(glyphs, pages, layouts) or em
+        if rnd >= 1 and not joined:
+            break
+    return layouts, em
+
+
+def _with_glyphs(layouts: Sequence[PageLayout], glyphs: Sequence[Glyph]) -> List[PageLayout]:
+    """The layouts with their glyphs replaced by the records of the same id in `glyphs`."""
+    by_id = {g.id: g for g in glyphs}
+    return [replace(layout, glyphs=[by_id.get(g.id, g) for g in layout.glyphs]) for layout in layouts]
+
+
+def glyph_rasters(glyphs: Sequence[Glyph], layouts: Sequence[PageLayout]) -> np.ndarray:
+    """Each glyph's ink (its own components, antialiased edge kept) normalised to the template box."""
+    by_page = {d.page: d for d in layouts}
+    return np.stack([templates_mod.normalise_raster(own_ink_mask(by_page[g.page].ink, g).soft) for g in glyphs])
+
+
+def recognised_glyphs(glyphs: Sequence[Glyph], zones: Sequence[GlyphZone], shape_cost: np.ndarray,
+                      chars: Sequence[str]) -> List[Glyph]:
+    """Without a transcript: each glyph labelled with the template character it reads as best."""
+    best, prob, _ = templates_mod.recognise(shape_cost, match_costs(zones, "".join(chars)), chars)
+    return [replace(g, char=ch, score=float(p)) for g, ch, p in zip(glyphs, best, prob)]
+
+
+def _pair_judge(pages, layouts, glyphs, em, lib, text, pairs) -> "PairJudge":
+    """What a pair of overlapping neighbours would be joined: with a transcript, by what the alignment left
+    over; without, by recognising the pair joined."""
+    recognised = templates_mod.recognition_judge(lib, _joined_describer(pages, em), match_costs)
+    if text is None:
+        return recognised
+    return transcript_judge(glyphs, pairs, text, lib.topologies_of, templates_mod.topology,
+                            recognise_pair=recognised)
+
+
+def _joined_describer(pages, em):
+    """For recognising a pair of glyphs joined: the joined glyph's normalised raster and ink zone."""
+
+    def describe(layout, a, b):
+        joined, extent = joined_glyph(layout, a, b, gid="joined pair")
+        zone = extent_zone(layout, joined, extent, em * pages[layout.page].dpi)
+        return glyph_rasters([joined], [layout])[0], zone
+
+    return describe
+
+
+# ----------------------------------------------------------------------------------------------------------
+# alignment to a transcript
 
 
 def clean_text(text: str) -> str:
     """The characters to align: whitespace is not shown on a specimen."""
     return "".join(ch for ch in text if not ch.isspace())
-
-
-@dataclass
-class GlyphZone:
-    """Where a glyph's ink sits, in em, relative to its line's baseline (y up)."""
-
-    top: float
-    bottom: float
-    width: float
-
-
-def expected_zone(ch: str) -> Tuple[float, float, float]:
-    """(top, bottom, width) of the character's ink in em, typical over the zone table's fonts."""
-    z = char_zones().get(ch)
-    if z is None:  # an unusual character: a neutral, lowercase-sized guess
-        return 0.5, 0.0, 0.5
-    return z["top"], z["bottom"], z["width"]
 
 
 def match_costs(zones: Sequence[GlyphZone], text: str) -> np.ndarray:
@@ -109,63 +191,67 @@ def align(cost: np.ndarray, gap: float = GAP_COST) -> List[Tuple[int, int]]:
 
 
 def label_with_text(glyphs: Sequence[Glyph], zones: Sequence[GlyphZone], text: str,
-                    extra_cost: Optional[np.ndarray] = None) -> List[Tuple[int, int]]:
-    """Set `char` and `score` on the glyphs (already in reading order) from the transcript; returns the
-    aligned (glyph index, text index) pairs. `extra_cost` (glyphs × characters), e.g. template shape costs,
-    is added to the zone costs."""
+                    extra_cost: Optional[np.ndarray] = None) -> Tuple[List[Glyph], List[Tuple[int, int]]]:
+    """The glyphs (already in reading order) labelled from the transcript — new records with `char` and
+    `score`, None and 0 where nothing matched — and the aligned (glyph index, text index) pairs.
+    `extra_cost` (glyphs × characters), e.g. template shape costs, is added to the zone costs."""
     text = clean_text(text)
-    for g in glyphs:
-        g.char, g.score = None, 0.0
-    if not glyphs or not text:
-        return []
-    cost = match_costs(zones, text)
-    if extra_cost is not None:
-        cost = cost + extra_cost
-    pairs = align(cost)
-    for i, j in pairs:
-        glyphs[i].char = text[j]
-        glyphs[i].score = float(math.exp(-cost[i, j] / GAP_COST))
-    return pairs
+    labels: Dict[int, Tuple[str, float]] = {}
+    pairs: List[Tuple[int, int]] = []
+    if glyphs and text:
+        cost = match_costs(zones, text)
+        if extra_cost is not None:
+            cost = cost + extra_cost
+        pairs = align(cost)
+        labels = {i: (text[j], float(math.exp(-cost[i, j] / GAP_COST))) for i, j in pairs}
+    labelled = [replace(g, char=labels[i][0], score=labels[i][1]) if i in labels else replace(g, char=None, score=0.0)
+                for i, g in enumerate(glyphs)]
+    return labelled, pairs
 
 
-PairJudge = Callable[[object, Glyph, Glyph], Optional[str]]
+# ----------------------------------------------------------------------------------------------------------
+# joining glyphs that grouping split
+
+PairJudge = Callable[[PageLayout, Glyph, Glyph], Optional[str]]
 
 
-def rejoin_split_glyphs(detections, topologies_of: Callable[[str], set],
-                        topology: Callable[[np.ndarray], Tuple[int, int]], judge: PairJudge) -> int:
+def rejoin_split_glyphs(layouts: Sequence[PageLayout], topologies_of: Callable[[str], set],
+                        topology: Callable[[np.ndarray], Tuple[int, int]],
+                        judge: PairJudge) -> Tuple[List[PageLayout], int]:
     """Join glyphs that grouping split (a ring of % set beside its slash, the boxes overlapping too little to
     be grouped as nested), once labelling says what they are.
 
-    Candidates are neighbours on a line that overlap along it. `judge(det, a, b)` names the character the
-    pair would be together, or None (`transcript_judge`, `recognition_judge`); the pair is joined
-    (glyphseg.detect.merge_glyphs) when together it has the parts and counters that character has in the
-    reference fonts (`topologies_of(char)`, a set of (parts, holes)). Returns how many were joined.
+    Candidates are neighbours on a line that overlap along it. `judge(layout, a, b)` names the character the
+    pair would be together, or None (`transcript_judge`, `templates.recognition_judge`); the pair is joined
+    (glyphseg.detect.join_glyphs) when together it has the parts and counters that character has in the
+    reference fonts (`topologies_of(char)`, a set of (parts, holes)). Returns the new layouts and how many
+    pairs were joined.
     """
-    from .detect import merge_glyphs
-
-    joined = 0
-    for det in detections:
-        by_id = {g.id: g for g in det.glyphs}
-        for line in det.lines:
+    out, joined = [], 0
+    for layout in layouts:
+        for li in range(len(layout.lines)):
             k = 0
-            while k + 1 < len(line.glyph_ids):
-                a, b = by_id[line.glyph_ids[k]], by_id[line.glyph_ids[k + 1]]
-                overlap = det.extents[a.id][2] > det.extents[b.id][0]  # along the line
-                char = judge(det, a, b) if overlap else None
-                if char is not None and glyph_topology(det, [a, b], topology) in topologies_of(char):
+            while k + 1 < len(layout.lines[li].glyph_ids):
+                ids = layout.lines[li].glyph_ids
+                by_id = {g.id: g for g in layout.glyphs}
+                a, b = by_id[ids[k]], by_id[ids[k + 1]]
+                overlap = layout.extents[a.id][2] > layout.extents[b.id][0]  # along the line
+                char = judge(layout, a, b) if overlap else None
+                if char is not None and glyph_topology(layout, [a, b], topology) in topologies_of(char):
                     keep, absorb = (b, a) if a.char is None and b.char is not None else (a, b)
-                    merge_glyphs(det, keep, absorb)
+                    layout = join_glyphs(layout, keep, absorb)
                     joined += 1
                     continue  # the joined glyph meets its next neighbour
                 k += 1
-    return joined
+        out.append(layout)
+    return out, joined
 
 
-def glyph_topology(det, members: Sequence[Glyph], topology) -> Tuple[int, int]:
+def glyph_topology(layout: PageLayout, members: Sequence[Glyph], topology) -> Tuple[int, int]:
     """(parts, holes) of the ink of `members` together."""
     x0, y0, x1, y1 = bbox_union([g.bbox for g in members])
     labels = [lab for g in members for lab in g.components]
-    return topology(np.isin(det.ink.components[y0:y1, x0:x1], labels))
+    return topology(np.isin(layout.ink.components[y0:y1, x0:x1], labels))
 
 
 def transcript_judge(glyphs: Sequence[Glyph], pairs: Sequence[Tuple[int, int]], text: str,
@@ -217,26 +303,33 @@ def glyph_name(ch: str) -> str:
     return f"uni{cp:04X}" if cp <= 0xFFFF else f"u{cp:05X}"
 
 
-def assign_names(glyphs: Sequence[Glyph], name_unlabelled: bool = True) -> Dict[str, Optional[int]]:
+def assign_names(glyphs: Sequence[Glyph], name_unlabelled: bool = True) -> Tuple[List[Glyph], Dict[str, Optional[int]]]:
     """UFO glyph names: the first instance of a character gets its AGL name (and its unicode), further
     instances alternates (a.alt1, a.alt2 …); unlabelled glyphs glyph0001 … — or, when a transcript was
     given and they matched none of it (`name_unlabelled=False`), no name: they stay out of the font.
-    Returns name → unicode."""
+    Returns the named glyphs (new records) and name → unicode.
+
+    >>> named, unicodes = assign_names([Glyph("1", 0, (0, 0, 1, 1), (), char=c) for c in "aba"])
+    >>> [g.name for g in named], unicodes["a.alt1"]
+    (['a', 'b', 'a.alt1'], None)
+    """
     unicodes: Dict[str, Optional[int]] = {}
     seen: Dict[str, int] = {}
     unlabelled = 0
+    named = []
     for g in glyphs:
         if g.char is None:
-            if not name_unlabelled:
-                g.name = None
-                continue
-            unlabelled += 1
-            g.name = f"glyph{unlabelled:04d}"
-            unicodes[g.name] = None
+            name = None
+            if name_unlabelled:
+                unlabelled += 1
+                name = f"glyph{unlabelled:04d}"
+                unicodes[name] = None
+            named.append(replace(g, name=name))
             continue
         base = glyph_name(g.char)
         k = seen.get(base, 0)
         seen[base] = k + 1
-        g.name = base if k == 0 else f"{base}.alt{k}"
-        unicodes[g.name] = ord(g.char) if k == 0 else None
-    return unicodes
+        name = base if k == 0 else f"{base}.alt{k}"
+        unicodes[name] = ord(g.char) if k == 0 else None
+        named.append(replace(g, name=name))
+    return named, unicodes

@@ -8,24 +8,42 @@ from how tall each labelled glyph is compared with where that character's ink si
 """
 from __future__ import annotations
 
+import json
 import math
-from typing import List, Optional, Sequence
+import os
+from dataclasses import replace
+from functools import lru_cache
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .detect import Detection
-from .label import GlyphZone, expected_zone
-from .types import FontMetrics, Glyph, Page
+from .types import FontMetrics, Frames, Glyph, GlyphZone, Labelling, Page, PageLayout
 
 UNITS_PER_EM = 1000
 TALL_LETTER_EM = 0.72  # typical height of capitals and ascenders above the baseline, in em
 
 
-def _baseline_of(det: Detection, g: Glyph) -> float:
+@lru_cache(maxsize=1)
+def char_zones() -> Dict[str, Dict[str, float]]:
+    """Where each character's ink sits in typical fonts (built by templates/build_char_zones.py)."""
+    path = os.path.join(os.path.dirname(__file__), "data", "char_zones.json")
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)["zones"]
+
+
+def expected_zone(ch: str) -> Tuple[float, float, float]:
+    """(top, bottom, width) of the character's ink in em, typical over the zone table's fonts."""
+    z = char_zones().get(ch)
+    if z is None:  # an unusual character: a neutral, lowercase-sized guess
+        return 0.5, 0.0, 0.5
+    return z["top"], z["bottom"], z["width"]
+
+
+def _baseline_of(det: PageLayout, g: Glyph) -> float:
     return det.lines[g.line].baseline_offset
 
 
-def em_from_lines(pages: Sequence[Page], detections: Sequence[Detection]) -> Optional[float]:
+def em_from_lines(pages: Sequence[Page], detections: Sequence[PageLayout]) -> Optional[float]:
     """Body size in inches from line heights alone (no labels)."""
     sizes = []
     for page, det in zip(pages, detections):
@@ -37,7 +55,12 @@ def em_from_lines(pages: Sequence[Page], detections: Sequence[Detection]) -> Opt
     return float(np.median(sizes)) if sizes else None
 
 
-def em_from_labels(glyphs: Sequence[Glyph], pages: Sequence[Page], detections: Sequence[Detection]) -> Optional[float]:
+def em_from_text_height(pages: Sequence[Page], detections: Sequence[PageLayout]) -> float:
+    """Body size in inches when lines are too short to measure: the page's text height as tall letters."""
+    return max(d.text_height for d in detections) / TALL_LETTER_EM / pages[0].dpi
+
+
+def em_from_labels(glyphs: Sequence[Glyph], pages: Sequence[Page], detections: Sequence[PageLayout]) -> Optional[float]:
     """Body size in inches from labelled glyphs: measured ink height ÷ the character's typical height in em."""
     by_page = {d.page: d for d in detections}
     ratios = []
@@ -52,22 +75,29 @@ def em_from_labels(glyphs: Sequence[Glyph], pages: Sequence[Page], detections: S
     return float(np.median(ratios)) if len(ratios) >= 3 else None
 
 
-def glyph_zones(glyphs: Sequence[Glyph], pages: Sequence[Page], detections: Sequence[Detection],
+def glyph_zones(glyphs: Sequence[Glyph], pages: Sequence[Page], detections: Sequence[PageLayout],
                 em_inch: float) -> List[GlyphZone]:
     by_page = {d.page: d for d in detections}
     return [extent_zone(by_page[g.page], g, by_page[g.page].extents[g.id], em_inch * pages[g.page].dpi)
             for g in glyphs]
 
 
-def extent_zone(det: Detection, g: Glyph, extent, em_px: float) -> GlyphZone:
+def extent_zone(det: PageLayout, g: Glyph, extent, em_px: float) -> GlyphZone:
     """Where an ink extent (line frame) sits on glyph g's line, in em."""
     x0, y0, x1, y1 = extent
     base = _baseline_of(det, g)
     return GlyphZone(top=(base - y0) / em_px, bottom=(base - y1) / em_px, width=(x1 - x0) / em_px)
 
 
-def layout(glyphs: Sequence[Glyph], pages: Sequence[Page], detections: Sequence[Detection], em_inch: float) -> None:
-    """Set origin, units_per_px, angle and advance on every glyph.
+def frames(labelling: Labelling, pages: Sequence[Page]) -> Frames:
+    """The metrics stage: every glyph placed in its font-unit frame, and the font's vertical metrics."""
+    glyphs = placed_glyphs(labelling.glyphs, pages, labelling.layouts, labelling.em_inch)
+    return Frames(glyphs=glyphs, metrics=font_metrics(glyphs, labelling.zones))
+
+
+def placed_glyphs(glyphs: Sequence[Glyph], pages: Sequence[Page], detections: Sequence[PageLayout],
+                  em_inch: float) -> List[Glyph]:
+    """The glyphs with origin, units_per_px, angle and advance set (new records, same order).
 
     Side bearings: half the gap to each neighbour on the line (a specimen sets glyphs at their own spacing,
     so the gap is the right bearing of one plus the left bearing of the next; which share is whose cannot be
@@ -75,6 +105,7 @@ def layout(glyphs: Sequence[Glyph], pages: Sequence[Page], detections: Sequence[
     replaced by the typical gap.
     """
     by_id = {g.id: g for g in glyphs}
+    placed = {}
     for det in detections:
         page = pages[det.page]
         upp = UNITS_PER_EM / (em_inch * page.dpi)
@@ -91,16 +122,15 @@ def layout(glyphs: Sequence[Glyph], pages: Sequence[Page], detections: Sequence[
                 return typical if v is None or v > 2.5 * typical else v
 
             for k, gid in enumerate(ids):
-                g = by_id[gid]
                 x0, _, x1, _ = ext[k]
                 lsb = usable(gaps[k - 1] if k > 0 else None) / 2
                 rsb = usable(gaps[k] if k < len(gaps) else None) / 2
                 ox, oy = x0 - lsb, line.baseline_offset  # line frame
                 # back to page coordinates (inverse rotation)
-                g.origin = (ox * math.cos(a) + oy * math.sin(a), -ox * math.sin(a) + oy * math.cos(a))
-                g.units_per_px = upp
-                g.angle = det.angle
-                g.advance = int(round((x1 - x0 + lsb + rsb) * upp))
+                origin = (ox * math.cos(a) + oy * math.sin(a), -ox * math.sin(a) + oy * math.cos(a))
+                placed[gid] = replace(by_id[gid], origin=origin, units_per_px=upp, angle=det.angle,
+                                      advance=int(round((x1 - x0 + lsb + rsb) * upp)))
+    return [placed.get(g.id, g) for g in glyphs]
 
 
 FLAT_CAPS = "HEFIKLNTXZ"

@@ -11,14 +11,14 @@ a dot or an accent. A fix is kept only when it makes the topology match.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Dict, Optional, Sequence, Set, Tuple
 
 import numpy as np
 
 from .segment import crop_box, soft_mask_from_members
 from .templates import library, topology
-from .types import Glyph, GlyphMask, InkMap
+from .types import Glyph, GlyphMask, InkMap, PageLayout, Refined, Segmentation
 
 LEVELS = (0.4, 0.3, 0.6, 0.7)  # edge levels tried, nearest to 0.5 first on each side
 
@@ -29,6 +29,7 @@ class Refinement:
     refined: bool  # the mask was changed
     topology_ok: Optional[bool]  # None: the character has no templates (or the glyph no label)
     action: str = ""
+    components: Optional[Tuple[int, ...]] = None  # the glyph's components, when parts were re-attached
 
 
 def mask_topology(mask: GlyphMask, level: float = 0.5) -> Tuple[int, int]:
@@ -127,9 +128,9 @@ def refine_threshold(ink: InkMap, glyph: Glyph, mask: GlyphMask, claimed: Set[in
             extra.append(lab)
             candidate = _with_parts(ink, glyph, extra)
             if mask_topology(candidate) in expected:
-                glyph.components = tuple(glyph.components) + tuple(extra)
                 claimed.update(extra)
-                return Refinement(candidate, True, True, f"re-attached {len(extra)} part(s)")
+                return Refinement(candidate, True, True, f"re-attached {len(extra)} part(s)",
+                                  components=tuple(glyph.components) + tuple(extra))
             if len(extra) >= 2:
                 break
     # Pinholes (paper texture, a speck of missing ink) and crumbs inside the box: fill or drop the smallest
@@ -144,17 +145,30 @@ def refine_threshold(ink: InkMap, glyph: Glyph, mask: GlyphMask, claimed: Set[in
     return Refinement(mask, False, False)
 
 
+def refine(layouts: Sequence[PageLayout], glyphs: Sequence[Glyph], segmentation: Segmentation) -> Refined:
+    """The refine stage: every labelled glyph's mask checked against its character's topology and repaired
+    where a fix makes it match; the glyphs come back with `refined`, `topology_ok` (and re-attached parts)."""
+    masks = dict(segmentation.masks)
+    out = []
+    for layout in layouts:
+        on_page = [g for g in glyphs if g.page == layout.page]
+        checks = refine_page(layout.ink, on_page, masks)
+        masks.update({gid: r.mask for gid, r in checks.items()})
+        for g in on_page:
+            r = checks.get(g.id)
+            if r is None:
+                out.append(g)
+                continue
+            out.append(replace(g, refined=r.refined or g.id in segmentation.template_fixed,
+                               topology_ok=r.topology_ok, components=r.components or g.components))
+    order = {g.id: k for k, g in enumerate(glyphs)}
+    return Refined(glyphs=sorted(out, key=lambda g: order[g.id]), masks=masks)
+
+
 def refine_page(ink: InkMap, glyphs: Sequence[Glyph], masks: Dict[str, GlyphMask]) -> Dict[str, Refinement]:
-    """Refine every labelled glyph of a page; returns glyph id → Refinement (masks updated in place)."""
+    """Refine every labelled glyph of a page; returns glyph id → Refinement (`masks` is not changed)."""
     claimed = {lab for g in glyphs for lab in g.components}
-    out = {}
-    for g in glyphs:
-        if g.id not in masks:
-            continue
-        r = refine_threshold(ink, g, masks[g.id], claimed)
-        masks[g.id] = r.mask
-        out[g.id] = r
-    return out
+    return {g.id: refine_threshold(ink, g, masks[g.id], claimed) for g in glyphs if g.id in masks}
 
 
 def template_points(glyph: Glyph, glyph_raster: np.ndarray, char: str, max_positive: int = 4):
@@ -167,13 +181,13 @@ def template_points(glyph: Glyph, glyph_raster: np.ndarray, char: str, max_posit
     """
     import cv2
 
-    from .templates import INNER_PX, TEMPLATE_PX, _feature
+    from .templates import INNER_PX, TEMPLATE_PX, shape_features
 
     lib = library()
     temps = lib.templates_of(char)
     if len(temps) == 0:
         return [], []
-    best = temps[int(np.argmax(_feature(temps) @ _feature(glyph_raster[None])[0]))]
+    best = temps[int(np.argmax(shape_features(temps) @ shape_features(glyph_raster[None])[0]))]
     ink = (best >= 0.5).astype(np.uint8)
     x0, y0, x1, y1 = glyph.bbox
     m = (TEMPLATE_PX - INNER_PX) // 2

@@ -7,20 +7,26 @@
 """
 from __future__ import annotations
 
-from typing import Dict, Iterable, Optional, Protocol, Sequence
+import time
+from typing import Callable, Dict, Iterable, List, Optional, Protocol, Sequence
 
 import cv2
 import numpy as np
 
-from .types import Glyph, GlyphMask, InkMap, Page
+from .types import Glyph, GlyphMask, InkMap, Page, PageLayout, Segmentation
 
 MARGIN_PX = 3  # crop margin around the ink box: room for the antialiased edge and the 0.5 contour
 
 
 class Segmenter(Protocol):
-    """A segmentation backend: masks for the glyphs of one page."""
+    """A segmentation backend: masks for the glyphs of one page. A backend that loads a model keeps it
+    between pages (embed once, prompt many times); what it has to say goes into `notes` and `timings`, and
+    the glyphs whose masks it repaired with templates into `fixed`."""
 
     name: str
+    notes: List[str]
+    timings: Dict[str, float]
+    fixed: set
 
     def segment_page(self, page: Page, ink: InkMap, glyphs: Sequence[Glyph],
                      progress: Optional[callable] = None) -> Dict[str, GlyphMask]:
@@ -63,6 +69,11 @@ class ThresholdSegmenter:
 
     name = "threshold"
 
+    def __init__(self):
+        self.notes: List[str] = []
+        self.timings: Dict[str, float] = {}
+        self.fixed: set = set()
+
     def segment_page(self, page: Page, ink: InkMap, glyphs: Sequence[Glyph], progress=None) -> Dict[str, GlyphMask]:
         out = {}
         for g in glyphs:
@@ -70,6 +81,22 @@ class ThresholdSegmenter:
             if progress:
                 progress(1)
         return out
+
+
+def segment(pages: Sequence[Page], layouts: Sequence[PageLayout], glyphs: Sequence[Glyph], segmenter: Segmenter,
+            progress: Optional[Callable[[int], None]] = None) -> Segmentation:
+    """The segment stage: one soft mask per glyph, page by page, from the backend; its notes and timings
+    (a SAM2 fallback, seconds encoding) come back with the masks."""
+    masks: Dict[str, GlyphMask] = {}
+    notes_before, timings_before = len(segmenter.notes), dict(segmenter.timings)
+    t = time.perf_counter()
+    for page, layout in zip(pages, layouts):
+        on_page = [g for g in glyphs if g.page == layout.page]
+        masks.update(segmenter.segment_page(page, layout.ink, on_page, progress=progress))
+    timings = {k: v - timings_before.get(k, 0) for k, v in segmenter.timings.items()}
+    timings["segment_s"] = time.perf_counter() - t
+    return Segmentation(masks=masks, backend=segmenter.name, notes=list(segmenter.notes[notes_before:]),
+                        timings=timings, template_fixed=frozenset(segmenter.fixed))
 
 
 def page_mask(shape, masks: Iterable[GlyphMask]) -> np.ndarray:

@@ -57,7 +57,7 @@ def topology(binary: np.ndarray) -> Tuple[int, int]:
     return int(n_ink), int(n_bg - 2)  # minus the label 0 (ink) and the outer background
 
 
-def _feature(rasters: np.ndarray) -> np.ndarray:
+def shape_features(rasters: np.ndarray) -> np.ndarray:
     """Blurred, zero-mean, unit-length vectors: their dot product is the normalised cross-correlation."""
     rasters = np.asarray(rasters, np.float32).reshape(-1, TEMPLATE_PX, TEMPLATE_PX)
     blurred = np.stack([cv2.GaussianBlur(r, (0, 0), 1.0) for r in rasters]) if len(rasters) else rasters
@@ -81,7 +81,7 @@ class TemplateLibrary:
         """N glyphs × M characters: 1 − best correlation with any template of the character
         (1.0 for a character without templates)."""
         chars = list(self.chars) if chars is None else list(chars)
-        corr = _feature(glyph_rasters) @ self.features.T  # N × templates
+        corr = shape_features(glyph_rasters) @ self.features.T  # N × templates
         best = np.full((corr.shape[0], len(self.chars)), -1.0, np.float32)
         np.maximum.at(best.T, self.char_index, corr.T)
         lookup = {c: i for i, c in enumerate(self.chars)}
@@ -115,7 +115,7 @@ def library() -> TemplateLibrary:
     index = {c: i for i, c in enumerate(chars)}
     rasters = data["rasters"]
     return TemplateLibrary(chars=chars, char_index=np.array([index[c] for c in template_chars]),
-                           features=_feature(rasters.astype(np.float32) / 255.0), rasters=rasters,
+                           features=shape_features(rasters.astype(np.float32) / 255.0), rasters=rasters,
                            zones=data["zones"], topologies=data["topology"],
                            sources=[str(s) for s in data["sources"]])
 

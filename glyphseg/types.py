@@ -1,13 +1,15 @@
 """Plain data classes passed between the pipeline stages.
 
-page → glyph boxes → masks → outlines → font. Each stage is a module of pure-ish functions that take
-and return these; no stage knows the internals of another.
+The flow (glyphseg.pipeline.extract):  files → Page → PageLayout → Labelling → Frames → Segmentation →
+Refined → outlines → Extraction → output folder. Each stage is one module with one entry function that
+takes these records and returns new ones; it never edits its inputs. A stage reads the records, never
+another stage's internals.
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -115,6 +117,54 @@ class Line:
 
 
 @dataclass
+class PageLayout:
+    """Detection's answer for one page (glyphseg.detect.detect): its ink, its glyphs in reading order, its
+    lines. Labelling may return a new layout in which glyphs that grouping split are joined."""
+
+    page: int
+    ink: InkMap
+    glyphs: List[Glyph]
+    lines: List[Line]
+    text_height: float  # median height of letter-sized components, px
+    angle: float  # skew, degrees
+    extents: Dict[str, Tuple[float, float, float, float]]  # glyph id → ink extent in the line frame
+    dropped: Dict[str, int]  # components set aside: specks, large (rules, ornaments)
+
+    def glyph(self, gid: str) -> Glyph:
+        return next(g for g in self.glyphs if g.id == gid)
+
+
+@dataclass
+class GlyphZone:
+    """Where a glyph's ink sits, in em, relative to its line's baseline (y up)."""
+
+    top: float
+    bottom: float
+    width: float
+
+
+@dataclass
+class Labelling:
+    """The label stage's answer (glyphseg.label.label): every glyph with its character, score and UFO name."""
+
+    layouts: List[PageLayout]  # the pages' layouts, split glyphs joined, glyphs labelled
+    glyphs: List[Glyph]  # all pages' glyphs in reading order (the same as in `layouts`)
+    unicodes: Dict[str, Optional[int]]  # UFO glyph name → code point (None for alternates, unlabelled)
+    em_inch: float  # the specimen's body size (its em), inches
+    zones: List[GlyphZone]  # per glyph, where its ink sits in em
+    notes: List[str] = field(default_factory=list)
+
+
+@dataclass
+class Frames:
+    """The metrics stage's answer (glyphseg.metrics.frames): glyphs placed in font units, and the font's
+    vertical metrics."""
+
+    glyphs: List[Glyph]  # as Labelling.glyphs, with origin, units_per_px, angle and advance set
+    metrics: "FontMetrics"
+
+
+@dataclass
 class GlyphMask:
     """A segmenter's answer for one glyph: a soft mask over a crop of the page."""
 
@@ -163,6 +213,27 @@ class Outline:
 
     def on_curve_count(self) -> int:
         return sum(1 for c in self.contours for p in c if p[2] is not None)
+
+
+@dataclass
+class Segmentation:
+    """The segment stage's answer (glyphseg.segment.segment): one soft mask per glyph, and what the backend
+    has to say."""
+
+    masks: Dict[str, "GlyphMask"]  # glyph id → mask
+    backend: str  # "threshold", "sam2"
+    notes: List[str] = field(default_factory=list)  # e.g. SAM2 fallbacks, shown to the user
+    timings: Dict[str, float] = field(default_factory=dict)
+    template_fixed: frozenset = frozenset()  # glyph ids whose mask the backend repaired with templates
+
+
+@dataclass
+class Refined:
+    """The refine stage's answer (glyphseg.refine.refine): masks checked (and repaired) against the
+    characters' templates, and the glyphs with `refined` / `topology_ok` set."""
+
+    glyphs: List[Glyph]
+    masks: Dict[str, "GlyphMask"]
 
 
 @dataclass

@@ -155,8 +155,9 @@ def test_agl_names_and_alternates():
     assert glyph_name("\u0416") == "afii10024" or glyph_name("\u0416").startswith("uni")
     gs = [Glyph(id=str(i), page=0, bbox=(0, 0, 1, 1), components=(), char=c) for i, c in enumerate("aba")]
     gs.append(Glyph(id="x", page=0, bbox=(0, 0, 1, 1), components=()))
-    uni = assign_names(gs)
-    assert [g.name for g in gs] == ["a", "b", "a.alt1", "glyph0001"]
+    named, uni = assign_names(gs)
+    assert [g.name for g in named] == ["a", "b", "a.alt1", "glyph0001"]
+    assert all(g.name is None for g in gs)  # the stage returns new records, its input is left as it was
     assert uni == {"a": 0x61, "b": 0x62, "a.alt1": None, "glyph0001": None}
 
 
