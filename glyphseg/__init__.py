@@ -1,13 +1,15 @@
 """glyphseg: font specimens (PDFs, scans) → named, segmented, traced glyphs (UFO, SVG, manifest, report).
 
-Public API, one module per stage (plain data classes in glyphseg.types pass between them):
-    glyphseg.ingest.load_pages      files → Page
-    glyphseg.detect.detect          Page → Detection (InkMap, Glyph boxes, Lines)
-    glyphseg.label / .templates     characters and UFO names
-    glyphseg.segment / .sam2        Glyph → GlyphMask (threshold or SAM2 backend)
-    glyphseg.refine                 template-guided checks and repairs of masks
-    glyphseg.vectorize.trace        GlyphMask → Outline (draws into fontTools pens)
-    glyphseg.export                 Extraction → output folder
-    glyphseg.pipeline.extract       all of the above
+Public API: one module per stage, each with one entry function; the records between them (plain data
+classes) are in glyphseg.types, and no stage edits what it is given. See ARCHITECTURE.md.
+    glyphseg.ingest.load_pages      files → [Page]
+    glyphseg.detect.detect          Page → PageLayout (ink map, glyph boxes, lines in reading order)
+    glyphseg.label.label            [PageLayout], text | None → Labelling (characters, joins, body size, names)
+    glyphseg.metrics.frames         Labelling → Frames (each glyph's font-unit frame, vertical metrics)
+    glyphseg.segment.segment        Frames' glyphs + a backend (threshold, glyphseg.sam2) → Segmentation
+    glyphseg.refine.refine          Segmentation → Refined (masks checked against the characters' templates)
+    glyphseg.vectorize.vectorize    masks → {glyph id: Outline} (draws into fontTools pens)
+    glyphseg.export.export          Extraction → output folder (UFO, SVGs, masks, manifest, report)
+    glyphseg.pipeline.extract       all of the above but export
 """
 __version__ = "0.1.0"

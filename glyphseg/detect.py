@@ -147,23 +147,14 @@ def detect(page: Page, options: Optional[DetectOptions] = None, ink: Optional[In
     if n == 0:
         return PageLayout(page.index, ink, [], [], 0.0, 0.0, {}, dropped)
 
-    # Component boxes and areas (index = label).
-    objs = _component_slices(labels, n)
-    areas = np.bincount(labels.ravel(), minlength=n + 1)
-    comps = []  # (label, x0, y0, x1, y1, area)
-    for lab in range(1, n + 1):
-        sl = objs[lab - 1]
-        if sl is None:
-            continue
-        comps.append((lab, sl[1].start, sl[0].start, sl[1].stop, sl[0].stop, int(areas[lab])))
-    comps_arr = np.array(comps, dtype=np.int64)
+    comps_arr = _component_table(labels, n)
     heights = comps_arr[:, 4] - comps_arr[:, 2]
     widths = comps_arr[:, 3] - comps_arr[:, 1]
 
     # Text height: median height of components of letter size (ignore dust and dots).
     big_enough = comps_arr[:, 5] > 16
     if big_enough.sum() == 0:
-        dropped["specks"] = len(comps)
+        dropped["specks"] = len(comps_arr)
         return PageLayout(page.index, ink, [], [], 0.0, 0.0, {}, dropped)
     # Letter-sized: at least 40 % of the tall letters' height (leaves out dots, commas, hyphens), so a
     # line of punctuation is measured by its ! ? % and not by its dots.
@@ -209,6 +200,23 @@ def detect(page: Page, options: Optional[DetectOptions] = None, ink: Optional[In
         extents = [_ink_extent(labels, glyph_boxes[i], comps_arr[glyph_members[i], 0], angle)
                    for i in range(len(glyph_members))]
 
+    members = [tuple(int(v) for v in comps_arr[m, 0]) for m in glyph_members]
+    glyphs, lines, ext_by_id = _reading_order(page.index, lines_of_glyphs, glyph_boxes, members, extents, angle,
+                                              text_height)
+    return PageLayout(page.index, ink, glyphs, lines, text_height, angle, ext_by_id, dropped)
+
+
+def _component_table(labels: np.ndarray, n: int) -> np.ndarray:
+    """One row per ink component: (label, x0, y0, x1, y1, area), boxes in page pixels, x1/y1 exclusive."""
+    objs = _component_slices(labels, n)
+    areas = np.bincount(labels.ravel(), minlength=n + 1)
+    comps = [(lab, sl[1].start, sl[0].start, sl[1].stop, sl[0].stop, int(areas[lab]))
+             for lab, sl in enumerate(objs, start=1) if sl is not None]
+    return np.array(comps, dtype=np.int64)
+
+
+def _reading_order(page_index, lines_of_glyphs, glyph_boxes, members, extents, angle, text_height):
+    """Glyphs (ids p<page>-<order>) and lines in reading order, and each glyph's ink extent by id."""
     glyphs: List[Glyph] = []
     lines: List[Line] = []
     ext_by_id: Dict[str, Tuple[float, float, float, float]] = {}
@@ -217,19 +225,16 @@ def detect(page: Page, options: Optional[DetectOptions] = None, ink: Optional[In
         idxs = sorted(idxs, key=lambda i: (extents[i][0] + extents[i][2]) / 2)
         ids = []
         for i in idxs:
-            gid = f"p{page.index + 1}-{order + 1:04d}"
-            g = Glyph(id=gid, page=page.index, bbox=tuple(int(v) for v in glyph_boxes[i]),
-                      components=tuple(int(v) for v in comps_arr[glyph_members[i], 0]), line=li, order=order,
-                      angle=angle)
-            glyphs.append(g)
+            gid = f"p{page_index + 1}-{order + 1:04d}"
+            glyphs.append(Glyph(id=gid, page=page_index, bbox=tuple(int(v) for v in glyph_boxes[i]),
+                                components=members[i], line=li, order=order, angle=angle))
             ext_by_id[gid] = extents[i]
             ids.append(gid)
             order += 1
         bottoms = np.array([extents[i][3] for i in idxs])
-        line = Line(page=page.index, index=li, glyph_ids=ids, angle=angle,
-                    baseline_offset=_baseline(bottoms, text_height))
-        lines.append(line)
-    return PageLayout(page.index, ink, glyphs, lines, text_height, angle, ext_by_id, dropped)
+        lines.append(Line(page=page_index, index=li, glyph_ids=ids, angle=angle,
+                          baseline_offset=_baseline(bottoms, text_height)))
+    return glyphs, lines, ext_by_id
 
 
 def _component_slices(labels: np.ndarray, n: int):

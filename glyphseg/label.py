@@ -1,10 +1,12 @@
-"""Label: give detected glyphs their characters and UFO names.
+"""Label: give detected glyphs their characters and UFO names (`label`, the stage's entry).
 
 With a transcript (`--text`), glyphs in reading order are aligned to its characters by dynamic programming
 (Needleman–Wunsch): a detection may be left unmatched (dust, an ornament), a character may be missing
 (a glyph lost to detection), and the match cost says how well a glyph's ink zone — its top and bottom
 relative to the baseline and its width, in em — fits where that character's ink sits in typical fonts
-(glyphseg/data/char_zones.json, built by templates/build_char_zones.py).
+(glyphseg/data/char_zones.json, built by templates/build_char_zones.py). Without a transcript, glyphs are
+recognised against the glyph templates (glyphseg.templates). Once labels say what glyphs are, glyphs that
+grouping split are joined (`rejoin_split_glyphs`), the body size re-estimated, and labelling runs again.
 """
 from __future__ import annotations
 

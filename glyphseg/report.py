@@ -7,22 +7,36 @@ Opens from disk, no server, no network: every picture and the font are files bes
 - Page overviews: the scan with every glyph's box, label and confidence colour, and the baselines, drawn
   as SVG over the page picture in page pixels (click a box to jump to its card).
 - A card per glyph: the scan crop of the glyph's em box (the same crop the UFO carries as background
-  image), the segmenter's mask tinted over it, and the traced outline with its on-curve points (filled),
-  off-curve points (hollow) and handles, plus baseline, x-height, cap height, ascender, descender and side
-  bearings — all mapped onto the scan through the manifest's transform, so what you see is what the UFO
-  holds. Warnings: low confidence, label unsure, topology mismatch, touching neighbour split, no outline.
+  image, with the ink of neighbouring glyphs dimmed), the segmenter's mask tinted over it, and the traced
+  outline with its on-curve points (filled), off-curve points (hollow) and handles, plus baseline, x-height,
+  cap height, ascender, descender and side bearings — all mapped onto the scan through the manifest's
+  transform, so what you see is what the UFO holds. Warnings: low confidence, label unsure, topology
+  mismatch, touching neighbour split, no outline.
+
+How it is built, in four separate steps that `write_report` runs in turn:
+
+1. pictures — `write_page_images` (the pages, downscaled) and `write_glyph_images` (a PNG scan crop and a
+   PNG mask per glyph) write the files under report/;
+2. the font — `compile_font` writes the WOFF2/OTF the page sets its samples in;
+3. the view model — `report_view` turns the extraction into plain dicts and lists: `font_view` (samples),
+   `report_stats` (the summary tables), `page_view` / `page_overview` (page pictures and their boxes),
+   `card_groups` / `card_view` (the cards). Only numbers go into the SVG snippets made in Python
+   (`outline_svg`), which are therefore passed on as `Markup`;
+4. the HTML — `render_report` renders the Jinja2 templates in glyphseg/report_templates/ (report.html.j2 with
+   the partials _font, _stats, _page and _card, the style sheet report.css.j2 and the script report.js) with
+   autoescaping on: every name, label, file name and note from the extraction is escaped by Jinja2.
 
 Writing ~100 cards takes a fraction of a second: a PNG crop and a PNG mask per glyph, the vector overlay
 inline.
 """
 from __future__ import annotations
 
-import html
+import functools
 import math
 import os
 import re
 import time
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -30,9 +44,11 @@ from fontTools.misc.transform import Transform
 from fontTools.pens.recordingPen import RecordingPointPen
 from fontTools.pens.svgPathPen import SVGPathPen
 from fontTools.pens.transformPen import TransformPen
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
 
 from .export import IMAGE_MARGIN_EM, scan_crop_box
-from .types import Extraction, Glyph
+from .types import Extraction, Glyph, Page
 
 REPORT_DIR = "report"
 FONT_FAMILY_CSS = "glyphseg extracted"  # the @font-face family: never a system font's name
@@ -42,6 +58,8 @@ CARD_MIN_W = 112  # css px
 PAGE_MAX_PX = 2400  # page pictures are downscaled to this longer side (the overlay stays in page pixels)
 LOW_CONFIDENCE = 0.3
 UNSURE = 0.6
+NEIGHBOUR_INK_KEEP = 0.12  # share of its contrast a neighbouring glyph's ink keeps in a card's scan crop
+NEIGHBOUR_GROW_PX = 2  # neighbours' masks grow by this much (their antialiased edges), the glyph's own by 1
 SAMPLE_TEXTS = [
     "The quick brown fox jumps over the lazy dog",
     "Pack my box with five dozen liquor jugs",
@@ -49,8 +67,8 @@ SAMPLE_TEXTS = [
     "Hamburgefonstiv",
     "HAMBURGEFONSTIV",
 ]
-EDITABLE = ' contenteditable="true" spellcheck="false" title="type here to try the font"'
 SPACING_TEXTS = ["nnonnooonoo", "HHOHHOOOHOO", "00100200300"]
+WATERFALL_PX = (10, 12, 14, 18)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -88,20 +106,37 @@ def glyph_warnings(ex: Extraction, g: Glyph) -> List[str]:
     return warnings
 
 
+def _not_in_font(warning: str) -> bool:
+    return warning.startswith("matched no")
+
+
+def serious_warnings(warnings: Sequence[str]) -> List[str]:
+    """The warnings that make a card count as 'with warnings' (not merely unlabelled or outside the font)."""
+    return [w for w in warnings if w != "unlabelled" and not _not_in_font(w)]
+
+
 def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]", "_", name)
 
 
-def _fmt(v: float) -> str:
-    return f"{v:.2f}".rstrip("0").rstrip(".")
-
-
-def _esc(s) -> str:
-    return html.escape(str(s), quote=True)
+def _n(v: float) -> str:
+    return f"{v:.2f}".rstrip("0").rstrip(".") if v % 1 else str(int(v))
 
 
 # ----------------------------------------------------------------------------------------------------------
 # pictures
+
+
+class PagePicture(NamedTuple):
+    src: str  # relative to report.html
+    width: int  # pixels of the (downscaled) picture
+    height: int
+
+
+class GlyphPictures(NamedTuple):
+    box: Tuple[int, int, int, int]  # the crop of the page: export.scan_crop_box
+    scan: str  # relative to report.html
+    mask: Optional[str]  # None: the glyph has no mask
 
 
 def _write_png(path: str, img: np.ndarray) -> None:
@@ -137,6 +172,104 @@ def _mask_rgba(mask: np.ndarray) -> np.ndarray:
     return img
 
 
+def _grow(mask: np.ndarray, px: int) -> np.ndarray:
+    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * px + 1, 2 * px + 1))
+    return cv2.dilate(mask.astype(np.uint8), k).astype(bool)
+
+
+MaskIndex = Dict[int, Tuple[List[Glyph], np.ndarray]]
+
+
+def mask_index(ex: Extraction) -> MaskIndex:
+    """By page: the glyphs that have a mask, and their masks' extents (N×4: x0, y0, x1, y1 in page px)."""
+    out: MaskIndex = {}
+    for g in ex.glyphs:
+        m = ex.masks.get(g.id)
+        if m is not None:
+            glyphs, boxes = out.setdefault(g.page, ([], []))
+            glyphs.append(g)
+            boxes.append((m.x0, m.y0, m.x0 + m.soft.shape[1], m.y0 + m.soft.shape[0]))
+    return {k: (gs, np.array(bs, dtype=np.int64).reshape(-1, 4)) for k, (gs, bs) in out.items()}
+
+
+def neighbour_ink(ex: Extraction, g: Glyph, box, own: Optional[np.ndarray],
+                  index: Optional[MaskIndex] = None) -> np.ndarray:
+    """The pixels of the crop `box` that belong to other glyphs: their masks (grown by NEIGHBOUR_GROW_PX to
+    take in antialiased edges) less glyph `g`'s own (grown by 1 px; its ink box when it has no mask).
+
+    The page's component map (`Glyph.components`' labels) is not part of the Extraction, so the segmenters'
+    masks stand in for the neighbours' ink; ink no glyph claims (specks, rules) is left as it is. `index`:
+    `mask_index(ex)`, to build once for many glyphs."""
+    x0, y0, x1, y1 = box
+    others = np.zeros((y1 - y0, x1 - x0), bool)
+    glyphs, extents = (index if index is not None else mask_index(ex)).get(g.page, ([], np.zeros((0, 4))))
+    hits = (extents[:, 0] < x1) & (extents[:, 1] < y1) & (extents[:, 2] > x0) & (extents[:, 3] > y0)
+    for i in np.flatnonzero(hits):
+        if glyphs[i].id != g.id:
+            others |= _mask_crop(ex, glyphs[i], box)
+    if not others.any():
+        return others
+    if own is None:
+        own = np.zeros_like(others)
+        gx0, gy0, gx1, gy1 = g.bbox
+        own[max(0, gy0 - y0):max(0, gy1 - y0), max(0, gx0 - x0):max(0, gx1 - x0)] = True
+    return _grow(others, NEIGHBOUR_GROW_PX) & ~_grow(own, 1)
+
+
+def dim_neighbours(crop: np.ndarray, where: np.ndarray, keep: float = NEIGHBOUR_INK_KEEP) -> np.ndarray:
+    """`crop` (grey, 0 = ink) with the pixels `where` faded towards the crop's paper, keeping `keep` of their
+    contrast."""
+    out = crop.copy()
+    if where.any():
+        paper = float(np.percentile(crop, 95))
+        v = crop[where].astype(np.float32)
+        out[where] = np.where(v < paper, paper - (paper - v) * keep, v).round().astype(np.uint8)
+    return out
+
+
+def write_page_images(ex: Extraction, rdir: str) -> Dict[int, PagePicture]:
+    """report/pages/page-NNN.png for every page, downscaled to PAGE_MAX_PX; by page index."""
+    out = {}
+    for p in ex.pages:
+        name = f"pages/page-{p.index + 1:03d}.png"
+        img = p.image
+        scale = min(1.0, PAGE_MAX_PX / max(p.width, p.height))
+        if scale < 1.0:
+            img = cv2.resize(img, (max(1, round(p.width * scale)), max(1, round(p.height * scale))),
+                             interpolation=cv2.INTER_AREA)
+        _write_png(os.path.join(rdir, name), img)
+        out[p.index] = PagePicture(f"{REPORT_DIR}/{name}", int(img.shape[1]), int(img.shape[0]))
+    return out
+
+
+def write_glyph_images(ex: Extraction, rdir: str) -> Dict[str, GlyphPictures]:
+    """report/scan/ID.png (the crop of the glyph's em box, neighbours dimmed) and report/mask/ID.png (the
+    mask, blue on transparent) for every glyph; by glyph id."""
+    m = ex.metrics
+    pages = {p.index: p for p in ex.pages}
+    index = mask_index(ex)
+    out = {}
+    for g in ex.glyphs:
+        page: Page = pages[g.page]
+        box = scan_crop_box(g, page, m.ascender, m.descender, m.units_per_em)
+        x0, y0, x1, y1 = box
+        fid = _safe(g.id)
+        own = _mask_crop(ex, g, box)
+        crop = np.ascontiguousarray(page.image[y0:y1, x0:x1])
+        scan = dim_neighbours(crop, neighbour_ink(ex, g, box, own, index))
+        _write_png(os.path.join(rdir, "scan", f"{fid}.png"), scan)
+        mask_src = None
+        if own is not None:
+            _write_png(os.path.join(rdir, "mask", f"{fid}.png"), _mask_rgba(own))
+            mask_src = f"{REPORT_DIR}/mask/{fid}.png"
+        out[g.id] = GlyphPictures(box, f"{REPORT_DIR}/scan/{fid}.png", mask_src)
+    return out
+
+
+# ----------------------------------------------------------------------------------------------------------
+# vector overlays (SVG made of numbers only)
+
+
 def units_to_crop(g: Glyph, box) -> Transform:
     """Font units of glyph `g` → pixel coordinates of the page crop `box` (x right, y down): the manifest's
     mapping (`Glyph.units_to_page`) shifted to the crop."""
@@ -145,17 +278,14 @@ def units_to_crop(g: Glyph, box) -> Transform:
     return Transform(c / k, -s / k, -s / k, -c / k, g.origin[0] - box[0], g.origin[1] - box[1])
 
 
-def _n(v: float) -> str:
-    return f"{v:.2f}".rstrip("0").rstrip(".") if v % 1 else str(int(v))
-
-
 def _circle(x: float, y: float, r: float) -> str:
     """A circle as path data (many circles make one path: one DOM node per card instead of hundreds)."""
     return f"M{_n(x - r)} {_n(y)}a{_n(r)} {_n(r)} 0 1 0 {_n(2 * r)} 0a{_n(r)} {_n(r)} 0 1 0 {_n(-2 * r)} 0"
 
 
-def outline_svg(ex: Extraction, g: Glyph, box, r: float) -> str:
-    """SVG elements (in crop pixels) for the glyph: metric lines, outline, handles, points."""
+def outline_svg(ex: Extraction, g: Glyph, box, r: float) -> Markup:
+    """SVG elements (in crop pixels) for the glyph: metric lines, outline, handles, points. Markup: made of
+    numbers and fixed class names only."""
     m = ex.metrics
     t = units_to_crop(g, box)
     parts = []
@@ -173,7 +303,7 @@ def outline_svg(ex: Extraction, g: Glyph, box, r: float) -> str:
     parts.append(f'<g class="metrics">{"".join(segs)}</g>')
     outline = ex.outlines.get(g.id)
     if outline is None or not outline.contours:
-        return "".join(parts)
+        return Markup("".join(parts))
     pen = SVGPathPen(None, ntos=_n)
     outline.draw(TransformPen(pen, t))
     parts.append(f'<path class="outline" d="{pen.getCommands()}"/>')
@@ -204,37 +334,38 @@ def outline_svg(ex: Extraction, g: Glyph, box, r: float) -> str:
                 on.append(_circle(x, y, r))
     parts.append(f'<g class="points"><path class="handles" d="{"".join(handles)}"/>'
                  f'<path class="off" d="{"".join(off)}"/><path class="on" d="{"".join(on)}"/></g>')
-    return "".join(parts)
+    return Markup("".join(parts))
 
 
-def page_overview_svg(ex: Extraction, page_index: int) -> str:
-    """Boxes, labels and baselines for one page, in page pixels."""
+def page_overview(ex: Extraction, page_index: int) -> dict:
+    """Boxes, labels and baselines for one page, in page pixels (the view model of the _page template's
+    `page_overview` macro): numbers as strings, names and labels as they are (the template escapes them)."""
     page = ex.pages[page_index]
     glyphs = [g for g in ex.glyphs if g.page == page_index]
     heights = [g.height for g in glyphs if g.char] or [g.height for g in glyphs] or [20]
     fs = max(6.0, 0.42 * float(np.median(heights)))
     by_id = {g.id: g for g in glyphs}
-    parts = []
+    baselines = []
     for line in ex.lines:
-        if line.page != page_index:
-            continue
-        members = [by_id[i] for i in line.glyph_ids if i in by_id]
-        if not members:
-            continue
-        xa, xb = min(g.bbox[0] for g in members), max(g.bbox[2] for g in members)
-        parts.append(f'<path class="baseline" d="M{_n(xa)} {_n(line.baseline_y(xa))}L{_n(xb)} '
-                     f'{_n(line.baseline_y(xb))}"/>')
+        members = [by_id[i] for i in line.glyph_ids if i in by_id] if line.page == page_index else []
+        if members:
+            xa, xb = min(g.bbox[0] for g in members), max(g.bbox[2] for g in members)
+            baselines.append(f"M{_n(xa)} {_n(line.baseline_y(xa))}L{_n(xb)} {_n(line.baseline_y(xb))}")
+    boxes = []
     for g in glyphs:
         x0, y0, x1, y1 = g.bbox
-        cls = confidence_class(g)
-        label = g.char if g.char else ""
-        tip = f"{g.char or '—'} · {g.name or 'not in the font'} · score {g.score:.2f} · {g.id}"
-        text = (f'<text x="{_n(x0)}" y="{_n(y0 - 0.25 * fs)}" font-size="{_n(fs)}">{_esc(label)}</text>'
-                if label else "")
-        parts.append(f'<a href="#g-{_esc(g.id)}" class="{cls}"><title>{_esc(tip)}</title>'
-                     f'<rect x="{x0 - 0.5}" y="{y0 - 0.5}" width="{x1 - x0 + 1}" height="{y1 - y0 + 1}"/>{text}</a>')
-    return (f'<svg viewBox="0 0 {page.width} {page.height}" preserveAspectRatio="none" '
-            f'xmlns="http://www.w3.org/2000/svg">{"".join(parts)}</svg>')
+        boxes.append({
+            "id": g.id, "cls": confidence_class(g), "label": g.char or "",
+            "tip": f"{g.char or '—'} · {g.name or 'not in the font'} · score {g.score:.2f} · {g.id}",
+            "x": _n(x0 - 0.5), "y": _n(y0 - 0.5), "w": _n(x1 - x0 + 1), "h": _n(y1 - y0 + 1),
+            "tx": _n(x0), "ty": _n(y0 - 0.25 * fs)})
+    return {"width": page.width, "height": page.height, "font_size": _n(fs), "baselines": baselines,
+            "boxes": boxes}
+
+
+def page_overview_svg(ex: Extraction, page_index: int) -> Markup:
+    """The page overview as an SVG element (rendered by the _page template, escaped there)."""
+    return _env().get_template("_page.html.j2").module.page_overview(page_overview(ex, page_index))
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -286,137 +417,154 @@ def sample_lines(ex: Extraction, chars: set) -> Tuple[List[str], List[str], List
     return char_lines, sentences, spacing
 
 
+def font_view(ex: Extraction, font, font_path: Optional[str], font_fmt: Optional[str], compile_s: float) -> dict:
+    """The first section: what the page sets in the compiled font (the _font template's view model).
+
+    `state`: "samples" (lines set in the font), "no_chars" (compiled, but no glyph carries a character) or
+    "failed" (`error` says why the UFO did not compile)."""
+    chars = {chr(u) for glyph in font for u in glyph.unicodes}
+    char_lines, sentences, spacing = sample_lines(ex, chars)
+    view = {"n_glyphs": sum(1 for g in ex.glyphs if g.name is not None and g.name in font),
+            "compile_s": compile_s, "face": None, "error": None, "char_lines": char_lines,
+            "sentences": sentences[:2], "spacing": " ".join(spacing),
+            "waterfall": sentences[0] if sentences else (char_lines[0] if char_lines else ""),
+            "waterfall_px": WATERFALL_PX}
+    if not font_path:
+        view.update(state="failed", error=font_fmt)
+    else:
+        view.update(state="samples" if char_lines else "no_chars",
+                    face={"src": f"{REPORT_DIR}/{os.path.basename(font_path)}", "format": font_fmt})
+    return view
+
+
+# ----------------------------------------------------------------------------------------------------------
+# statistics
+
+
+def _row(key, value, kind: str = "") -> dict:
+    return {"key": key, "value": value, "kind": kind}
+
+
+def report_stats(ex: Extraction, font, compile_s: float) -> dict:
+    """The summary tables — `glyphs`, `metrics` and `timings`, each a list of {key, value, kind} rows — and
+    `n_warned`, the number of cards with warnings."""
+    m = ex.metrics
+    in_font = [g for g in ex.glyphs if g.name is not None and g.name in font]
+    warn_counts: Dict[str, int] = {}
+    n_warned = 0
+    for g in ex.glyphs:
+        warnings = glyph_warnings(ex, g)
+        n_warned += bool(serious_warnings(warnings))
+        for w in warnings:
+            key = "not in the font" if _not_in_font(w) else w
+            warn_counts[key] = warn_counts.get(key, 0) + 1
+    alternates = sum(1 for g in in_font if ex.unicodes.get(g.name) is None)
+    glyph_rows = [_row("detected glyphs", len(ex.glyphs), "big"),
+                  _row("in the font", f"{len(in_font)}" + (f" ({alternates} alternates)" if alternates else "")),
+                  _row("labelled", sum(1 for g in ex.glyphs if g.char is not None)),
+                  _row("matched no character", sum(1 for g in ex.glyphs if g.name is None)),
+                  _row("cards with warnings", n_warned)]
+    glyph_rows += [_row(k, v, "sub") for k, v in sorted(warn_counts.items())]
+    pages = {p.index: p for p in ex.pages}
+    sized = [g for g in ex.glyphs if g.char] or ex.glyphs
+    em_px = float(np.median([m.units_per_em / g.units_per_px for g in sized])) if sized else 0.0
+    body = float(np.median([m.units_per_em / g.units_per_px / pages[g.page].dpi * 72 for g in sized])) if sized else 0.0
+    dpi = float(np.median([pages[g.page].dpi for g in sized])) if sized else 0.0
+    metric_rows = [_row("unitsPerEm", m.units_per_em), _row("ascender", m.ascender),
+                   _row("capHeight", m.cap_height), _row("xHeight", m.x_height), _row("descender", m.descender),
+                   _row("body size (estimated)", f"{body:.1f} pt · {em_px:.0f} px/em at {dpi:g} dpi")]
+    timing_rows = [_row(k[:-2], f"{v:.2f} s") for k, v in ex.timings.items()
+                   if k.endswith("_s") and isinstance(v, (int, float))]
+    timing_rows += [_row("font compile (report)", f"{compile_s:.2f} s"),
+                    _row("segmenter", ex.timings.get("segmenter", "—"))]
+    return {"glyphs": glyph_rows, "metrics": metric_rows, "timings": timing_rows, "n_warned": n_warned}
+
+
+# ----------------------------------------------------------------------------------------------------------
+# the view model
+
+
+def page_view(ex: Extraction, page: Page, picture: PagePicture) -> dict:
+    """A page figure: its picture, overview (boxes, baselines) and caption."""
+    n = sum(1 for g in ex.glyphs if g.page == page.index)
+    angles = [ln.angle for ln in ex.lines if ln.page == page.index]
+    skew = f", skew {np.median(angles):.2f}°" if angles else ""
+    caption = (f"Page {page.index + 1}: {page.source}, source page {page.source_page + 1}, {page.dpi:g} dpi, "
+               f"{page.width}×{page.height} px, {n} glyphs{skew}")
+    return {"number": page.index + 1, "width": page.width, "height": page.height, "src": picture.src,
+            "img_width": picture.width, "img_height": picture.height, "caption": caption,
+            "overview": page_overview(ex, page.index)}
+
+
+def _warning_view(w: str) -> dict:
+    if _not_in_font(w):
+        return {"cls": "notfont", "text": "not in the font"}
+    return {"cls": "unlabelled" if w == "unlabelled" else "", "text": w}
+
+
+def card_view(ex: Extraction, g: Glyph, pictures: GlyphPictures) -> dict:
+    """One glyph card (the _card template's `glyph_card` view model)."""
+    m = ex.metrics
+    x0, y0, x1, y1 = pictures.box
+    w, h = x1 - x0, y1 - y0
+    span = (m.ascender - m.descender) + 2 * IMAGE_MARGIN_EM * m.units_per_em
+    s = CARD_EM_PX * g.units_per_px / span  # css px per page px: one em the same size on every card
+    s = min(s, CARD_MAX_W / w)
+    warnings = glyph_warnings(ex, g)
+    outline = ex.outlines.get(g.id)
+    n_on = outline.on_curve_count() if outline else 0
+    n_all = sum(len(c) for c in outline.contours) if outline else 0
+    return {
+        "id": g.id, "cls": confidence_class(g), "warned": bool(serious_warnings(warnings)),
+        "title": f"{g.id}: {g.char or 'no character'} → {g.name or 'not in the font'}",
+        "width": f"{max(CARD_MIN_W, w * s + 14):.0f}", "view_width": f"{w * s:.1f}", "view_height": f"{h * s:.1f}",
+        "w": w, "h": h, "scan": pictures.scan, "mask": pictures.mask, "alt": g.char or g.id,
+        "svg": outline_svg(ex, g, pictures.box, 2.0 / s),  # point radius in crop px = 2 css px
+        "char": g.char, "name": g.name, "score": f"{g.score:.2f}" if g.char else "—",
+        "advance": g.advance, "n_on": n_on, "n_off": n_all - n_on,
+        "warnings": [_warning_view(wn) for wn in warnings]}
+
+
+def card_groups(ex: Extraction, glyphs: Sequence[Glyph], pictures: Dict[str, GlyphPictures]) -> List[dict]:
+    """Cards in reading order, one group per text line: [{head, cards}]."""
+    groups: List[dict] = []
+    last = None
+    for g in sorted(glyphs, key=lambda g: (g.page, g.line, g.order)):
+        if (g.page, g.line) != last:
+            last = (g.page, g.line)
+            groups.append({"head": f"page {g.page + 1} · line {g.line + 1}", "cards": []})
+        groups[-1]["cards"].append(card_view(ex, g, pictures[g.id]))
+    return groups
+
+
+def report_view(ex: Extraction, font, fonts: dict, pages: Dict[int, PagePicture],
+                glyphs: Dict[str, GlyphPictures]) -> dict:
+    """Everything report.html.j2 shows. `fonts` is `font_view`'s dict; `pages` and `glyphs` are what
+    `write_page_images` and `write_glyph_images` wrote. The footer's `report_s` is left to the caller."""
+    outside = [g for g in ex.glyphs if g.name is None]
+    return {
+        "family": ex.family, "style": ex.style, "family_css": FONT_FAMILY_CSS, "ufo_name": _ufo_name(ex),
+        "sources": ", ".join(sorted({p.source for p in ex.pages})), "n_pages": len(ex.pages),
+        "font": fonts, "stats": report_stats(ex, font, fonts["compile_s"]), "notes": list(ex.notes),
+        "unsure": UNSURE, "low_confidence": LOW_CONFIDENCE,
+        "pages": [page_view(ex, p, pages[p.index]) for p in ex.pages],
+        "font_cards": card_groups(ex, [g for g in ex.glyphs if g.name is not None], glyphs),
+        "outside_cards": card_groups(ex, outside, glyphs), "n_outside": len(outside)}
+
+
 # ----------------------------------------------------------------------------------------------------------
 # the page
 
 
-CSS = """
-:root { --sure: #2e8540; --unsure: #d18700; --low: #d0312d; --none: #8c8c8c; --ink: #1d1d1f; --muted: #6b6b70;
-        --rule: #e2e0da; --paper: #fbfaf7; }
-* { box-sizing: border-box; }
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: var(--ink);
-       background: var(--paper); }
-main { max-width: 1400px; margin: 0 auto; padding: 24px 32px 64px; }
-h1 { font-size: 26px; margin: 0; font-weight: 650; letter-spacing: -0.01em; }
-h2 { font-size: 18px; margin: 40px 0 8px; font-weight: 650; }
-.sub { color: var(--muted); margin: 2px 0 18px; }
-code { font: 12px/1.3 ui-monospace, "DejaVu Sans Mono", monospace; }
-.specimen { background: #fff; border: 1px solid var(--rule); border-radius: 10px; padding: 18px 24px 14px; }
-.sample { font-family: "glyphseg extracted"; font-synthesis: none; font-kerning: none;
-          line-height: 1.25; color: #000; white-space: pre-wrap; overflow-wrap: anywhere; }
-.sample.chars { font-size: 44px; line-height: 1.2; }
-.sample.sentence { font-size: 28px; margin-top: 8px; }
-.sample.spacing { font-size: 22px; margin-top: 6px; color: #333; word-spacing: 0.6em; }
-.waterfall { display: flex; flex-wrap: wrap; gap: 6px 28px; align-items: baseline; margin-top: 10px; }
-.waterfall .sample { color: #222; }
-.waterfall small { font: 11px system-ui, sans-serif; color: var(--muted); margin-right: 6px; }
-.sample[contenteditable] { border-radius: 4px; }
-.sample[contenteditable]:hover, .sample[contenteditable]:focus { outline: 1px dashed #b9b6ad; }
-.fontnote { color: var(--muted); font-size: 12px; margin: 12px 0 0; }
-.fontnote .bad, .bad { color: var(--low); font-weight: 600; }
-.fontnote .ok { color: var(--sure); }
-.summary { display: grid; grid-template-columns: repeat(auto-fit, minmax(260px, 1fr)); gap: 14px; margin-top: 16px; }
-.summary section { background: #fff; border: 1px solid var(--rule); border-radius: 10px; padding: 12px 16px; }
-.summary h3, h3 { font-size: 12px; text-transform: uppercase; letter-spacing: 0.06em; color: var(--muted);
-                  margin: 0 0 6px; }
-.summary table { border-collapse: collapse; width: 100%; }
-.summary td { padding: 2px 0; vertical-align: top; }
-.summary td.v { text-align: right; font-variant-numeric: tabular-nums; font-weight: 600; white-space: nowrap; }
-.big { font-size: 30px; font-weight: 700; line-height: 1.1; }
-.notes { margin: 14px 0 0; padding-left: 18px; color: #8a4b00; }
-.legend { display: flex; flex-wrap: wrap; gap: 14px; color: var(--muted); font-size: 12px; margin: 4px 0 10px; }
-.legend span::before { content: ""; display: inline-block; width: 10px; height: 10px; border-radius: 2px;
-                       margin-right: 5px; vertical-align: -1px; background: currentColor; }
-.legend .sure { color: var(--sure); } .legend .unsure { color: var(--unsure); } .legend .low { color: var(--low); }
-.legend .none { color: var(--none); }
-figure.page { margin: 0 0 20px; }
-.pagewrap { position: relative; background: #fff; border: 1px solid var(--rule); }
-.pagewrap img { display: block; width: 100%; height: auto; }
-.pagewrap svg { position: absolute; inset: 0; width: 100%; height: 100%; }
-.pagewrap rect { fill: transparent; stroke: currentColor; stroke-width: 1.5; vector-effect: non-scaling-stroke; }
-.pagewrap a:hover rect { fill: rgba(0, 90, 255, 0.12); }
-.pagewrap text { fill: currentColor; font-family: system-ui, sans-serif; font-weight: 600; }
-.pagewrap .baseline { stroke: #3a7bd5; stroke-width: 1; stroke-dasharray: 4 3; vector-effect: non-scaling-stroke;
-                      opacity: 0.7; fill: none; }
-.pagewrap .sure { color: var(--sure); } .pagewrap .unsure { color: var(--unsure); }
-.pagewrap .low { color: var(--low); } .pagewrap .none { color: var(--none); }
-.pagewrap .none rect { stroke-dasharray: 3 2; }
-figcaption { color: var(--muted); font-size: 12px; margin-top: 4px; }
-.controls { position: sticky; top: 0; z-index: 2; background: var(--paper); padding: 8px 0; display: flex;
-            flex-wrap: wrap; gap: 16px; border-bottom: 1px solid var(--rule); margin-bottom: 12px; font-size: 13px; }
-.controls label { cursor: pointer; user-select: none; }
-.grid { display: flex; flex-wrap: wrap; gap: 10px; align-items: stretch; }
-.linehead { flex-basis: 100%; color: var(--muted); font-size: 12px; margin: 10px 0 -2px; }
-.card { background: #fff; border: 1px solid var(--rule); border-top: 4px solid var(--none); border-radius: 6px;
-        padding: 6px; display: flex; flex-direction: column; gap: 3px; }
-.card.sure { border-top-color: var(--sure); } .card.unsure { border-top-color: var(--unsure); }
-.card.low { border-top-color: var(--low); }
-.card:target { outline: 3px solid #3a7bd5; }
-.view { position: relative; margin: 0 auto; background: #fff; }
-.view img { position: absolute; inset: 0; width: 100%; height: 100%; }
-.view img.scan { opacity: 0.7; }
-.view img.mask { image-rendering: pixelated; }
-.view svg { position: absolute; inset: 0; width: 100%; height: 100%; overflow: visible; }
-.view .m { stroke: #3a7bd5; stroke-width: 0.75; vector-effect: non-scaling-stroke; fill: none; opacity: 0.55; }
-.view .m.base { stroke-width: 1.25; opacity: 0.8; }
-.view .m.sb { stroke: #999; stroke-dasharray: 3 2; }
-.view .outline { fill: rgba(220, 30, 60, 0.06); stroke: #dc1e3c; stroke-width: 1.25;
-                 vector-effect: non-scaling-stroke; }
-.view .handles { stroke: #7a4bd6; stroke-width: 0.75; vector-effect: non-scaling-stroke; fill: none; }
-.view .off { fill: #fff; stroke: #7a4bd6; stroke-width: 1; vector-effect: non-scaling-stroke; }
-.view .on { fill: #dc1e3c; stroke: #fff; stroke-width: 0.5; vector-effect: non-scaling-stroke; }
-.meta { display: flex; align-items: baseline; gap: 6px; }
-.meta .ch { font-size: 20px; font-weight: 600; min-width: 1em; }
-.meta code { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; min-width: 0; }
-.meta .score { margin-left: auto; font-variant-numeric: tabular-nums; font-weight: 600; }
-.card.sure .score { color: var(--sure); } .card.unsure .score { color: var(--unsure); }
-.card.low .score { color: var(--low); } .card.none .score { color: var(--none); }
-.info { color: var(--muted); font-size: 11px; }
-.warn { list-style: none; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: 3px; }
-.warn li { font-size: 11px; background: #fdecea; color: #a61b17; border-radius: 3px; padding: 0 5px; }
-.warn li.unlabelled, .warn li.notfont { background: #eee; color: #555; }
-body.hide-scan .view img.scan, body.hide-mask .view img.mask, body.hide-outline .view .outline,
-body.hide-points .view .points, body.hide-metrics .view .metrics { display: none; }
-body.only-warn .card:not(.warned) { display: none; }
-footer { color: var(--muted); font-size: 12px; margin-top: 40px; }
-"""
-
-SCRIPT = """
-(function () {
-  'use strict';
-  var boxes = document.querySelectorAll('.controls input[data-class]');
-  Array.prototype.forEach.call(boxes, function (box) {
-    var apply = function () {
-      var on = box.checked;
-      if (box.dataset.invert === '1') { on = !on; }
-      document.body.classList.toggle(box.dataset.class, !on);
-    };
-    box.addEventListener('change', apply);
-    apply();
-  });
-  var status = document.getElementById('font-status');
-  if (status && document.fonts) {
-    document.fonts.ready.then(function () {
-      var state = 'missing';
-      document.fonts.forEach(function (f) {
-        if (f.family.replace(/["']/g, '') === FAMILY) { state = f.status; }
-      });
-      status.dataset.state = state;
-      if (state === 'loaded') {
-        status.textContent = 'font loaded';
-        status.className = 'ok';
-      } else {
-        status.textContent = 'the font did not load (' + state + '): the lines above are not set in it';
-        status.className = 'bad';
-      }
-    });
-  }
-}());
-"""
+@functools.lru_cache(maxsize=None)
+def _env() -> Environment:
+    return Environment(loader=PackageLoader("glyphseg", "report_templates"), autoescape=True,
+                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
-def _stat_rows(rows: Sequence[Tuple[str, str]]) -> str:
-    return "<table>" + "".join(f'<tr><td>{k}</td><td class="v">{v}</td></tr>' for k, v in rows) + "</table>"
+def render_report(view: dict) -> str:
+    """report.html from `report_view`'s dict (plus `report_s`), autoescaped by Jinja2."""
+    return _env().get_template("report.html.j2").render(view)
 
 
 def write_report(ex: Extraction, outdir: str, font=None) -> str:
@@ -431,202 +579,13 @@ def write_report(ex: Extraction, outdir: str, font=None) -> str:
         from .export import build_ufo
 
         font = build_ufo(ex)
-    m = ex.metrics
-
-    # --- the font
     stem = _safe(f"{ex.family}-{ex.style}".replace(" ", "")) or "font"
-    font_path, font_fmt, compile_s = compile_font(font, os.path.join(rdir, stem))
-    chars = {chr(u) for glyph in font for u in glyph.unicodes}
-    char_lines, sentences, spacing = sample_lines(ex, chars)
-    in_font = [g for g in ex.glyphs if g.name is not None and g.name in font]
-    if font_path:
-        rel_font = f"{REPORT_DIR}/{os.path.basename(font_path)}"
-        font_face = (f'@font-face {{ font-family: "{FONT_FAMILY_CSS}"; src: url("{rel_font}") format("{font_fmt}"); '
-                     f'font-display: block; }}')
-        samples = "".join(f'<div class="sample chars">{_esc(s)}</div>' for s in char_lines)
-        samples += "".join(f'<div class="sample sentence"{EDITABLE if i == 0 else ""}>{_esc(s)}</div>'
-                           for i, s in enumerate(sentences[:2]))
-        if spacing:
-            samples += f'<div class="sample spacing">{_esc(" ".join(spacing))}</div>'
-        water = sentences[0] if sentences else (char_lines[0] if char_lines else "")
-        if water:
-            samples += '<div class="waterfall">' + "".join(
-                f'<span><small>{px} px</small><span class="sample" style="font-size:{px}px">{_esc(water)}</span></span>'
-                for px in (10, 12, 14, 18)) + "</div>"
-        font_note = (f'Set in <code>{_esc(rel_font)}</code>, compiled from <code>{_esc(_ufo_name(ex))}</code> '
-                     f'with ufo2ft ({len(in_font)} glyphs, {compile_s:.2f} s); '
-                     f'no kerning, advance widths as measured. <span id="font-status">…</span>')
-        if not char_lines:  # nothing uses the font: no status to wait for
-            samples = ('<p class="sub">No glyph carries a character (no transcript was given: <code>--text</code> '
-                       'names and encodes them), so the font cannot be set as text here; the cards below show every '
-                       'glyph.</p>')
-            font_note = (f'Compiled to <code>{_esc(rel_font)}</code> from <code>{_esc(_ufo_name(ex))}</code> '
-                         f'with ufo2ft ({len(in_font)} glyphs, {compile_s:.2f} s).')
-    else:
-        font_face = ""
-        samples = f'<p class="bad">The UFO did not compile: {_esc(font_fmt)}</p>'
-        font_note = '<span id="font-status"></span>'
-
-    # --- pages
-    pages_html = []
-    for p in ex.pages:
-        name = f"pages/page-{p.index + 1:03d}.png"
-        img = p.image
-        scale = min(1.0, PAGE_MAX_PX / max(p.width, p.height))
-        if scale < 1.0:
-            img = cv2.resize(img, (max(1, round(p.width * scale)), max(1, round(p.height * scale))),
-                             interpolation=cv2.INTER_AREA)
-        _write_png(os.path.join(rdir, name), img)
-        n = sum(1 for g in ex.glyphs if g.page == p.index)
-        angles = [ln.angle for ln in ex.lines if ln.page == p.index]
-        skew = f", skew {np.median(angles):.2f}°" if angles else ""
-        pages_html.append(
-            f'<figure class="page"><div class="pagewrap" style="aspect-ratio:{p.width}/{p.height};'
-            f'width:min(100%, calc(88vh * {p.width} / {p.height}))">'
-            f'<img src="{REPORT_DIR}/{name}" alt="page {p.index + 1}" width="{img.shape[1]}" height="{img.shape[0]}">'
-            f'{page_overview_svg(ex, p.index)}</div>'
-            f'<figcaption>Page {p.index + 1}: {_esc(p.source)}, source page {p.source_page + 1}, {p.dpi:g} dpi, '
-            f'{p.width}×{p.height} px, {n} glyphs{skew}</figcaption></figure>')
-
-    # --- cards: the font's glyphs line by line, then the detections that stay out of the font
-    span = (m.ascender - m.descender) + 2 * IMAGE_MARGIN_EM * m.units_per_em
-    pages = {p.index: p for p in ex.pages}
-    warn_counts: Dict[str, int] = {}
-    n_warned = 0
-
-    def card(g: Glyph) -> str:
-        nonlocal n_warned
-        page = pages[g.page]
-        box = scan_crop_box(g, page, m.ascender, m.descender, m.units_per_em)
-        x0, y0, x1, y1 = box
-        w, h = x1 - x0, y1 - y0
-        fid = _safe(g.id)
-        _write_png(os.path.join(rdir, "scan", f"{fid}.png"), np.ascontiguousarray(page.image[y0:y1, x0:x1]))
-        mask = _mask_crop(ex, g, box)
-        mask_img = ""
-        if mask is not None:
-            _write_png(os.path.join(rdir, "mask", f"{fid}.png"), _mask_rgba(mask))
-            mask_img = f'<img class="mask" src="{REPORT_DIR}/mask/{fid}.png" alt="">'
-        s = CARD_EM_PX * g.units_per_px / span  # css px per page px: one em the same size on every card
-        s = min(s, CARD_MAX_W / w)
-        r = 2.0 / s  # point radius in crop px = 2 css px
-        warnings = glyph_warnings(ex, g)
-        for wn in warnings:
-            key = "not in the font" if wn.startswith("matched no") else wn
-            warn_counts[key] = warn_counts.get(key, 0) + 1
-        serious = [wn for wn in warnings if wn != "unlabelled" and not wn.startswith("matched no")]
-        n_warned += bool(serious)
-        outline = ex.outlines.get(g.id)
-        n_on = outline.on_curve_count() if outline else 0
-        n_all = sum(len(c) for c in outline.contours) if outline else 0
-        warn_html = "".join(
-            f'<li class="{"notfont" if wn.startswith("matched no") else "unlabelled" if wn == "unlabelled" else ""}">'
-            f'{_esc("not in the font" if wn.startswith("matched no") else wn)}</li>' for wn in warnings)
-        title = f"{g.id}: {g.char or 'no character'} → {g.name or 'not in the font'}"
-        return (
-            f'<article class="card {confidence_class(g)}{" warned" if serious else ""}" id="g-{_esc(g.id)}" '
-            f'title="{_esc(title)}" style="width:{max(CARD_MIN_W, w * s + 14):.0f}px">'
-            f'<div class="view" style="width:{w * s:.1f}px;height:{h * s:.1f}px">'
-            f'<img class="scan" src="{REPORT_DIR}/scan/{fid}.png" alt="scan of {_esc(g.char or g.id)}">{mask_img}'
-            f'<svg viewBox="0 0 {w} {h}" preserveAspectRatio="none" xmlns="http://www.w3.org/2000/svg">'
-            f'{outline_svg(ex, g, box, r)}</svg></div>'
-            f'<div class="meta"><span class="ch">{_esc(g.char) if g.char else "?"}</span>'
-            f'<code>{_esc(g.name or "—")}</code>'
-            f'<span class="score">{f"{g.score:.2f}" if g.char else "—"}</span></div>'
-            f'<div class="info">{_esc(g.id)} · adv {g.advance} · {n_on} on / {n_all - n_on} off</div>'
-            f'<ul class="warn">{warn_html}</ul></article>')
-
-    def grid(glyphs: Sequence[Glyph]) -> str:
-        out, last = [], None
-        for g in sorted(glyphs, key=lambda g: (g.page, g.line, g.order)):
-            if (g.page, g.line) != last:
-                last = (g.page, g.line)
-                out.append(f'<div class="linehead">page {g.page + 1} · line {g.line + 1}</div>')
-            out.append(card(g))
-        return f'<div class="grid">{"".join(out)}</div>'
-
-    font_cards = grid([g for g in ex.glyphs if g.name is not None])
-    outside = [g for g in ex.glyphs if g.name is None]
-    outside_cards = ""
-    if outside:
-        outside_cards = (f'<h3 id="outside">Detections that matched no character of the text ({len(outside)}): '
-                         f'not in the font</h3>{grid(outside)}')
-
-    # --- summary
-    labelled = sum(1 for g in ex.glyphs if g.char is not None)
-    unmatched = sum(1 for g in ex.glyphs if g.name is None)
-    alternates = sum(1 for g in in_font if ex.unicodes.get(g.name) is None)
-    count_rows = [("detected glyphs", f'<span class="big">{len(ex.glyphs)}</span>'),
-                  ("in the font", f"{len(in_font)}" + (f" ({alternates} alternates)" if alternates else "")),
-                  ("labelled", f"{labelled}"),
-                  ("matched no character", f"{unmatched}"),
-                  ("cards with warnings", f"{n_warned}")]
-    count_rows += [(f"&nbsp;&nbsp;{_esc(k)}", str(v)) for k, v in sorted(warn_counts.items())]
-    sized = [g for g in ex.glyphs if g.char] or ex.glyphs
-    em_px = float(np.median([m.units_per_em / g.units_per_px for g in sized])) if sized else 0.0
-    body = float(np.median([m.units_per_em / g.units_per_px / pages[g.page].dpi * 72 for g in sized])) if sized else 0.0
-    dpi = float(np.median([pages[g.page].dpi for g in sized])) if sized else 0.0
-    metric_rows = [("unitsPerEm", m.units_per_em), ("ascender", m.ascender), ("capHeight", m.cap_height),
-                   ("xHeight", m.x_height), ("descender", m.descender),
-                   ("body size (estimated)", f"{body:.1f} pt · {em_px:.0f} px/em at {dpi:g} dpi")]
-    timing_rows = [(k[:-2], f"{v:.2f} s") for k, v in ex.timings.items()
-                   if k.endswith("_s") and isinstance(v, (int, float))]
-    timing_rows.append(("font compile (report)", f"{compile_s:.2f} s"))
-    timing_rows.append(("segmenter", _esc(ex.timings.get("segmenter", "—"))))
-    sources = ", ".join(sorted({p.source for p in ex.pages}))
-    notes = "".join(f"<li>{_esc(n)}</li>" for n in ex.notes)
-    report_s = time.perf_counter() - t_start
-
-    doc = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="icon" href="data:,">
-<title>glyphseg report: {_esc(ex.family)} {_esc(ex.style)}</title>
-<style>{font_face}{CSS}</style></head>
-<body>
-<main>
-<header><h1>{_esc(ex.family)} {_esc(ex.style)}</h1>
-<p class="sub">glyphseg report · {_esc(sources)} · {len(ex.pages)} page(s) · {len(in_font)} glyphs in
-<code>{_esc(_ufo_name(ex))}</code> · <a href="glyphs.json">glyphs.json</a></p></header>
-<section class="specimen" id="font" aria-label="the extracted font">
-{samples}
-<p class="fontnote">{font_note}</p>
-</section>
-<div class="summary" id="summary">
-<section><h3>Glyphs</h3>{_stat_rows(count_rows)}</section>
-<section><h3>Metrics (font units)</h3>{_stat_rows([(k, _esc(v)) for k, v in metric_rows])}</section>
-<section><h3>Timings</h3>{_stat_rows(timing_rows)}</section>
-</div>
-{f'<ul class="notes">{notes}</ul>' if notes else ""}
-<h2 id="pages">Pages</h2>
-<div class="legend"><span class="sure">label sure (score ≥ {UNSURE})</span>
-<span class="unsure">unsure ({LOW_CONFIDENCE}–{UNSURE})</span>
-<span class="low">low confidence (&lt; {LOW_CONFIDENCE})</span>
-<span class="none">unlabelled / not in the font</span></div>
-{"".join(pages_html)}
-<h2 id="glyphs">Glyphs</h2>
-<p class="sub">Each card: the scan of the glyph's em box (the UFO's background image), the mask in blue, the
-outline from the UFO in red — on-curve points filled, off-curve points hollow on their handles — with
-baseline, x-height, cap height, ascender, descender (blue) and the advance (dashed), one scale for all cards.</p>
-<div class="controls">
-<label><input type="checkbox" data-class="hide-scan" checked> scan</label>
-<label><input type="checkbox" data-class="hide-mask" checked> mask</label>
-<label><input type="checkbox" data-class="hide-outline" checked> outline</label>
-<label><input type="checkbox" data-class="hide-points" checked> points</label>
-<label><input type="checkbox" data-class="hide-metrics" checked> metric lines</label>
-<label><input type="checkbox" data-class="only-warn" data-invert="1"> only glyphs with warnings ({n_warned})</label>
-</div>
-{font_cards}
-{outside_cards}
-<footer>Written by glyphseg in {report_s:.2f} s. Coordinates: the manifest (glyphs.json) maps every font unit
-onto the page; the cards and the UFO's background images use the same mapping.</footer>
-</main>
-<script>var FAMILY = "{FONT_FAMILY_CSS}";{SCRIPT}</script>
-</body></html>
-"""
+    fonts = font_view(ex, font, *compile_font(font, os.path.join(rdir, stem)))
+    view = report_view(ex, font, fonts, write_page_images(ex, rdir), write_glyph_images(ex, rdir))
+    view["report_s"] = time.perf_counter() - t_start
     path = os.path.join(outdir, "report.html")
     with open(path, "w", encoding="utf-8") as fh:
-        fh.write(doc)
+        fh.write(render_report(view))
     return path
 
 

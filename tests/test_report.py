@@ -7,6 +7,7 @@ Protocol on 127.0.0.1: Network.loadingFailed catches any file the page cannot lo
 any console error, CSS.getPlatformFontsForNode proves the sample is set in the extracted font.
 """
 import base64
+import copy
 import json
 import math
 import os
@@ -15,8 +16,10 @@ import subprocess
 import tempfile
 import time
 import urllib.request
+from html.parser import HTMLParser
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 import ufoLib2
@@ -25,7 +28,7 @@ from PIL import Image
 
 from glyphseg.export import add_background_images, build_ufo, write_extraction
 from glyphseg.pipeline import ExtractOptions, extract
-from glyphseg.report import FONT_FAMILY_CSS, glyph_warnings, write_report
+from glyphseg.report import FONT_FAMILY_CSS, _mask_crop, glyph_warnings, write_report
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -174,6 +177,10 @@ def test_report_in_headless_chromium(report_out, tmp_path):
             return {fonts, imgs, status: document.getElementById('font-status').dataset.state,
                     cards: document.querySelectorAll('.card').length,
                     sample: document.querySelector('.sample').textContent,
+                    clippedNames: Array.from(document.querySelectorAll('.card .meta code'))
+                        .filter(c => c.scrollWidth > c.clientWidth + 1 || c.getBoundingClientRect().right >
+                                     c.closest('.card').getBoundingClientRect().right + 1)
+                        .map(c => c.textContent),
                     firstSection: document.querySelector('main > section').id};
         })""")
         # the sample line is set in the extracted font, nothing else
@@ -201,6 +208,7 @@ def test_report_in_headless_chromium(report_out, tmp_path):
     assert len(used) == 1 and used[0]["isCustomFont"], used
     assert used[0]["familyName"] == "Demo Serif" and used[0]["glyphCount"] == len(state["sample"]) >= 10
     assert state["firstSection"] == "font"  # the font and the summary come first
+    assert not state["clippedNames"], state["clippedNames"]  # long glyph names wrap, none is cut off
     # every file of the report folder was requested, and loaded (no loadingFailed above)
     requested = {Path(urllib.request.url2pathname(e["params"]["request"]["url"][len("file://"):])).resolve()
                  for e in events if e["method"] == "Network.requestWillBeSent"
@@ -239,6 +247,91 @@ def test_report_is_fast_and_robust(demo_extraction, tmp_path):
         assert "label unsure" in glyph_warnings(ex, low)
     finally:
         low.score = old
+
+
+class _Cards(HTMLParser):
+    """The text of every card's name (`.meta code`) and the <title>, from the HTML as a browser parses it."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.names, self.title, self.scripts, self._in = [], "", 0, None
+        self._card = False
+
+    def handle_starttag(self, tag, attrs):
+        cls = dict(attrs).get("class") or ""
+        self._card = self._card or (tag == "article" and cls.startswith("card "))
+        self.scripts += tag == "script"
+        if tag == "title" and not self.title:
+            self._in = "title"
+        elif tag == "code" and self._card:
+            self._in = "name"
+            self.names.append("")
+
+    def handle_endtag(self, tag):
+        if tag in ("title", "code"):
+            self._in = None
+        if tag == "article":
+            self._card = False
+
+    def handle_data(self, data):
+        if self._in == "title":
+            self.title += data
+        elif self._in == "name":
+            self.names[-1] += data
+
+
+def test_report_escapes_names_and_shows_them_whole(demo_extraction, tmp_path):
+    """Names, family, notes and sources come from the user: Jinja2 escapes them, and the cards show every
+    glyph name in full (the page wraps long names instead of cutting them off)."""
+    ex = copy.copy(demo_extraction)
+    font = build_ufo(ex)
+    ex.glyphs = [copy.copy(g) for g in ex.glyphs]
+    ex.family, ex.style = 'Fam & <i>"Sans"</i>', "Reg'ular"
+    ex.notes = ["<script>alert(1)</script> & more"]
+    evil = next(g for g in ex.glyphs if g.char)
+    evil.name = "<script>alert('x')</script>"
+    evil.char = '<&">'
+    write_report(ex, str(tmp_path), font)
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "<i>" not in html and "alert(1)</script>" not in html and "<script>alert" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in html
+    parsed = _Cards()
+    parsed.feed(html)
+    assert parsed.scripts == 1  # the report's own script, nothing injected
+    assert parsed.title == f"glyphseg report: {ex.family} {ex.style}"
+    expected = [g.name or "—" for g in sorted((g for g in ex.glyphs if g.name is not None),
+                                               key=lambda g: (g.page, g.line, g.order))]
+    assert parsed.names[:len(expected)] == expected  # the full names, the injected one as text
+    assert "adieresis" in parsed.names and "question" in parsed.names
+
+
+def test_report_dims_neighbouring_glyphs(report_out, demo_extraction):
+    """Each card's scan crop is the UFO's background image with the neighbours' ink faded to near paper: the
+    glyph's own ink stays as scanned."""
+    ex = demo_extraction
+    m = json.loads((report_out / "glyphs.json").read_text())
+    ufo = ufoLib2.Font.open(report_out / m["ufo"])
+    pages = {p.index: p for p in ex.pages}
+    dimmed = 0
+    for g in ex.glyphs:
+        if g.name is None or ex.masks.get(g.id) is None:
+            continue
+        x0, y0, x1, y1 = ufo[g.name].lib["com.glyphseg.image"]["box"]
+        scan = np.asarray(Image.open(report_out / "report" / "scan" / f"{g.id}.png"))
+        crop = pages[g.page].image[y0:y1, x0:x1]
+        assert scan.shape == crop.shape
+        own = _mask_crop(ex, g, (x0, y0, x1, y1))
+        assert np.array_equal(scan[own], crop[own])  # the glyph itself: untouched
+        others = np.zeros_like(own)
+        for o in ex.glyphs:
+            if o.page == g.page and o.id != g.id and ex.masks.get(o.id) is not None:
+                others |= _mask_crop(ex, o, (x0, y0, x1, y1))
+        near = cv2.dilate(own.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))) > 0
+        others &= ~near  # the glyph's own edge (1 px around its mask) is never dimmed
+        if others.any():
+            assert scan[others].min() > 200  # neighbours' ink: faded to near paper
+            dimmed += crop[others].min() < 100
+    assert dimmed >= 20  # the sample lines set letters close together: most crops show a neighbour
 
 
 def _check_background_images(ex, ufo):
