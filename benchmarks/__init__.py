@@ -1,1 +1,1 @@
-"""glyphseg's benchmark: `python -m benchmarks` (or `glyphseg bench`). See benchmarks/suite.py and RESULTS.md."""
+"""glyphseg's benchmark, a tool of the source checkout: `python -m benchmarks`. See benchmarks/suite.py and RESULTS.md."""

@@ -1,10 +1,10 @@
-"""`python -m benchmarks [--quick] …`: the same command as `glyphseg bench`."""
+"""`python -m benchmarks [--quick] …` (see `python -m benchmarks --help` and benchmarks/suite.py)."""
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from glyphseg.bench import bench_command  # noqa: E402
+from benchmarks.cli import main  # noqa: E402
 
 if __name__ == "__main__":
-    bench_command(prog_name="python -m benchmarks")
+    main()

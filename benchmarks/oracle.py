@@ -15,6 +15,7 @@ from fontTools.pens.recordingPen import DecomposingRecordingPen
 from fontTools.pens.transformPen import TransformPen
 from fontTools.ttLib import TTFont
 
+from glyphseg.raster import glyph_coverage, pixel_box
 from glyphseg.types import Extraction, FontMetrics, Glyph, GlyphMask, Outline, Page
 
 
@@ -43,19 +44,6 @@ def font_outline(glyph_set, name: str, scale: float) -> Outline:
     return Outline([c for c in col.contours if c])
 
 
-def glyph_coverage(glyph_set, name: str, matrix: np.ndarray, box: Tuple[int, int, int, int]) -> np.ndarray:
-    from fontTools.pens.freetypePen import FreeTypePen
-
-    X0, Y0, X1, Y1 = box
-    W, H = X1 - X0, Y1 - Y0
-    m = matrix
-    pen = FreeTypePen(glyph_set)
-    glyph_set[name].draw(pen)
-    arr = pen.array(width=W, height=H,
-                    transform=(m[0, 0], -m[1, 0], m[0, 1], -m[1, 1], m[0, 2] - X0, H + Y0 - m[1, 2]))
-    return arr.astype(np.float32)
-
-
 def truth_extraction(spec, shift: Tuple[float, float] = (0.0, 0.0), jitter_units: float = 0.0,
                      blur_px: float = 0.0, seed: int = 0, family: str = "Oracle") -> Extraction:
     """The specimen's truth as an `Extraction`: exact outlines at 1000 units per em, each glyph's true
@@ -76,8 +64,7 @@ def truth_extraction(spec, shift: Tuple[float, float] = (0.0, 0.0), jitter_units
         scale = math.hypot(m[0, 0], m[1, 0])  # page px per font unit
         angle = math.degrees(math.atan2(-m[1, 0], m[0, 0]))
         x0, y0, x1, y1 = tg.bbox
-        box = (max(0, int(math.floor(x0)) - 3), max(0, int(math.floor(y0)) - 3),
-               min(w, int(math.ceil(x1)) + 3), min(h, int(math.ceil(y1)) + 3))
+        box = pixel_box(tg.bbox, pad=3, shape=(h, w))
         gid = f"p1-{n + 1:04d}"
         name = tg.glyph_name
         g = Glyph(id=gid, page=0, bbox=(int(math.floor(x0 + dx)), int(math.floor(y0 + dy)),
@@ -90,7 +77,7 @@ def truth_extraction(spec, shift: Tuple[float, float] = (0.0, 0.0), jitter_units
             outline = Outline([[(x + rng.uniform(-jitter_units, jitter_units),
                                  y + rng.uniform(-jitter_units, jitter_units), s) for x, y, s in c]
                                for c in outline.contours])
-        cov = glyph_coverage(gs, name, m, box)
+        cov = glyph_coverage(gs[name], m, box, gs).astype(np.float32)
         if blur_px:
             cov = cv2.GaussianBlur(cov, (0, 0), blur_px)
         ix, iy = int(round(dx)), int(round(dy))

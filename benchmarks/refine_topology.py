@@ -14,11 +14,11 @@ import time
 
 import numpy as np
 from fontTools.pens.boundsPen import BoundsPen
-from fontTools.pens.freetypePen import FreeTypePen
 from fontTools.ttLib import TTFont
 
 from glyphseg.geometry import drawing_to_shape, iou
 from glyphseg.pipeline import ExtractOptions, extract
+from glyphseg.raster import glyph_coverage, upright_frame
 from glyphseg.score import match_boxes
 from glyphseg.specimen import degrade, render_specimen
 from glyphseg.templates import topology
@@ -34,12 +34,9 @@ def true_topology(glyph_set, tg):
     """Parts and counters of the font's glyph at the page's scale."""
     bp = BoundsPen(glyph_set)
     glyph_set[tg.glyph_name].draw(bp)
-    x0, y0, x1, y1 = bp.bounds
     s = tg.matrix[0, 0]
-    pen = FreeTypePen(glyph_set)
-    glyph_set[tg.glyph_name].draw(pen)
-    arr = pen.array(width=int((x1 - x0) * s) + 6, height=int((y1 - y0) * s) + 6,
-                    transform=(s, 0, 0, s, 3 - x0 * s, 3 - y0 * s))
+    # size=int (not ceil): the box may lose up to a pixel of its top and right margin, never ink
+    arr = glyph_coverage(glyph_set[tg.glyph_name], *upright_frame(bp.bounds, s, pad=3, size=int), glyph_set)
     return topology(drop_crumbs(arr >= 0.5))
 
 

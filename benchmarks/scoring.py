@@ -6,6 +6,9 @@ The truth is a rendered specimen: each glyph's font outline and the affine map t
 
 Distances are measured on the page, in pixels, and reported in em/1000 of the *true* font: px · 1000 / em_px
 with em_px = size_pt / 72 · dpi, the em the specimen was set at (independent of glyphseg's own estimate).
+The measures themselves are glyphseg's, shared with its tests: boundary distances and IoU from
+glyphseg.geometry, box matching, precision / recall / F1 and mask scores from glyphseg.score, truth rasters
+from glyphseg.raster.
 """
 from __future__ import annotations
 
@@ -18,10 +21,10 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 from fontTools.pens.pointPen import AbstractPointPen
 from PIL import Image
-from scipy.spatial import cKDTree
 from shapely.geometry.base import BaseGeometry
 
-from glyphseg.geometry import FlattenPen, as_multipolygon, drawing_to_shape, iou
+from glyphseg.geometry import Boundary, FlattenPen, drawing_to_shape, iou, symmetric_distances
+from glyphseg.raster import glyph_coverage, pixel_box
 from glyphseg.score import match_boxes, mask_fmeasure, psnr
 from glyphseg.types import Glyph
 
@@ -59,76 +62,6 @@ def on_curve_count(glyph, glyph_set=None) -> int:
     pen = OnCurveCounter(glyph_set)
     glyph.drawPoints(pen)
     return pen.n
-
-
-def _rings(shape: BaseGeometry) -> List[np.ndarray]:
-    out = []
-    for poly in as_multipolygon(shape).geoms:
-        for ring in [poly.exterior, *poly.interiors]:
-            c = np.asarray(ring.coords, float)
-            if len(c) >= 4:
-                out.append(c[:-1])
-    return out
-
-
-def _densify(ring: np.ndarray, step: float) -> np.ndarray:
-    """Vertices of the same closed polyline, no two consecutive farther apart than `step`."""
-    nxt = np.roll(ring, -1, axis=0)
-    seg = nxt - ring
-    n = np.maximum(1, np.ceil(np.hypot(seg[:, 0], seg[:, 1]) / step).astype(int))
-    base = np.repeat(np.arange(len(ring)), n)
-    starts = np.cumsum(n) - n
-    t = (np.arange(int(n.sum())) - starts[base]) / n[base]
-    return ring[base] + seg[base] * t[:, None]
-
-
-class Boundary:
-    """A shape's boundary, densely sampled, with exact point-to-boundary distances.
-
-    The nearest sample vertices come from a k-d tree; the distance is then taken exactly to the polyline
-    segments on either side of each of the k nearest vertices."""
-
-    def __init__(self, shape: BaseGeometry, step: float = SAMPLE_PX):
-        verts, nxt, prv = [], [], []
-        start = 0
-        for ring in _rings(shape):
-            v = _densify(ring, step)
-            m = len(v)
-            idx = np.arange(m)
-            verts.append(v)
-            nxt.append(start + (idx + 1) % m)
-            prv.append(start + (idx - 1) % m)
-            start += m
-        self.points = np.concatenate(verts) if verts else np.zeros((0, 2))
-        self._next = np.concatenate(nxt) if nxt else np.zeros(0, int)
-        self._prev = np.concatenate(prv) if prv else np.zeros(0, int)
-        self._tree = cKDTree(self.points) if len(self.points) else None
-
-    def __len__(self):
-        return len(self.points)
-
-    def distance(self, q: np.ndarray, k: int = 4) -> np.ndarray:
-        if self._tree is None or len(q) == 0:
-            return np.full(len(q), np.inf)
-        k = min(k, len(self.points))
-        _, idx = self._tree.query(q, k=k)
-        idx = np.asarray(idx).reshape(len(q), k)
-        best = np.full(len(q), np.inf)
-        for other in (self._next, self._prev):
-            a = self.points[idx]
-            b = self.points[other[idx]]
-            ab = b - a
-            qa = q[:, None, :] - a
-            den = np.maximum((ab ** 2).sum(-1), 1e-12)
-            t = np.clip((qa * ab).sum(-1) / den, 0.0, 1.0)
-            d = np.hypot(*(qa - ab * t[..., None]).transpose(2, 0, 1))
-            best = np.minimum(best, d.min(axis=1))
-        return best
-
-
-def symmetric_distances(a: Boundary, b: Boundary) -> np.ndarray:
-    """Distances from a's samples to b's boundary and from b's samples to a's, pooled (page px)."""
-    return np.concatenate([b.distance(a.points), a.distance(b.points)])
 
 
 # ---------------------------------------------------------------------------------------------- truth
@@ -192,7 +125,7 @@ class TruthPage:
 
     def boundary(self, j: int) -> Boundary:
         if j not in self._bounds:
-            self._bounds[j] = Boundary(self.shape(j))
+            self._bounds[j] = Boundary(self.shape(j), SAMPLE_PX)
         return self._bounds[j]
 
     def on_curve(self, j: int) -> int:
@@ -213,23 +146,13 @@ class TruthPage:
 
 
 def truth_mask(spec, glyph_set) -> np.ndarray:
-    from fontTools.pens.freetypePen import FreeTypePen
-
     h, w = spec.image.shape
     cov = np.zeros((h, w), np.float32)
     for g in spec.glyphs:
-        x0, y0, x1, y1 = g.bbox
-        X0, Y0 = max(0, int(math.floor(x0)) - 2), max(0, int(math.floor(y0)) - 2)
-        X1, Y1 = min(w, int(math.ceil(x1)) + 2), min(h, int(math.ceil(y1)) + 2)
+        box = X0, Y0, X1, Y1 = pixel_box(g.bbox, pad=2, shape=(h, w))
         if X1 <= X0 or Y1 <= Y0:
             continue
-        W, H = X1 - X0, Y1 - Y0
-        m = g.matrix
-        pen = FreeTypePen(glyph_set)
-        glyph_set[g.glyph_name].draw(pen)
-        # FreeType's bitmap is y-up from its bottom row: page y = Y0 + H - y_bitmap
-        arr = pen.array(width=W, height=H,
-                        transform=(m[0, 0], -m[1, 0], m[0, 1], -m[1, 1], m[0, 2] - X0, H + Y0 - m[1, 2]))
+        arr = glyph_coverage(glyph_set[g.glyph_name], g.matrix, box, glyph_set)
         region = cov[Y0:Y1, X0:X1]
         region[...] = 1.0 - (1.0 - region) * (1.0 - arr)
     return cov >= 0.5
@@ -366,7 +289,7 @@ class OutlineScore:
         shape, pts = answer[:2]
         checks = (outline_checks(answer[2], answer[3], {"exact": truth.extrema(j, 0.0), "nearflat": truth.extrema(j)})
                   if len(answer) > 2 else {})
-        d = truth.to_em1000(symmetric_distances(Boundary(shape), truth.boundary(j)))
+        d = truth.to_em1000(symmetric_distances(Boundary(shape, SAMPLE_PX), truth.boundary(j)))
         self.dist_sum += float(d.sum())
         self.dist_n += int(d.size)
         add_to_hist(self.hist, d)
@@ -424,12 +347,6 @@ def detection_score(pred_boxes, pred_chars, truth_boxes, truth_chars, threshold:
             "missed": "".join(str(truth_chars[j]) for j in m.unmatched_true),
             "mislabelled": "".join(str(truth_chars[j]) for i, j in m.pairs if pred_chars[i] != truth_chars[j]),
             "_pairs": m.pairs}
-
-
-def prf(tp: int, fp: int, fn: int) -> Tuple[float, float, float]:
-    p = tp / (tp + fp) if tp + fp else 1.0
-    r = tp / (tp + fn) if tp + fn else 1.0
-    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
 def mask_scores(pred: np.ndarray, true: np.ndarray) -> dict:

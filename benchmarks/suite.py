@@ -2,7 +2,7 @@
 
     python -m benchmarks            # full suite: 20 fonts × clean/mild/harsh, real scans → benchmarks/RESULTS.md
     python -m benchmarks --quick    # 3 fonts, clean, real scans → benchmarks/out/
-    glyphseg bench …                # the same command
+    python -m benchmarks --help     # every option (benchmarks/cli.py)
 
 For every specimen page: render it from the font at 600 dpi with exact ground truth, degrade it (seeded),
 save it as PNG, run glyphseg on the PNG exactly as `glyphseg extract PAGE.png -o OUT --segmenter threshold
@@ -26,12 +26,13 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 from glyphseg.geometry import drawing_to_shape
+from glyphseg.score import prf
 
 from . import baselines as bl
 from . import fonts as fonts_mod
 from . import real as real_mod
 from .scoring import (CURVE_STEPS, Contract, OutlineScore, TruthPage, detection_score, mask_scores, on_curve_count,
-                      prf, score_contract, summarize_outlines)
+                      score_contract, summarize_outlines)
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 REPO_DIR = os.path.dirname(BENCH_DIR)

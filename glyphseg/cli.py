@@ -1,12 +1,15 @@
-"""Command line: `glyphseg extract`, `glyphseg model info`, `glyphseg bench`.
+"""Command line: `glyphseg extract`, `glyphseg model info` (the benchmark is a repository tool: `python -m benchmarks`).
 
 Every expected failure (bad input, missing model, existing output) ends in one line on stderr and exit
 status 2; anything unexpected in one line and status 1 (`GLYPHSEG_DEBUG=1` shows the traceback).
 """
 from __future__ import annotations
 
+import math
 import os
+import signal
 import sys
+import threading
 import time
 
 import click
@@ -14,25 +17,60 @@ import click
 from .types import GlyphsegError
 
 
+MAX_NOTES_SHOWN = 8
+
+
 def _fail(message: str, code: int = 2):
     click.echo(f"glyphseg: error: {message}", err=True)
     sys.exit(code)
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, handled like Ctrl-C: the output's temporary folder is removed on the way out."""
+
+
+def _on_sigterm(signum, frame):
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: a second SIGTERM must not cut the clean-up short
+    raise _Terminated()
+
+
 class _Group(click.Group):
     def invoke(self, ctx):
+        previous = None
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.signal(signal.SIGTERM, _on_sigterm)
         try:
             return super().invoke(ctx)
         except GlyphsegError as e:
             _fail(str(e))
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
             raise
+        except _Terminated:
+            _fail("terminated (SIGTERM); nothing was written", 128 + signal.SIGTERM)
         except KeyboardInterrupt:
             _fail("interrupted; nothing was written", 130)
         except Exception as e:  # noqa: BLE001 - one line, never a traceback, for users
             if os.environ.get("GLYPHSEG_DEBUG"):
                 raise
             _fail(f"unexpected {type(e).__name__}: {e} (GLYPHSEG_DEBUG=1 shows where)", 1)
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+
+
+def _pixel_budget(ctx, param, value):
+    """--max-pixels: a pixel count, or with a suffix K, M, G (300M = 300 000 000)."""
+    if value is None:
+        return None
+    text = str(value).strip().upper().replace("_", "")
+    scale = {"K": 1e3, "M": 1e6, "G": 1e9}.get(text[-1:], 1)
+    try:
+        n = float(text[:-1] if scale != 1 else text) * scale
+    except ValueError:
+        n = float("nan")
+    if not math.isfinite(n) or n < 1:
+        raise GlyphsegError(f"--max-pixels {value}: give a pixel count of at least 1, e.g. 300M")
+    return int(n)
 
 
 @click.group(cls=_Group)
@@ -43,12 +81,15 @@ def main():
 
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=True))
-@click.option("-o", "--output", "outdir", required=True, type=click.Path(), help="Output folder (must not exist).")
+@click.option("-o", "--output", "outdir", required=True, type=click.Path(),
+              help="Output folder: a new one, or with --force one glyphseg wrote.")
 @click.option("--text", default=None, help="The characters shown, in reading order (whitespace ignored).")
 @click.option("--text-file", type=click.Path(), default=None, help="Read --text from a UTF-8 file.")
 @click.option("--pages", default=None, help="PDF pages (or TIFF frames) to use, e.g. '1,3-5'. Default: all.")
 @click.option("--dpi", type=float, default=600, show_default=True,
               help="Rasterization resolution for PDFs; for scans that do not record their own.")
+@click.option("--max-pixels", default="300M", show_default=True, callback=_pixel_budget,
+              help="Pixel budget per page (PDF pages at --dpi, scans as stored), checked before decoding.")
 @click.option("--segmenter", type=click.Choice(["auto", "sam2", "threshold"]), default="auto", show_default=True,
               help="auto: SAM2 when a checkpoint is available, else threshold.")
 @click.option("--model", default=None, help="SAM2 checkpoint: a local folder or a hub id in the local cache.")
@@ -61,12 +102,13 @@ def main():
               help="Curve-fit tolerance in font units (1000 per em).")
 @click.option("--recognise/--no-recognise", default=True, show_default=True,
               help="Without --text, label glyphs by matching them against glyph templates.")
-@click.option("--force", is_flag=True, help="Replace the output folder if it exists.")
+@click.option("--force", is_flag=True,
+              help="Replace the output folder if glyphseg wrote it (never a folder holding other files).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
-def extract(inputs, outdir, text, text_file, pages, dpi, segmenter, model, device, dtype, family, style, tolerance,
-            recognise, force, quiet):
+def extract(inputs, outdir, text, text_file, pages, dpi, max_pixels, segmenter, model, device, dtype, family, style,
+            tolerance, recognise, force, quiet):
     """Extract every glyph of INPUTS (PDF, PNG, TIFF, JPEG) into OUTDIR."""
-    from .export import write_extraction
+    from .export import atomic_output_dir, write_extraction
     from .ingest import parse_page_ranges
     from .pipeline import ExtractOptions, Progress, extract as run_extract
 
@@ -81,29 +123,31 @@ def extract(inputs, outdir, text, text_file, pages, dpi, segmenter, model, devic
     if text is not None and not text.strip():  # an empty transcript would silently leave every glyph out
         raise GlyphsegError(f"{text_file or '--text'}: no characters, only whitespace (give the characters shown, "
                             "or leave the text out to recognise them)")
-    if dpi <= 0 or dpi > 4800:
+    if not math.isfinite(dpi) or dpi <= 0 or dpi > 4800:
         raise GlyphsegError(f"--dpi {dpi:g}: use a resolution between 1 and 4800")
     if not 0 < tolerance <= 100:
         raise GlyphsegError(f"--tolerance {tolerance:g}: use a curve-fit tolerance above 0 and at most 100 font units "
                             "(default 2)")
-    if os.path.exists(outdir) and not force:
-        raise GlyphsegError(f"{os.path.abspath(outdir)}: already exists (use --force to replace it)")
-    opt = ExtractOptions(dpi=dpi, pages=parse_page_ranges(pages), text=text, segmenter=segmenter, model=model,
-                         device=device, dtype=dtype, family=family, style=style, tolerance=tolerance,
-                         recognise=recognise)
+    opt = ExtractOptions(dpi=dpi, pages=parse_page_ranges(pages), max_pixels=max_pixels, text=text,
+                         segmenter=segmenter, model=model, device=device, dtype=dtype, family=family, style=style,
+                         tolerance=tolerance, recognise=recognise)
     progress = Progress(quiet=quiet)
     t0 = time.perf_counter()
-    ex = run_extract(list(inputs), opt, progress)
-    t = time.perf_counter()
-    from .report import write_report
+    # The output is checked and reserved (locked) before any work; written whole at the end, or not at all.
+    with atomic_output_dir(outdir, force=force, inputs=[*inputs, *([text_file] if text_file else [])]) as tmp:
+        ex = run_extract(list(inputs), opt, progress)
+        t = time.perf_counter()
+        from .report import write_report
 
-    path = write_extraction(ex, outdir, force=force, extra_writers=[write_report])
-    ex.timings["export_s"] = time.perf_counter() - t
+        path = write_extraction(ex, outdir, extra_writers=[write_report], into=tmp)
+        ex.timings["export_s"] = time.perf_counter() - t
     n_pages = len(ex.pages)
     labelled = sum(1 for g in ex.glyphs if g.char is not None)
     if not quiet:
-        for note in ex.notes:
+        for note in ex.notes[:MAX_NOTES_SHOWN]:
             click.echo(f"glyphseg: note: {note}", err=True)
+        if len(ex.notes) > MAX_NOTES_SHOWN:  # per-glyph notes (SAM2 fallbacks) can be many: all are in glyphs.json
+            click.echo(f"glyphseg: note: … and {len(ex.notes) - MAX_NOTES_SHOWN} more in glyphs.json", err=True)
         click.echo(f"{len(ex.glyphs)} glyphs ({labelled} labelled) from {n_pages} page(s) in "
                    f"{time.perf_counter() - t0:.1f} s → {path}", err=True)
 
@@ -126,13 +170,7 @@ def model_info(model_id, device, dtype):
     click.echo(sam2.format_model_info(sam2.model_info(model_id, device=device, dtype=dtype)))
 
 
-def _register_bench():
-    from .bench import bench_command
-
-    main.add_command(bench_command, name="bench")
-
-
-_register_bench()
+# The benchmark is a tool of the source checkout, not of the installed package: `python -m benchmarks`.
 
 if __name__ == "__main__":  # pragma: no cover
     main()

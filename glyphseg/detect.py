@@ -21,6 +21,12 @@ class DetectOptions:
     speck_fraction: float = 0.08  # specks: area below (fraction × text height)²
     max_glyph_size: float = 5.0  # rules, borders, ornaments: larger than this × text height
     max_skew_deg: float = 5.0
+    # A page that is not a specimen (a photograph, noise, a halftone) breaks into tens of thousands of
+    # components; a dense page of book text has ~4,000 (Leptonica's feyn.tif at 300 dpi: 4,305 components,
+    # 3,718 glyphs; the Krause sheets and the Kant title page: 291–1,626 components). Past these the page is
+    # set aside at once instead of spending minutes labelling noise.
+    max_components: int = 50_000
+    max_glyphs: int = 5_000
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -146,6 +152,9 @@ def detect(page: Page, options: Optional[DetectOptions] = None, ink: Optional[In
     dropped = {"specks": 0, "large": 0}
     if n == 0:
         return PageLayout(page.index, ink, [], [], 0.0, 0.0, {}, dropped)
+    if n > opt.max_components:
+        return PageLayout(page.index, ink, [], [], 0.0, 0.0, {}, dropped,
+                          rejected=f"{n} ink components, more than {opt.max_components:,}")
 
     comps_arr = _component_table(labels, n)
     heights = comps_arr[:, 4] - comps_arr[:, 2]
@@ -178,6 +187,9 @@ def detect(page: Page, options: Optional[DetectOptions] = None, ink: Optional[In
     # Component boxes in the line frame (rotate the corners; exact enough for grouping).
     rboxes = _rotated_boxes(comps_arr[:, 1:5].astype(float), angle)
     groups = _group_components(rboxes, comps_arr[:, 5], text_height)
+    if len(groups) > opt.max_glyphs:
+        return PageLayout(page.index, ink, [], [], text_height, angle, {}, dropped,
+                          rejected=f"{len(groups)} glyphs, more than {opt.max_glyphs:,}")
 
     glyph_members: List[List[int]] = groups
 

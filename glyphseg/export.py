@@ -10,7 +10,6 @@ font editor — rotation of a skewed page included.
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import shutil
@@ -104,20 +103,15 @@ def image_transformation(g: Glyph, crop_box: Tuple[int, int, int, int]) -> Trans
     A UFO image lies in the glyph's coordinates with its bottom-left corner at the origin, one unit per
     pixel, y up (font editors draw it so: defcon/RoboFont, fontParts); the transformation then maps those
     image units to font units. Page pixel (px, py) of a crop (x0, y0)–(x1, y1) is image point
-    (u, v) = (px − x0, (y1 − y0) − (py − y0)), and `Glyph.page_to_units` is affine, so the composition is
-    one affine map: scale `units_per_px`, rotation by the page's skew `angle`, and an offset.
+    (u, v) = (px − x0, (y1 − y0) − (py − y0)), i.e. page (px, py) = (x0 + u, y1 − v); composed with the glyph
+    frame's inverse (`Glyph.units_to_page_transform().inverse()`) that is one affine map: scale
+    `units_per_px`, rotation by the page's skew `angle`, and an offset.
     """
     x0, y0, x1, y1 = crop_box
-    h = y1 - y0
-    k = g.units_per_px
-    a = math.radians(g.angle)
-    c, s = math.cos(a), math.sin(a)
-    # the page point of image point (0, 0): the crop's bottom-left corner
-    bx, by = g.page_to_units(np.array([float(x0)]), np.array([float(y0 + h)]))
-    # image u → page +x, image v → page −y; page_to_units: xu = k(c·dx + s·dy), yu = k(−s·dx + c·dy)
+    image_to_page = Transform(1, 0, 0, -1, x0, y1)
+    t = g.units_to_page_transform().inverse().transform(image_to_page)
     # rounded for a readable .glif: far below a thousandth of a font unit over the whole image
-    return Transform(round(k * c, 8), round(-k * s, 8), round(k * s, 8), round(k * c, 8), round(float(bx[0]), 4),
-                     round(float(by[0]), 4))
+    return Transform(*(round(float(v), 8) for v in t[:4]), *(round(float(v), 4) for v in t[4:]))
 
 
 def add_background_images(font: ufoLib2.Font, ex: Extraction) -> None:
@@ -177,55 +171,351 @@ def manifest(ex: Extraction, ufo_name: str) -> dict:
     }
 
 
-@contextmanager
-def atomic_output_dir(outdir: str, force: bool = False):
-    """Yield a temporary folder; on success it replaces `outdir`, on failure it is removed."""
-    outdir = os.path.abspath(outdir)
-    if os.path.exists(outdir) and not force:
-        raise GlyphsegError(f"{outdir}: already exists (use --force to replace it)")
-    if os.path.exists(outdir) and not os.path.isdir(outdir):
-        raise GlyphsegError(f"{outdir}: exists and is not a folder")
-    parent = os.path.dirname(outdir)
+# ----------------------------------------------------------------------------------------------------------
+# The output folder: which paths glyphseg may write or replace, the lock, the atomic rename.
+
+OUTPUT_MARKER = ".glyphseg-output"  # in every output folder: one line of JSON (glyphseg version, entries)
+_OWNER_FILE = ".glyphseg-owner"  # in a temporary folder while a run writes it: the owner process
+_TEMP_PREFIX = ".glyphseg-"  # temporary folders beside OUTDIR
+_LOCK_SUFFIX = ".glyphseg-lock"  # .OUTDIR.glyphseg-lock beside OUTDIR while a run holds it
+_IGNORED_ENTRIES = {".DS_Store", "Thumbs.db", "desktop.ini"}  # written by file browsers, not by users
+
+
+def _within(path: str, folder: str) -> bool:
+    """`path` is `folder` or lies inside it (both absolute, symbolic links resolved)."""
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def read_output_marker(folder: str):
+    """The marker of a folder glyphseg wrote (a dict), or None: `.glyphseg-output` holding one line of JSON,
+    beside the `glyphs.json` manifest."""
     try:
-        os.makedirs(parent, exist_ok=True)
-        tmp = tempfile.mkdtemp(prefix=".glyphseg-", dir=parent)
+        with open(os.path.join(folder, OUTPUT_MARKER), encoding="utf-8") as fh:
+            marker = json.loads(fh.readline())
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(marker, dict) or "glyphseg" not in marker:
+        return None
+    return marker if os.path.isfile(os.path.join(folder, "glyphs.json")) else None
+
+
+def check_output_dir(outdir: str, inputs=(), force: bool = False) -> str:
+    """Refuse, with a one-line GlyphsegError, an output path that glyphseg must not write or replace; return it
+    absolute. No side effects: the CLI calls it (through `atomic_output_dir`) before any work.
+
+    Never replaced, with or without --force: the current folder or a folder holding it, the home folder, `/`,
+    a folder holding an input, an existing file, a symbolic link, a non-empty folder glyphseg did not write
+    (no marker), or a glyphseg folder holding files glyphseg did not write. An empty folder may be used
+    (with --force, like any existing folder)."""
+    path = os.path.abspath(outdir)
+    real = os.path.realpath(path)
+    if os.path.basename(path).startswith(_TEMP_PREFIX):
+        raise GlyphsegError(f"{path}: names starting with {_TEMP_PREFIX!r} are glyphseg's temporary folders; "
+                            "give -o another name")
+    protected = [(os.path.realpath(os.sep), "the root folder")]
+    try:
+        protected.append((os.path.realpath(os.getcwd()), "the current folder"))
+    except OSError:  # the current folder was removed
+        pass
+    home = os.path.expanduser("~")
+    if home != "~":
+        protected.append((os.path.realpath(home), "your home folder"))
+    for folder, what in protected:
+        if _within(folder, real):
+            where = "is" if folder == real else "holds"
+            raise GlyphsegError(f"{path}: {where} {what}; glyphseg writes (and with --force replaces) the whole "
+                                "output folder: give -o a new folder")
+    for inp in inputs:
+        if _within(os.path.realpath(inp), real):
+            where = "is" if os.path.realpath(inp) == real else "holds"
+            raise GlyphsegError(f"{path}: {where} the input {inp}; give -o a new folder for the output")
+    above = os.path.dirname(real)
+    while not os.path.lexists(above):
+        above = os.path.dirname(above)
+    if not os.path.isdir(above):
+        raise GlyphsegError(f"{path}: cannot create it, {above} is a file")
+    if not os.access(above, os.W_OK | os.X_OK):
+        raise GlyphsegError(f"{path}: cannot write in {above} (permission denied)")
+    if os.path.islink(path):
+        raise GlyphsegError(f"{path}: is a symbolic link; give -o the folder itself, or a new name")
+    if not os.path.lexists(path):
+        return path
+    if not os.path.isdir(path):
+        raise GlyphsegError(f"{path}: is a file, not a folder; give -o a new folder for the output")
+    try:
+        entries = set(os.listdir(path)) - _IGNORED_ENTRIES
     except OSError as e:
-        raise GlyphsegError(f"{outdir}: cannot write there ({e.strerror})") from None
+        raise GlyphsegError(f"{path}: cannot read it ({e.strerror})") from None
+    if entries:
+        marker = read_output_marker(path)
+        if marker is None:
+            why = ("has no .glyphseg-output marker (an older glyphseg's output?)" if "glyphs.json" in entries
+                   else "is not a folder glyphseg wrote")
+            raise GlyphsegError(f"{path}: already exists and {why}; --force replaces only glyphseg's own output "
+                                "folders: remove it yourself or give -o a new folder")
+        if force:
+            foreign = entries - set(marker.get("entries") or ()) - {OUTPUT_MARKER, _OWNER_FILE}
+            if foreign:
+                raise GlyphsegError(f"{path}: holds {sorted(foreign)[0]!r}, which glyphseg did not write; move it "
+                                    "out (or remove the folder yourself) before --force replaces the folder")
+    if not force:
+        raise GlyphsegError(f"{path}: already exists (use --force to replace it)")
+    return path
+
+
+def _process_start(pid: int):
+    """When process `pid` started (clock ticks since boot; Linux), to tell a reused pid; None where unknown."""
     try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def _owner_alive(owner: dict) -> bool:
+    import socket
+
+    if owner.get("host") != socket.gethostname():
+        return True  # another machine's process: cannot tell, keep it
+    pid = owner.get("pid")
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # PermissionError: alive, another user's
+        return True
+    start = owner.get("start")
+    return start is None or _process_start(pid) in (None, start)
+
+
+def remove_stale_temporaries(parent: str) -> list:
+    """Remove the temporary folders in `parent` left by killed runs (their owner process is gone)."""
+    removed = []
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return removed
+    for name in names:
+        folder = os.path.join(parent, name)
+        if not name.startswith(_TEMP_PREFIX) or os.path.islink(folder) or not os.path.isdir(folder):
+            continue
+        try:
+            with open(os.path.join(folder, _OWNER_FILE), encoding="utf-8") as fh:
+                owner = json.loads(fh.readline())
+        except (OSError, ValueError, UnicodeDecodeError):
+            continue  # no owner: not glyphseg's, or being created this instant
+        if isinstance(owner, dict) and not _owner_alive(owner):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+def _make_temporary(parent: str) -> str:
+    """A new temporary folder in `parent` with its owner (this process) written in it."""
+    import socket
+
+    tmp = tempfile.mkdtemp(prefix=_TEMP_PREFIX, dir=parent)
+    with open(os.path.join(tmp, _OWNER_FILE), "w", encoding="utf-8") as fh:
+        fh.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "start": _process_start(os.getpid())})
+                 + "\n")
+    return tmp
+
+
+def _lock_output(path: str):
+    """flock `.OUTDIR.glyphseg-lock` beside `path`; GlyphsegError if another run holds it. Returns (fd, lock path),
+    or None where the file system has no locks (the final rename still refuses an existing folder)."""
+    import fcntl
+
+    lock_path = os.path.join(os.path.dirname(path), "." + os.path.basename(path) + _LOCK_SUFFIX)
+    while True:
+        try:
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o666)
+        except OSError as e:
+            raise GlyphsegError(f"{path}: cannot write there ({e.strerror})") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pid = os.read(fd, 32).decode("ascii", "replace").strip()
+            os.close(fd)
+            who = f" (pid {pid})" if pid.isdigit() else ""
+            raise GlyphsegError(f"{path}: another glyphseg run{who} is writing it; wait for it to finish or give -o "
+                                "another folder") from None
+        except OSError:
+            os.close(fd)
+            return None
+        try:  # the holder before us may have removed the file after we opened it: lock the file in place
+            same = os.path.samestat(os.fstat(fd), os.stat(lock_path))
+        except FileNotFoundError:
+            same = False
+        if same:
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())
+            return fd, lock_path
+        os.close(fd)
+
+
+def _unlock_output(lock) -> None:
+    if lock is None:
+        return
+    fd, lock_path = lock
+    try:
+        os.unlink(lock_path)  # while still holding it: a waiting run then retries on a fresh file
+    except OSError:
+        pass
+    os.close(fd)
+
+
+def _umask() -> int:
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)  # no /proc: read it by setting it (and back)
+    os.umask(mask)
+    return mask
+
+
+def _rename_noreplace(src: str, dst: str) -> None:
+    """Rename `src` to `dst`; FileExistsError if `dst` exists, even an empty folder (renameat2
+    RENAME_NOREPLACE where the C library has it; else a check just before, which the lock makes enough
+    between glyphseg runs)."""
+    import ctypes
+    import errno
+
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        renameat2 = None
+    if renameat2 is not None:
+        renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+        at_fdcwd, rename_noreplace = -100, 1
+        if renameat2(at_fdcwd, os.fsencode(src), at_fdcwd, os.fsencode(dst), rename_noreplace) == 0:
+            return
+        err = ctypes.get_errno()
+        if err not in (errno.ENOSYS, errno.EINVAL):  # EINVAL: the file system has no RENAME_NOREPLACE
+            raise OSError(err, os.strerror(err), dst)
+    if os.path.lexists(dst):
+        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), dst)
+    os.rename(src, dst)
+
+
+@contextmanager
+def atomic_output_dir(outdir: str, force: bool = False, inputs=()):
+    """Reserve `outdir` and yield a temporary folder beside it; on success the temporary folder becomes
+    `outdir`, on failure (an error, Ctrl-C, SIGTERM) it is removed and `outdir` is left as it was.
+
+    On entry, before the caller's work: `check_output_dir` (what may be written or replaced), the lock
+    `.OUTDIR.glyphseg-lock` beside it (flock, held until the end and then removed: a second run for the same
+    folder ends at once), and the temporary folders of killed runs beside it are removed. At the end: the
+    marker `.glyphseg-output` is written, the folder's mode follows the umask (mkdtemp makes 0700), and it is
+    renamed into place, refusing a folder that appeared meanwhile; with --force the old output is moved
+    aside first and removed after.
+    """
+    import signal
+
+    from . import __version__
+
+    path = check_output_dir(outdir, inputs, force)
+    parent = os.path.dirname(path)
+    created = []  # parent folders made here, removed again if nothing is written
+    missing = []
+    d = parent
+    while not os.path.lexists(d):
+        missing.append(d)
+        d = os.path.dirname(d)
+    lock = tmp = None
+    committed = False
+    try:
+        try:
+            for d in reversed(missing):
+                os.mkdir(d)
+                created.append(d)
+        except OSError as e:
+            raise GlyphsegError(f"{path}: cannot create {d} ({e.strerror})") from None
+        lock = _lock_output(path)
+        remove_stale_temporaries(parent)
+        check_output_dir(outdir, inputs, force)  # again, now that no other run can be changing it
+        try:
+            tmp = _make_temporary(parent)
+        except OSError as e:
+            raise GlyphsegError(f"{path}: cannot write there ({e.strerror})") from None
         yield tmp
-        if os.path.exists(outdir):
-            trash = tempfile.mkdtemp(prefix=".glyphseg-old-", dir=parent)
-            os.rename(outdir, os.path.join(trash, "old"))
-            os.rename(tmp, outdir)
+        check_output_dir(outdir, inputs, force)  # the old output may have gained files meanwhile
+        entries = sorted(set(os.listdir(tmp)) - {_OWNER_FILE})
+        with open(os.path.join(tmp, OUTPUT_MARKER), "w", encoding="utf-8") as fh:
+            fh.write(json.dumps({"glyphseg": __version__, "manifest": "glyphs.json", "entries": entries},
+                                ensure_ascii=False) + "\n")
+        os.chmod(tmp, 0o777 & ~_umask())
+        trash = _make_temporary(parent) if os.path.lexists(path) else None
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        try:  # no interruption between moving the old output aside and putting the new one in place
+            if trash is not None:
+                os.rename(path, os.path.join(trash, "old"))
+            try:
+                _rename_noreplace(tmp, path)
+            except OSError as e:
+                if trash is not None:
+                    os.rename(os.path.join(trash, "old"), path)
+                raise GlyphsegError(f"{path}: cannot put the output in place ({e.strerror}); did another program "
+                                    "create the folder meanwhile?") from None
+            committed = True
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        try:
+            os.unlink(os.path.join(path, _OWNER_FILE))
+        except OSError:
+            pass
+        if trash is not None:
             shutil.rmtree(trash, ignore_errors=True)
-        else:
-            os.rename(tmp, outdir)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    finally:
+        if tmp is not None and not committed:
+            shutil.rmtree(tmp, ignore_errors=True)
+        _unlock_output(lock)
+        if not committed:
+            for d in reversed(created):
+                try:
+                    os.rmdir(d)
+                except OSError:
+                    break
 
 
-def write_extraction(ex: Extraction, outdir: str, force: bool = False, extra_writers=()) -> str:
-    """Write the whole output contract into `outdir` (see README: Output)."""
+def write_extraction(ex: Extraction, outdir: str, force: bool = False, extra_writers=(), inputs=(),
+                     into=None) -> str:
+    """Write the whole output contract into `outdir` (see README: Output), whole or not at all
+    (`atomic_output_dir`; `inputs` are protected from being replaced).
+
+    `into`: the temporary folder of an `atomic_output_dir(outdir)` the caller already holds (the CLI reserves
+    the output before the work, so that a bad output path or a concurrent run is refused before it starts);
+    the files go there and the caller's context puts them in place.
+    """
+    if into is None:
+        with atomic_output_dir(outdir, force, inputs) as tmp:
+            write_extraction(ex, outdir, extra_writers=extra_writers, into=tmp)
+        return os.path.abspath(outdir)
+    tmp = into
     ufo_name = ufo_filename(ex.family, ex.style)
-    with atomic_output_dir(outdir, force) as tmp:
-        font = build_ufo(ex)
-        add_background_images(font, ex)
-        font.save(os.path.join(tmp, ufo_name), overwrite=True)
-        os.makedirs(os.path.join(tmp, "svg"))
-        for g in ex.glyphs:
-            outline = ex.outlines.get(g.id)
-            if outline is None or g.name is None:
-                continue
-            with open(os.path.join(tmp, "svg", f"{g.name}.svg"), "w", encoding="utf-8") as fh:
-                fh.write(glyph_svg(outline, g.advance, ex.metrics.ascender, ex.metrics.descender))
-        os.makedirs(os.path.join(tmp, "masks"))
-        for p in ex.pages:
-            masks = [ex.masks[g.id] for g in ex.glyphs if g.page == p.index and g.id in ex.masks]
-            Image.fromarray(page_mask((p.height, p.width), masks)).save(
-                os.path.join(tmp, "masks", f"page-{p.index + 1:03d}.png"))
-        for writer in extra_writers:
-            writer(ex, tmp, font)
-        with open(os.path.join(tmp, "glyphs.json"), "w", encoding="utf-8") as fh:
-            json.dump(manifest(ex, ufo_name), fh, indent=1, ensure_ascii=False)
+    font = build_ufo(ex)
+    add_background_images(font, ex)
+    font.save(os.path.join(tmp, ufo_name), overwrite=True)
+    os.makedirs(os.path.join(tmp, "svg"))
+    for g in ex.glyphs:
+        outline = ex.outlines.get(g.id)
+        if outline is None or g.name is None:
+            continue
+        with open(os.path.join(tmp, "svg", f"{g.name}.svg"), "w", encoding="utf-8") as fh:
+            fh.write(glyph_svg(outline, g.advance, ex.metrics.ascender, ex.metrics.descender))
+    os.makedirs(os.path.join(tmp, "masks"))
+    for p in ex.pages:
+        masks = [ex.masks[g.id] for g in ex.glyphs if g.page == p.index and g.id in ex.masks]
+        Image.fromarray(page_mask((p.height, p.width), masks)).save(
+            os.path.join(tmp, "masks", f"page-{p.index + 1:03d}.png"))
+    for writer in extra_writers:
+        writer(ex, tmp, font)
+    with open(os.path.join(tmp, "glyphs.json"), "w", encoding="utf-8") as fh:
+        json.dump(manifest(ex, ufo_name), fh, indent=1, ensure_ascii=False)
     return os.path.abspath(outdir)

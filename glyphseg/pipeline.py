@@ -77,6 +77,19 @@ def make_segmenter(options: ExtractOptions, progress: Progress) -> Segmenter:
     return sam2.Sam2Segmenter(options.model, device=options.device, dtype=options.dtype)
 
 
+def _check_layouts(pages: Sequence[Page], layouts, prog: Progress) -> None:
+    """Pages that do not look like specimens are set aside with a note; none left is an error."""
+    rejected = [(page, layout.rejected) for page, layout in zip(pages, layouts) if layout.rejected]
+    if not any(layout.glyphs for layout in layouts):
+        if rejected:
+            page, why = rejected[0]
+            raise GlyphsegError(f"{page.source} page {page.source_page + 1}: this page does not look like a specimen "
+                                f"({why})")
+        raise GlyphsegError("no glyphs found on the page(s): is this a specimen, and is the dpi right?")
+    for page, why in rejected:
+        prog.note(f"{page.source} page {page.source_page + 1} set aside: it does not look like a specimen ({why})")
+
+
 def _counted(result, bar):
     bar.update(1)
     return result
@@ -97,13 +110,12 @@ def extract(paths: Sequence[str], options: Optional[ExtractOptions] = None,
     prog = progress or Progress(quiet=True)
     timings: Dict[str, float] = {}
     with _timed(timings, "ingest"):
-        pages = pages if pages is not None else load_pages(paths, dpi=opt.dpi, pages=opt.pages)
+        pages = pages if pages is not None else load_pages(paths, dpi=opt.dpi, pages=opt.pages, max_pixels=opt.max_pixels)
     # An explicitly asked-for model is checked before detection, so a missing one is reported early.
     seg = segmenter or (make_segmenter(opt, prog) if opt.segmenter == "sam2" else None)
     with _timed(timings, "detect"), prog.bar("detect", len(pages), unit="page") as bar:
         layouts = [_counted(detect(page), bar) for page in pages]
-    if not any(layout.glyphs for layout in layouts):
-        raise GlyphsegError("no glyphs found on the page(s): is this a specimen, and is the dpi right?")
+    _check_layouts(pages, layouts, prog)
     with _timed(timings, "label"):
         labelling = label(layouts, pages, opt.text, recognise=opt.recognise)
         framed = frames(labelling, pages)

@@ -20,26 +20,41 @@ def box_iou(a: Sequence[float], b: Sequence[float]) -> float:
     return inter / union if union > 0 else 0.0
 
 
+def prf(tp: int, fp: int, fn: int) -> Tuple[float, float, float]:
+    """Precision, recall and F1 of `tp` true positives, `fp` false positives and `fn` misses; an empty
+    answer to an empty truth is perfect (1, 1, 1).
+
+    >>> prf(8, 2, 0)
+    (0.8, 1.0, 0.888888888888889)
+    >>> prf(0, 0, 0)
+    (1.0, 1.0, 1.0)
+    """
+    p = tp / (tp + fp) if tp + fp else 1.0
+    r = tp / (tp + fn) if tp + fn else 1.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
 @dataclass
 class Matching:
     pairs: List[Tuple[int, int]]  # (predicted index, true index)
     unmatched_pred: List[int]
     unmatched_true: List[int]
 
+    def prf(self) -> Tuple[float, float, float]:
+        """(precision, recall, F1) of the matching (see `prf`)."""
+        return prf(len(self.pairs), len(self.unmatched_pred), len(self.unmatched_true))
+
     @property
     def precision(self) -> float:
-        n = len(self.pairs) + len(self.unmatched_pred)
-        return len(self.pairs) / n if n else 1.0
+        return self.prf()[0]
 
     @property
     def recall(self) -> float:
-        n = len(self.pairs) + len(self.unmatched_true)
-        return len(self.pairs) / n if n else 1.0
+        return self.prf()[1]
 
     @property
     def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
+        return self.prf()[2]
 
 
 def match_boxes(pred: Sequence[Sequence[float]], true: Sequence[Sequence[float]], threshold: float = 0.5) -> Matching:

@@ -2,7 +2,7 @@
 
 Used by the tests, the benchmark and the script that makes the bundled demo specimen. Each rendered glyph
 keeps the affine map from its font units to page pixels, so the true outline can be laid over any answer.
-Rendering is FreeType's (through fontTools' FreeTypePen): exact area coverage, the same antialiasing a
+Rendering is FreeType's (glyphseg.raster.glyph_coverage): exact area coverage, the same antialiasing a
 PDF renderer or a good scanner gives.
 """
 from __future__ import annotations
@@ -17,6 +17,8 @@ import numpy as np
 from fontTools.pens.basePen import BasePen
 from fontTools.pens.boundsPen import BoundsPen
 from fontTools.ttLib import TTFont
+
+from .raster import glyph_coverage, pixel_box
 
 DEFAULT_LINES = [
     "ABCDEFGHIJKLM",
@@ -66,8 +68,6 @@ def render_specimen(font_path: str, lines: Sequence[str] = DEFAULT_LINES, dpi: f
                     tracking_em: float = 0.12, leading: float = 1.7, margin_in: float = 0.4) -> Specimen:
     """Set `lines` in the font (characters it lacks are left out), one glyph after another with extra
     tracking, and render them antialiased at `dpi`."""
-    from fontTools.pens.freetypePen import FreeTypePen
-
     font = TTFont(font_path)
     glyph_set = font.getGlyphSet()
     cmap = font.getBestCmap()
@@ -96,20 +96,13 @@ def render_specimen(font_path: str, lines: Sequence[str] = DEFAULT_LINES, dpi: f
         if bp.bounds is None:
             continue
         xmin, ymin, xmax, ymax = bp.bounds
-        X0 = int(math.floor(pen_x + xmin * scale)) - 2
-        X1 = int(math.ceil(pen_x + xmax * scale)) + 2
-        Y0 = int(math.floor(baseline - ymax * scale)) - 2
-        Y1 = int(math.ceil(baseline - ymin * scale)) + 2
-        W, H = X1 - X0, Y1 - Y0
-        pen = FreeTypePen(glyph_set)
-        glyph_set[name].draw(pen)
-        arr = pen.array(width=W, height=H, transform=(scale, 0, 0, scale, pen_x - X0, H - baseline + Y0))
+        matrix = np.array([[scale, 0.0, pen_x], [0.0, -scale, baseline]])
+        bbox = (pen_x + xmin * scale, baseline - ymax * scale, pen_x + xmax * scale, baseline - ymin * scale)
+        box = X0, Y0, X1, Y1 = pixel_box(bbox, pad=2)
+        arr = glyph_coverage(glyph_set[name], matrix, box, glyph_set)
         region = coverage[Y0:Y1, X0:X1]
         region[...] = 1.0 - (1.0 - region) * (1.0 - arr)
-        matrix = np.array([[scale, 0.0, pen_x], [0.0, -scale, baseline]])
-        glyphs.append(TrueGlyph(ch, name, li, matrix,
-                                (pen_x + xmin * scale, baseline - ymax * scale, pen_x + xmax * scale,
-                                 baseline - ymin * scale)))
+        glyphs.append(TrueGlyph(ch, name, li, matrix, bbox))
     image = np.clip(np.round(255.0 * (1.0 - coverage)), 0, 255).astype(np.uint8)
     return Specimen(image=image, dpi=dpi, font_path=font_path, size_pt=size_pt, glyphs=glyphs, coverage=coverage)
 

@@ -79,23 +79,42 @@ class Glyph:
     def height(self) -> int:
         return self.bbox[3] - self.bbox[1]
 
+    def units_to_page_transform(self) -> "Transform":
+        """The glyph frame as a fontTools `Transform`: this glyph's font units (x right, y up) → page pixels
+        (x right, y down). The font-unit origin lies at page point `origin`, one page pixel is
+        `units_per_px` units, and the font's x axis runs along the line, rotated by `angle` (degrees,
+        positive when lines rise to the right):
+
+            x = origin_x + (xu · cos a − yu · sin a) / units_per_px
+            y = origin_y − (xu · sin a + yu · cos a) / units_per_px
+
+        Its `.inverse()` maps page pixels to font units; `.translate` / `.transform` compose it with crops.
+
+        >>> g = Glyph(id="g", page=0, bbox=(0, 0, 1, 1), components=(), origin=(100.0, 200.0), units_per_px=10.0)
+        >>> g.units_to_page_transform().transformPoint((500, 700))
+        (150.0, 130.0)
+        """
+        from fontTools.misc.transform import Transform
+
+        a = math.radians(self.angle)
+        c, s, k = math.cos(a), math.sin(a), self.units_per_px
+        return Transform(c / k, -s / k, -s / k, -c / k, self.origin[0], self.origin[1])
+
     def page_to_units(self, x: np.ndarray, y: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
         """Map page pixel coordinates to this glyph's font units (the inverse of `units_to_page`)."""
-        a = math.radians(self.angle)
-        dx = (np.asarray(x, dtype=float) - self.origin[0]) * self.units_per_px
-        dy = (self.origin[1] - np.asarray(y, dtype=float)) * self.units_per_px  # y up
-        xu = dx * math.cos(a) + dy * math.sin(a)
-        yu = -dx * math.sin(a) + dy * math.cos(a)
-        return xu, yu
+        return self._apply(self.units_to_page_transform().inverse(), x, y)
 
     def units_to_page(self, xu: np.ndarray, yu: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-        """The manifest's mapping: a UFO point (xu, yu) → page pixel (x, y)."""
-        a = math.radians(self.angle)
-        xu = np.asarray(xu, dtype=float)
-        yu = np.asarray(yu, dtype=float)
-        x = self.origin[0] + (xu * math.cos(a) - yu * math.sin(a)) / self.units_per_px
-        y = self.origin[1] - (xu * math.sin(a) + yu * math.cos(a)) / self.units_per_px
-        return x, y
+        """The manifest's mapping: a UFO point (xu, yu) → page pixel (x, y) (`units_to_page_transform`)."""
+        return self._apply(self.units_to_page_transform(), xu, yu)
+
+    @staticmethod
+    def _apply(t, x, y) -> Tuple[np.ndarray, np.ndarray]:
+        """A fontTools `Transform` applied to arrays of x and y."""
+        xx, xy, yx, yy, dx, dy = t
+        x = np.asarray(x, dtype=float)
+        y = np.asarray(y, dtype=float)
+        return xx * x + yx * y + dx, xy * x + yy * y + dy
 
 
 @dataclass
@@ -129,6 +148,7 @@ class PageLayout:
     angle: float  # skew, degrees
     extents: Dict[str, Tuple[float, float, float, float]]  # glyph id → ink extent in the line frame
     dropped: Dict[str, int]  # components set aside: specks, large (rules, ornaments)
+    rejected: str = ""  # why the page was set aside as not a specimen (then it has no glyphs)
 
     def glyph(self, gid: str) -> Glyph:
         return next(g for g in self.glyphs if g.id == gid)

@@ -398,6 +398,17 @@ def fit_contour(pts: np.ndarray, tolerance: float, step: float, corner_scale: fl
         if a != b and np.hypot(*(place(a) - place(b))) < step:
             breaks.remove(b if b not in corner_info else a)
     trim = max(1, int(round(corner_scale * 0.4 / step)))  # samples on the rounded part of a corner
+    segments = _fit_between_breaks(pts, breaks, corner_info, extrema, tolerance, trim)
+    segments = [s for seg in segments for s in _split_at_extrema(seg, min_gap=2 * step, bulge=tolerance)]
+    segments = [seg for seg in segments if len(seg) == 4 or np.hypot(*(seg[1] - seg[0])) > 0.01 * step]
+    return _to_points(segments)
+
+
+def _fit_between_breaks(pts: np.ndarray, breaks: List[int], corner_info: dict, extrema: dict, tolerance: float,
+                        trim: int) -> list:
+    """Cubic (or line) segments for each run between consecutive breaks (corners and extrema), each run
+    starting and ending exactly at its break's placed position and tangent."""
+    n = len(pts)
     segments = []  # list of (p0, c1, c2, p3) or (p0, p3)
     for bi, start in enumerate(breaks):
         end = breaks[(bi + 1) % len(breaks)]
@@ -421,9 +432,7 @@ def fit_contour(pts: np.ndarray, tolerance: float, step: float, corner_scale: fl
         run = np.vstack([run[:1], inner, run[-1:]])
         segments.extend(_fit_run(run, t1, t2, tolerance, 0,
                                  smooth=(start not in corner_info, end not in corner_info)))
-    segments = [s for seg in segments for s in _split_at_extrema(seg, min_gap=2 * step, bulge=tolerance)]
-    segments = [seg for seg in segments if len(seg) == 4 or np.hypot(*(seg[1] - seg[0])) > 0.01 * step]
-    return _to_points(segments)
+    return segments
 
 
 def find_extrema(pts: np.ndarray, sm: np.ndarray, corners: List[int], prominence: float, gap: int,

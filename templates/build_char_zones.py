@@ -14,6 +14,9 @@ import numpy as np
 from fontTools.pens.boundsPen import BoundsPen
 from fontTools.ttLib import TTFont
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from build_templates import CHARS, ink_zone  # noqa: E402 - the same characters and zones as the templates
+
 SOURCES = [  # (path, licence)
     ("/usr/share/fonts/opentype/urw-base35/NimbusRoman-Regular.otf", "AGPL-3.0 with font exception (URW base35)"),
     ("/usr/share/fonts/opentype/urw-base35/NimbusSans-Regular.otf", "AGPL-3.0 with font exception (URW base35)"),
@@ -26,8 +29,6 @@ SOURCES = [  # (path, licence)
     ("/usr/share/fonts/truetype/lato/Lato-Regular.ttf", "OFL-1.1"),
     ("/usr/share/fonts/opentype/courier-prime/Courier Prime.otf", "OFL-1.1"),
 ]
-CHARS = "".join(chr(c) for c in range(0x21, 0x7F)) + "".join(
-    chr(c) for c in range(0xA1, 0x100) if chr(c).isprintable() and c != 0xAD)
 
 
 def main(out="glyphseg/data/char_zones.json"):
@@ -50,8 +51,7 @@ def main(out="glyphseg/data/char_zones.json"):
             gs[name].draw(bp)
             if bp.bounds is None:
                 continue
-            x0, y0, x1, y1 = bp.bounds
-            per_char[c].append((y1 / upem, y0 / upem, (x1 - x0) / upem))
+            per_char[c].append(ink_zone(bp.bounds, upem))
     zones = {}
     for c, rows in per_char.items():
         if rows:

@@ -21,6 +21,7 @@ from fontTools.ttLib import TTFont
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
+from glyphseg.raster import glyph_coverage, upright_frame  # noqa: E402
 from glyphseg.templates import normalise_raster, topology  # noqa: E402
 
 URW = "/usr/share/fonts/opentype/urw-base35/"
@@ -47,22 +48,21 @@ CHARS = "".join(chr(c) for c in range(0x21, 0x7F)) + "".join(
     chr(c) for c in range(0xA1, 0x100) if chr(c).isprintable() and c != 0xAD)
 
 
-def render(glyph_set, name, upem):
-    """Coverage raster of one glyph at ~4 px per 100 units, then normalised."""
-    from fontTools.pens.freetypePen import FreeTypePen
+def ink_zone(bounds, upem):
+    """(top, bottom, width) of a glyph's ink box in em, top and bottom above the baseline."""
+    x0, y0, x1, y1 = bounds
+    return (y1 / upem, y0 / upem, (x1 - x0) / upem)
 
+
+def render(glyph_set, name, upem):
+    """Coverage raster of one glyph at a 160 px em (2 px margin), then normalised."""
     bp = BoundsPen(glyph_set)
     glyph_set[name].draw(bp)
     if bp.bounds is None:
         return None, None, None
-    x0, y0, x1, y1 = bp.bounds
     scale = 160.0 / upem  # the glyph's em is 160 px: plenty for a 32 px template
-    w = int(np.ceil((x1 - x0) * scale)) + 4
-    h = int(np.ceil((y1 - y0) * scale)) + 4
-    pen = FreeTypePen(glyph_set)
-    glyph_set[name].draw(pen)
-    arr = pen.array(width=w, height=h, transform=(scale, 0, 0, scale, 2 - x0 * scale, 2 - y0 * scale))
-    zone = (y1 / upem, y0 / upem, (x1 - x0) / upem)
+    arr = glyph_coverage(glyph_set[name], *upright_frame(bp.bounds, scale, pad=2), glyph_set)
+    zone = ink_zone(bp.bounds, upem)
     return normalise_raster(arr), zone, topology(arr >= 0.5)
 
 

@@ -17,7 +17,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) 
 from benchmarks import fonts as bench_fonts  # noqa: E402
 from benchmarks.oracle import write_truth_answer  # noqa: E402
 from benchmarks.real import read_page_glyphs  # noqa: E402
-from benchmarks.scoring import Boundary, Contract, TruthPage, detection_score, score_contract  # noqa: E402
+from benchmarks.scoring import Contract, TruthPage, detection_score, score_contract  # noqa: E402
+from glyphseg.geometry import Boundary  # noqa: E402
 from glyphseg.specimen import degrade, render_specimen  # noqa: E402
 
 SERIF = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
@@ -55,6 +56,22 @@ def test_the_truth_scores_perfectly(tmp_path, pages, truths, level):
     assert o["points_ratio"] == 1.0
     assert s["mask"]["fm"] == 1.0
     assert s["ufo_compiles"] is True
+
+
+def test_the_oracle_glyph_frame_is_the_true_placement(pages):
+    """The manifest's glyph frame (Glyph.units_to_page_transform) that the oracle writes reproduces the matrix
+    that placed each true glyph, the UFO's 1000-unit em scaled back to the font's own."""
+    from fontTools.ttLib import TTFont
+
+    from benchmarks.oracle import truth_extraction
+
+    spec = pages["mild"]
+    k = 1000.0 / TTFont(spec.font_path)["head"].unitsPerEm
+    ex = truth_extraction(spec)
+    for g, tg in zip(ex.glyphs, spec.glyphs):
+        m = tg.matrix
+        t = g.units_to_page_transform().scale(k)
+        assert np.allclose(tuple(t), (m[0, 0], m[1, 0], m[0, 1], m[1, 1], m[0, 2], m[1, 2]), rtol=0, atol=1e-9)
 
 
 def test_a_shifted_answer_scores_worse(tmp_path, pages, truths):
@@ -162,7 +179,7 @@ def test_missing_packages_are_named():
 def test_bench_command_runs_end_to_end(tmp_path):
     from click.testing import CliRunner
 
-    from glyphseg.bench import bench_command
+    from benchmarks.cli import bench_command
 
     # the baselines are installed by setup.sh (benchmarks/requirements-apt.txt)
     assert shutil.which("potrace") and shutil.which("tesseract"), "run setup.sh: potrace and tesseract are missing"
@@ -183,8 +200,33 @@ def test_bench_command_runs_end_to_end(tmp_path):
 def test_bench_command_rejects_unknown_fonts(tmp_path):
     from click.testing import CliRunner
 
-    from glyphseg.bench import bench_command
+    from benchmarks.cli import bench_command
 
     result = CliRunner().invoke(bench_command, ["--fonts", "comic-sans", "-o", str(tmp_path)])
     assert result.exit_code == 2
     assert "unknown font id" in result.output
+
+
+def test_the_benchmark_is_python_m_benchmarks_not_an_installed_command():
+    """The installed `glyphseg` has no `bench` (the benchmarks/ package is not in the wheel); `python -m
+    benchmarks` is the command, and its help names no path that only means something inside this project."""
+    import subprocess
+
+    from click.testing import CliRunner
+
+    from benchmarks.cli import bench_command
+    from glyphseg.cli import main
+
+    assert "bench" not in main.commands
+    result = CliRunner().invoke(main, ["bench", "--help"])
+    assert result.exit_code == 2 and "No such command" in result.output
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    proc = subprocess.run([sys.executable, "-m", "benchmarks", "--help"], cwd=root, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("Usage: python -m benchmarks")
+    assert "a folder of real scans with a manifest" in " ".join(proc.stdout.split()).lower()
+    assert "../shared" not in proc.stdout and "shared/data" not in proc.stdout
+    assert {"--quick", "--fonts", "--levels", "--seed", "--jobs", "--segmenter", "--no-real", "--real-dir",
+            "--no-baselines", "--out", "--keep", "--install-apt", "--quiet"} <= {
+        max(p.opts, key=len) for p in bench_command.params}
