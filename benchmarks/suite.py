@@ -81,9 +81,8 @@ def page_seed(font_id: str, level: str, base: int) -> int:
 def run_glyphseg(image_path: str, outdir: str, text: Optional[str], segmenter: str, family: str = "Specimen",
                  dpi: float = DPI) -> dict:
     """`glyphseg extract IMAGE -o OUTDIR --segmenter S -q [--text T]`, in-process: the CLI's own calls."""
-    from glyphseg.export import write_extraction
+    from glyphseg.export import export
     from glyphseg.pipeline import ExtractOptions, extract
-    from glyphseg.report import write_report
     from glyphseg.types import GlyphsegError
 
     opt = ExtractOptions(dpi=dpi, text=text, segmenter=segmenter, family=family)
@@ -93,7 +92,7 @@ def run_glyphseg(image_path: str, outdir: str, text: Optional[str], segmenter: s
     except GlyphsegError as e:
         return {"error": str(e), "total_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0}
     t1 = time.perf_counter()
-    write_extraction(ex, outdir, force=True, extra_writers=[write_report])
+    export(ex, outdir, force=True)
     t2, c2 = time.perf_counter(), time.process_time()
     timings = {k: float(v) for k, v in ex.timings.items() if isinstance(v, (int, float))}
     timings["export_s"] = t2 - t1

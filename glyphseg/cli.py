@@ -102,13 +102,15 @@ def main():
               help="Curve-fit tolerance in font units (1000 per em).")
 @click.option("--recognise/--no-recognise", default=True, show_default=True,
               help="Without --text, label glyphs by matching them against glyph templates.")
+@click.option("--min-score", type=float, default=0.5, show_default=True,
+              help="Without --text: glyphs recognised less surely than this (0–1) stay unlabelled.")
 @click.option("--force", is_flag=True,
               help="Replace the output folder if glyphseg wrote it (never a folder holding other files).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 def extract(inputs, outdir, text, text_file, pages, dpi, max_pixels, segmenter, model, device, dtype, family, style,
-            tolerance, recognise, force, quiet):
+            tolerance, recognise, min_score, force, quiet):
     """Extract every glyph of INPUTS (PDF, PNG, TIFF, JPEG) into OUTDIR."""
-    from .export import atomic_output_dir, write_extraction
+    from .export import atomic_output_dir, export
     from .ingest import parse_page_ranges
     from .pipeline import ExtractOptions, Progress, extract as run_extract
 
@@ -128,19 +130,17 @@ def extract(inputs, outdir, text, text_file, pages, dpi, max_pixels, segmenter, 
     if not 0 < tolerance <= 100:
         raise GlyphsegError(f"--tolerance {tolerance:g}: use a curve-fit tolerance above 0 and at most 100 font units "
                             "(default 2)")
+    if not 0 <= min_score <= 1:
+        raise GlyphsegError(f"--min-score {min_score:g}: use a score between 0 and 1 (default 0.5)")
     opt = ExtractOptions(dpi=dpi, pages=parse_page_ranges(pages), max_pixels=max_pixels, text=text,
                          segmenter=segmenter, model=model, device=device, dtype=dtype, family=family, style=style,
-                         tolerance=tolerance, recognise=recognise)
+                         tolerance=tolerance, recognise=recognise, min_score=min_score)
     progress = Progress(quiet=quiet)
     t0 = time.perf_counter()
     # The output is checked and reserved (locked) before any work; written whole at the end, or not at all.
     with atomic_output_dir(outdir, force=force, inputs=[*inputs, *([text_file] if text_file else [])]) as tmp:
         ex = run_extract(list(inputs), opt, progress)
-        t = time.perf_counter()
-        from .report import write_report
-
-        path = write_extraction(ex, outdir, extra_writers=[write_report], into=tmp)
-        ex.timings["export_s"] = time.perf_counter() - t
+        path = export(ex, outdir, into=tmp)
     n_pages = len(ex.pages)
     labelled = sum(1 for g in ex.glyphs if g.char is not None)
     if not quiet:

@@ -519,3 +519,14 @@ def write_extraction(ex: Extraction, outdir: str, force: bool = False, extra_wri
     with open(os.path.join(tmp, "glyphs.json"), "w", encoding="utf-8") as fh:
         json.dump(manifest(ex, ufo_name), fh, indent=1, ensure_ascii=False)
     return os.path.abspath(outdir)
+
+
+def export(ex: Extraction, outdir: str, force: bool = False, report: bool = True, inputs=(), into=None) -> str:
+    """The export stage: the whole output folder — UFO, SVGs, page masks, glyphs.json and (with `report`)
+    report.html — written whole or not at all; returns its absolute path. See `write_extraction`."""
+    writers = []
+    if report:
+        from .report import write_report  # report reads export's crop geometry: imported here, not at the top
+
+        writers.append(write_report)
+    return write_extraction(ex, outdir, force=force, extra_writers=writers, inputs=inputs, into=into)

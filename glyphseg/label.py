@@ -26,6 +26,15 @@ from .types import Glyph, GlyphZone, Labelling, Page, PageLayout, bbox_union
 GAP_COST = 4.0
 SIGMA_TOP, SIGMA_BOTTOM, SIGMA_LOGW = 0.06, 0.05, 0.45
 LABEL_ROUNDS = 4  # labelling passes at most: two, plus one after each further round that joined split glyphs
+# Without a transcript a glyph keeps its recognised character only when recognition is sure of it (score: the
+# softmax probability against the other characters) and the glyph looks like the character (fit: correlation
+# with its best template). Set on fonts and scripts outside the template sources (benchmarks/
+# recognition_calibration.md): glyphs of the benchmark's 16 text fonts fit their templates at a page median
+# of 0.93–0.98 even on harsh prints; blackletter, script and Fraktur pages at 0.59–0.79 (Jessen 0.85–0.88).
+MIN_SCORE = 0.5
+MIN_FIT = 0.75
+POOR_FIT = 0.8  # a glyph fitting its best template less than this fits no template well
+UNRELIABLE_SHARE = 0.5  # a page warning when more than this share of the glyphs fit no template well
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -33,7 +42,8 @@ LABEL_ROUNDS = 4  # labelling passes at most: two, plus one after each further r
 
 
 def label(layouts: Sequence[PageLayout], pages: Sequence[Page], text: Optional[str] = None,
-          recognise: bool = True, library: Optional[templates_mod.TemplateLibrary] = None) -> Labelling:
+          recognise: bool = True, library: Optional[templates_mod.TemplateLibrary] = None,
+          min_score: float = MIN_SCORE, min_fit: float = MIN_FIT) -> Labelling:
     """The label stage: every glyph's character (aligned to `text`, or recognised against the templates, or
     none when `recognise` is off), split glyphs joined, the body size estimated, UFO names given.
 
@@ -49,6 +59,8 @@ def label(layouts: Sequence[PageLayout], pages: Sequence[Page], text: Optional[s
         lib = library or templates_mod.library()
         layouts, em = _label_rounds(layouts, pages, text, lib, em)
     glyphs = [g for layout in layouts for g in layout.glyphs]
+    if text is None and recognise:
+        glyphs = _unsure_unlabelled(glyphs, layouts, lib, min_score, min_fit, notes)
     if text is not None:
         labelled = sum(1 for g in glyphs if g.char is not None)
         if labelled < len(text):
@@ -59,6 +71,37 @@ def label(layouts: Sequence[PageLayout], pages: Sequence[Page], text: Optional[s
     layouts = _with_glyphs(layouts, glyphs)
     return Labelling(layouts=layouts, glyphs=glyphs, unicodes=unicodes, em_inch=em,
                      zones=glyph_zones(glyphs, pages, layouts, em), notes=notes)
+
+
+def _unsure_unlabelled(glyphs, layouts, lib, min_score: float, min_fit: float, notes: List[str]) -> List[Glyph]:
+    """Recognised glyphs with their label taken away where recognition is unsure (score below `min_score`, or
+    fit below `min_fit`); a note when the labels of the page(s) cannot be trusted."""
+    if not glyphs:
+        return glyphs
+    costs = lib.shape_costs(glyph_rasters(glyphs, layouts), [g.char for g in glyphs])
+    fits = 1.0 - np.diag(costs)
+    warning = recognition_unreliable([g.score for g in glyphs], fits)
+    if warning:
+        notes.append(warning)
+    unsure = [g.score < min_score or fit < min_fit for g, fit in zip(glyphs, fits)]
+    if any(unsure):
+        notes.append(f"{sum(unsure)} glyph(s) left unlabelled: recognition is unsure of them "
+                     f"(score below {min_score:g} or no template fits well)")
+    return [replace(g, char=None) if u else g for g, u in zip(glyphs, unsure)]
+
+
+def recognition_unreliable(scores: Sequence[float], fits: Sequence[float]) -> Optional[str]:
+    """A warning when most glyphs fit no template well (a script or design the templates do not know), else
+    None.
+
+    >>> recognition_unreliable([0.9, 0.9, 0.8], [0.4, 0.5, 0.9]) is not None
+    True
+    """
+    poor = sum(1 for f in fits if f < POOR_FIT)
+    if len(fits) == 0 or poor <= UNRELIABLE_SHARE * len(fits):
+        return None
+    return (f"recognition is unreliable here: {poor} of {len(fits)} glyphs fit no template well (a script or design "
+            "the templates do not know?); give the characters with --text")
 
 
 def _label_rounds(layouts, pages, text, lib, em) -> Tuple[List[PageLayout], float]:

@@ -14,7 +14,7 @@ from typing import Dict, List, Optional, Sequence
 
 from .detect import detect
 from .ingest import load_pages
-from .label import label
+from .label import MIN_SCORE, label
 from .metrics import frames
 from .refine import refine
 from .segment import Segmenter, ThresholdSegmenter, segment
@@ -36,6 +36,7 @@ class ExtractOptions:
     style: str = "Regular"
     tolerance: float = 2.0
     recognise: bool = True  # without a transcript, label glyphs by template matching
+    min_score: float = MIN_SCORE  # ... and leave those recognition is less sure of unlabelled
     refine: bool = True  # check masks against the character's templates and repair them
 
 
@@ -117,7 +118,7 @@ def extract(paths: Sequence[str], options: Optional[ExtractOptions] = None,
         layouts = [_counted(detect(page), bar) for page in pages]
     _check_layouts(pages, layouts, prog)
     with _timed(timings, "label"):
-        labelling = label(layouts, pages, opt.text, recognise=opt.recognise)
+        labelling = label(layouts, pages, opt.text, recognise=opt.recognise, min_score=opt.min_score)
         framed = frames(labelling, pages)
     seg = seg or make_segmenter(opt, prog)
     with prog.bar(f"segment ({seg.name})", len(framed.glyphs)) as bar:

@@ -1,5 +1,6 @@
 """Stage-level tests with known answers."""
 import math
+import os
 
 import cv2
 import numpy as np
@@ -148,6 +149,35 @@ def test_specks_and_rules_are_not_glyphs():
     m = match_boxes([g.bbox for g in det.glyphs], [t.bbox for t in spec.glyphs])
     assert m.f1 == 1.0
     assert det.dropped["large"] == 1 and det.dropped["specks"] >= 25
+
+
+BLACKLETTER = "/usr/share/fonts/truetype/blankenburg/Blankenburg_UNZ1A.ttf"  # fonts-blankenburg (setup.sh)
+
+
+@pytest.mark.parametrize("font, trusted", [("serif", True), ("sans", True), (BLACKLETTER, False)])
+def test_recognition_says_when_it_cannot_be_trusted(font, trusted):
+    """Without a transcript: on a Latin text face the templates never saw, glyphs keep their labels and no
+    warning is given; on a blackletter face (no template is blackletter) the run warns and most glyphs stay
+    unlabelled instead of carrying confident garbage."""
+    from glyphseg.label import label
+
+    path = font if font.startswith("/") else font_path(font)
+    if not os.path.exists(path):
+        pytest.fail(f"{path} missing: setup.sh installs it")
+    spec = render_specimen(path, dpi=300, size_pt=14)
+    pages = [Page(index=0, source="specimen", dpi=300, image=spec.image)]
+    lab = label([detect(pages[0])], pages, None)
+    labelled = sum(g.char is not None for g in lab.glyphs) / len(lab.glyphs)
+    warned = any("unreliable" in note for note in lab.notes)
+    if trusted:
+        assert not warned and labelled > 0.9, (labelled, lab.notes)
+        truth = {tuple(g.bbox): g.char for g in spec.glyphs}
+        m = match_boxes([g.bbox for g in lab.glyphs], list(truth))
+        right = sum(lab.glyphs[i].char == spec.glyphs[j].char for i, j in m.pairs)
+        assert right / len(m.pairs) > 0.9
+    else:
+        assert warned and labelled < 0.6, (labelled, lab.notes)
+        assert all(g.name for g in lab.glyphs)  # unlabelled glyphs are still in the font, as glyph0001 …
 
 
 def test_agl_names_and_alternates():
