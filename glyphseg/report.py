@@ -425,7 +425,7 @@ def font_view(ex: Extraction, font, font_path: Optional[str], font_fmt: Optional
     chars = {chr(u) for glyph in font for u in glyph.unicodes}
     char_lines, sentences, spacing = sample_lines(ex, chars)
     view = {"n_glyphs": sum(1 for g in ex.glyphs if g.name is not None and g.name in font),
-            "compile_s": compile_s, "face": None, "error": None, "char_lines": char_lines,
+            "compile_s": None if reproducible() else compile_s, "face": None, "error": None, "char_lines": char_lines,
             "sentences": sentences[:2], "spacing": " ".join(spacing),
             "waterfall": sentences[0] if sentences else (char_lines[0] if char_lines else ""),
             "waterfall_px": WATERFALL_PX}
@@ -445,7 +445,12 @@ def _row(key, value, kind: str = "") -> dict:
     return {"key": key, "value": value, "kind": kind}
 
 
-def report_stats(ex: Extraction, font, compile_s: float) -> dict:
+def reproducible() -> bool:
+    """A reproducible build was asked for (SOURCE_DATE_EPOCH, reproducible-builds.org): no durations."""
+    return bool(os.environ.get("SOURCE_DATE_EPOCH"))
+
+
+def report_stats(ex: Extraction, font, compile_s: Optional[float]) -> dict:
     """The summary tables — `glyphs`, `metrics` and `timings`, each a list of {key, value, kind} rows — and
     `n_warned`, the number of cards with warnings."""
     m = ex.metrics
@@ -475,8 +480,11 @@ def report_stats(ex: Extraction, font, compile_s: float) -> dict:
                    _row("body size (estimated)", f"{body:.1f} pt · {em_px:.0f} px/em at {dpi:g} dpi")]
     timing_rows = [_row(k[:-2], f"{v:.2f} s") for k, v in ex.timings.items()
                    if k.endswith("_s") and isinstance(v, (int, float))]
-    timing_rows += [_row("font compile (report)", f"{compile_s:.2f} s"),
-                    _row("segmenter", ex.timings.get("segmenter", "—"))]
+    if compile_s is None:  # a reproducible build (see `reproducible`): durations never repeat
+        timing_rows = [_row("durations", "left out (SOURCE_DATE_EPOCH is set)")]
+    else:
+        timing_rows += [_row("font compile (report)", f"{compile_s:.2f} s")]
+    timing_rows += [_row("segmenter", ex.timings.get("segmenter", "—"))]
     return {"glyphs": glyph_rows, "metrics": metric_rows, "timings": timing_rows, "n_warned": n_warned}
 
 
@@ -582,7 +590,7 @@ def write_report(ex: Extraction, outdir: str, font=None) -> str:
     stem = _safe(f"{ex.family}-{ex.style}".replace(" ", "")) or "font"
     fonts = font_view(ex, font, *compile_font(font, os.path.join(rdir, stem)))
     view = report_view(ex, font, fonts, write_page_images(ex, rdir), write_glyph_images(ex, rdir))
-    view["report_s"] = time.perf_counter() - t_start
+    view["report_s"] = None if reproducible() else time.perf_counter() - t_start
     path = os.path.join(outdir, "report.html")
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(render_report(view))
