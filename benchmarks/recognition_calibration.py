@@ -37,7 +37,8 @@ LEVELS = ("clean", "mild", "harsh")
 def glyph_records(pages, truth_boxes=None, truth_chars=None) -> List[dict]:
     """Per detected glyph: recognised char, score, fit, and whether it is right (None: no truth)."""
     layouts = [detect(p) for p in pages]
-    lab = label(layouts, pages, None, recognise=True, min_score=0.0, min_fit=-1.0)  # every glyph labelled: we measure them all
+    # every glyph keeps its label: all of them are measured
+    lab = label(layouts, pages, None, recognise=True, min_score=0.0, min_fit=-1.0)
     glyphs = lab.glyphs
     if not glyphs:
         return []
@@ -128,7 +129,8 @@ def main(real_dir, out):
     groups["Kant 1784"] = {k: v for k, v in real.items() if k == "kant"}
     groups["Krause 1922"] = {k: v for k, v in real.items() if k.startswith("krause")}
     lines = ["# Recognition without a transcript: calibration", "",
-             f"Thresholds in glyphseg.label: a glyph keeps its label when score ≥ {MIN_SCORE:g} and fit ≥ {MIN_FIT:g}; "
+             f"Thresholds in glyphseg.label: a glyph keeps its label when score ≥ {MIN_SCORE:g} and "
+             f"fit ≥ {MIN_FIT:g}; "
              "the page warning is `recognition_unreliable`. Made by `python -m benchmarks.recognition_calibration`.",
              "", "| group | pages | glyphs | right (all labelled) | kept | right (kept) | right kept / right all | "
              "median fit | pages warned |", "|---|---|---|---|---|---|---|---|---|"]

@@ -59,7 +59,7 @@ class _Group(click.Group):
 
 
 def _pixel_budget(ctx, param, value):
-    """--max-pixels: a pixel count, or with a suffix K, M, G (300M = 300 000 000)."""
+    """--max-pixels: a pixel count, or with a suffix K, M, G (200M = 200 000 000)."""
     if value is None:
         return None
     text = str(value).strip().upper().replace("_", "")
@@ -69,7 +69,7 @@ def _pixel_budget(ctx, param, value):
     except ValueError:
         n = float("nan")
     if not math.isfinite(n) or n < 1:
-        raise GlyphsegError(f"--max-pixels {value}: give a pixel count of at least 1, e.g. 300M")
+        raise GlyphsegError(f"--max-pixels {value}: give a pixel count of at least 1, e.g. 200M")
     return int(n)
 
 
@@ -88,8 +88,9 @@ def main():
 @click.option("--pages", default=None, help="PDF pages (or TIFF frames) to use, e.g. '1,3-5'. Default: all.")
 @click.option("--dpi", type=float, default=600, show_default=True,
               help="Rasterization resolution for PDFs; for scans that do not record their own.")
-@click.option("--max-pixels", default="300M", show_default=True, callback=_pixel_budget,
-              help="Pixel budget per page (PDF pages at --dpi, scans as stored), checked before decoding.")
+@click.option("--max-pixels", default="100M", show_default=True, callback=_pixel_budget,
+              help="Pixel budget of the run, all pages together (PDF pages at --dpi, scans as stored), checked "
+                   "before decoding; 100M keeps memory within ~2 GB (about 18 bytes a pixel).")
 @click.option("--segmenter", type=click.Choice(["auto", "sam2", "threshold"]), default="auto", show_default=True,
               help="auto: SAM2 when a checkpoint is available, else threshold.")
 @click.option("--model", default=None, help="SAM2 checkpoint: a local folder or a hub id in the local cache.")

@@ -43,6 +43,8 @@ def normalise_ink(gray: np.ndarray) -> np.ndarray:
     >>> ink = normalise_ink(g); float(ink[20, 20]), float(ink[2, 2])
     (1.0, 0.0)
     """
+    # Memory: a page of N pixels peaks at ~9 N bytes here (the gray page, two float32 planes): the steps run
+    # in place on those planes, with the same float32 arithmetic as the plain expressions in the comments.
     g = gray.astype(np.float32)
     h, w = g.shape
     scale = min(1.0, 512.0 / max(h, w))
@@ -57,49 +59,65 @@ def normalise_ink(gray: np.ndarray) -> np.ndarray:
     global_paper = float(np.median(small[paper > 0]))
     bg_small = np.where(den > 0.05, num / np.maximum(den, 1e-6), global_paper)
     bg = cv2.resize(bg_small.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
-    bg = np.maximum(bg, 1.0)
-    darkness = np.clip((bg - g) / bg, 0.0, 1.0)
+    np.maximum(bg, 1.0, out=bg)
+    darkness = np.subtract(bg, g, out=g)  # darkness = clip((bg - g) / bg, 0, 1)
+    np.divide(darkness, bg, out=darkness)
+    del bg
+    np.clip(darkness, 0.0, 1.0, out=darkness)
     # Full-ink level: a high percentile of the darkness of clearly-inked pixels (printed ink is rarely black).
     inked = darkness[darkness > 0.35]
     level = float(np.percentile(inked, 85)) if inked.size > 50 else 1.0
+    del inked
     level = max(level, 0.2)
-    ink = np.clip(darkness / level, 0.0, 1.0)
+    ink = np.divide(darkness, level, out=darkness)  # ink = clip(darkness / level, 0, 1)
+    np.clip(ink, 0.0, 1.0, out=ink)
     # A soft scan (focus, ink spread in the optics) lowers the peak of hairlines, so their 0.5 level
     # thins them; an unsharp mask restores the peak and leaves the 0.5 level of straight edges in place.
     # Sharp (antialiased) images are left alone: it would only add ringing there.
     if edge_width(ink) > 1.2:
-        ink = np.clip(ink + (ink - cv2.GaussianBlur(ink, (0, 0), 1.0)), 0.0, 1.0)
+        detail = cv2.GaussianBlur(ink, (0, 0), 1.0)  # ink = clip(ink + (ink - blur(ink)), 0, 1)
+        np.subtract(ink, detail, out=detail)
+        np.add(ink, detail, out=ink)
+        del detail
+        np.clip(ink, 0.0, 1.0, out=ink)
     # Sensor/paper noise makes the 0.5 level ragged; a light blur only where noise is measurable.
     noise = _noise_sigma(ink)
     if noise > 0.02:
         ink = cv2.GaussianBlur(ink, (0, 0), 0.8)
-    return ink.astype(np.float32)
+    return ink.astype(np.float32, copy=False)
 
 
 def edge_width(ink: np.ndarray) -> float:
     """Mean width in px of the ink edges' 10–90 % transition: ~0.65 for a sharp antialiased render,
     ~2 for a scan blurred by σ ≈ 0.9 px. Measured as partial-coverage pixels per binary boundary pixel."""
-    b = (ink >= 0.5).astype(np.uint8)
-    perimeter = np.count_nonzero(b - cv2.erode(b, np.ones((3, 3), np.uint8)))
+    b = (ink >= 0.5).view(np.uint8)
+    inner = cv2.erode(b, np.ones((3, 3), np.uint8))
+    perimeter = np.count_nonzero(np.subtract(b, inner, out=inner))
+    del b, inner
     if perimeter == 0:
         return 0.0
-    return float(np.count_nonzero((ink > 0.1) & (ink < 0.9))) / perimeter
+    # counted in bands of rows: a whole-page boolean temporary per test costs a byte a pixel each
+    bands = np.array_split(ink, max(1, ink.shape[0] // 512))
+    partial = sum(np.count_nonzero((band > 0.1) & (band < 0.9)) for band in bands)
+    return float(partial) / perimeter
 
 
 def _noise_sigma(ink: np.ndarray) -> float:
     """Robust noise estimate on near-paper pixels (median absolute Laplacian)."""
     lap = cv2.Laplacian(ink, cv2.CV_32F)
-    sel = np.abs(lap[ink < 0.25])
+    sel = lap[ink < 0.25]
+    del lap
+    np.abs(sel, out=sel)
     if sel.size < 100:
         return 0.0
-    return float(np.median(sel)) / 0.6745 / math.sqrt(20.0)
+    return float(np.median(sel, overwrite_input=True)) / 0.6745 / math.sqrt(20.0)
 
 
 def ink_map(page: Page) -> InkMap:
     ink = normalise_ink(page.image)
     binary = ink >= 0.5
-    n, labels = cv2.connectedComponents(binary.astype(np.uint8), connectivity=8)
-    return InkMap(ink=ink, binary=binary, components=labels.astype(np.int32), edge_width=edge_width(ink))
+    n, labels = cv2.connectedComponents(binary.view(np.uint8), connectivity=8)
+    return InkMap(ink=ink, binary=binary, components=labels.astype(np.int32, copy=False), edge_width=edge_width(ink))
 
 
 # ----------------------------------------------------------------------------------------------------------

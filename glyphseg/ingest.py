@@ -2,9 +2,12 @@
 
 PDFs are rasterized in-process with pypdfium2 (no system poppler; measured ~4× faster than pdf2image).
 
-Every page has a pixel budget (`max_pixels`, default 300 Mpx: a 1200 dpi A3 scan is ~250 Mpx), checked from
+A run has a pixel budget (`max_pixels`, default 100 Mpx for all its pages together), checked page by page from
 the image header or the PDF page size *before* anything is decoded or rendered, so a small file that claims a
-huge page ends in one clear error instead of gigabytes of memory. Damaged files end in `GlyphsegError`.
+huge page, or a long document, ends in one clear error instead of gigabytes of memory. Why 100 Mpx: the
+pipeline holds every page's gray image, ink and component maps until export (10 bytes a pixel) and peaks at
+~18 bytes a pixel while detecting, so 100 Mpx (two A4 pages at 1200 dpi … eleven at 300 dpi) stays within
+~2 GB (measured: 1.8 GB for a 100 Mpx page). Damaged files end in `GlyphsegError`.
 """
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ from .types import GlyphsegError, Page
 
 IMAGE_SUFFIXES = {".png", ".tif", ".tiff", ".jpg", ".jpeg", ".bmp"}
 
-DEFAULT_MAX_PIXELS = 300_000_000  # per page; a 1200 dpi A3 scan is ~250 Mpx
+DEFAULT_MAX_PIXELS = 100_000_000  # per run, all pages together: ~2 GB of memory (see above)
 MIN_PAGE_PIXELS = 8  # a page narrower or lower than this holds no glyph
 
 # Pillow refuses images beyond ~89 Mpx as a "decompression bomb"; glyphseg checks its own (larger, settable)
@@ -124,15 +127,32 @@ def _megapixels(n: float) -> str:
     return f"{n / 1e6:,.0f} Mpx" if n >= 1e7 else f"{n / 1e6:.1f} Mpx"
 
 
+class PixelBudget:
+    """What is left of a run's pixel budget; every page is charged before it is decoded or rendered."""
+
+    def __init__(self, total: int):
+        self.total, self.used = int(total), 0
+
+    def charge(self, path: str, what: str, width: float, height: float, hint: str = "--max-pixels raises it") -> None:
+        """Refuse a page before decoding or rendering it: no size, or over what is left of the budget."""
+        if not (math.isfinite(width) and math.isfinite(height)) or width < MIN_PAGE_PIXELS or height < MIN_PAGE_PIXELS:
+            raise GlyphsegError(f"{path}: {what} is {width:g} × {height:g} px: too small to hold glyphs "
+                                f"(at least {MIN_PAGE_PIXELS} × {MIN_PAGE_PIXELS})")
+        size = width * height
+        if size > self.total:
+            raise GlyphsegError(f"{path}: {what} is {width:.0f} × {height:.0f} px ({_megapixels(size)}), over "
+                                f"the pixel budget of {_megapixels(self.total)} ({hint})")
+        if self.used + size > self.total:
+            raise GlyphsegError(f"{path}: {what} would bring the pages to {_megapixels(self.used + size)}, over the "
+                                f"run's pixel budget of {_megapixels(self.total)} (select fewer pages with --pages, "
+                                f"or {hint})")
+        self.used += size
+
+
 def check_page_size(path: str, what: str, width: float, height: float, max_pixels: int,
                     hint: str = "--max-pixels raises it") -> None:
-    """Refuse a page before decoding or rendering it: no size, or over the pixel budget."""
-    if not (math.isfinite(width) and math.isfinite(height)) or width < MIN_PAGE_PIXELS or height < MIN_PAGE_PIXELS:
-        raise GlyphsegError(f"{path}: {what} is {width:g} × {height:g} px: too small to hold glyphs "
-                            f"(at least {MIN_PAGE_PIXELS} × {MIN_PAGE_PIXELS})")
-    if width * height > max_pixels:
-        raise GlyphsegError(f"{path}: {what} is {width:.0f} × {height:.0f} px ({_megapixels(width * height)}), over "
-                            f"the pixel budget of {_megapixels(max_pixels)} per page ({hint})")
+    """Refuse one page before decoding or rendering it: no size, or over `max_pixels`."""
+    PixelBudget(max_pixels).charge(path, what, width, height, hint)
 
 
 def _to_gray(img: Image.Image) -> np.ndarray:
@@ -162,9 +182,10 @@ def _open_image(path: str) -> Image.Image:
 
 
 def load_image(path: str, default_dpi: float, start_index: int = 0, frames: Optional[Sequence[int]] = None,
-               max_pixels: int = DEFAULT_MAX_PIXELS) -> List[Page]:
+               max_pixels: int = DEFAULT_MAX_PIXELS, budget: Optional[PixelBudget] = None) -> List[Page]:
     """Load a scan (every frame of a multi-page TIFF, or the `frames` selected). Uses the file's own dpi when
-    it records one. Each frame's size is checked against `max_pixels` before it is decoded."""
+    it records one. Each frame's size is charged to the `budget` (default: `max_pixels`) before it is decoded."""
+    budget = budget or PixelBudget(max_pixels)
     frames = _as_ranges(frames)
     if frames is not None and not frames:
         return []
@@ -179,7 +200,7 @@ def load_image(path: str, default_dpi: float, start_index: int = 0, frames: Opti
             while True:
                 if frames is None or frame in frames:
                     what = "the image" if frame == 0 else f"frame {frame + 1}"
-                    check_page_size(path, what, img.size[0], img.size[1], max_pixels)
+                    budget.charge(path, what, img.size[0], img.size[1])
                     img.load()
                     pages.append(Page(index=start_index + len(pages), source=os.path.basename(path),
                                       dpi=_image_dpi(img, default_dpi), image=_to_gray(img), source_page=frame))
@@ -193,8 +214,8 @@ def load_image(path: str, default_dpi: float, start_index: int = 0, frames: Opti
     except GlyphsegError:
         raise
     except Image.DecompressionBombError:
-        raise GlyphsegError(f"{path}: frame {frame + 1} is over the pixel budget of {_megapixels(max_pixels)} per "
-                            "page (--max-pixels)") from None
+        raise GlyphsegError(f"{path}: frame {frame + 1} is over the pixel budget of {_megapixels(budget.total)} "
+                            "(--max-pixels)") from None
     except MemoryError:
         raise GlyphsegError(f"{path}: frame {frame + 1} does not fit in memory (--max-pixels lowers the budget)") \
             from None
@@ -242,11 +263,12 @@ def _render_exact(page, scale: float, width: int, height: int) -> np.ndarray:
 
 
 def load_pdf(path: str, dpi: float, page_numbers: Optional[Sequence[int]] = None, start_index: int = 0,
-             max_pixels: int = DEFAULT_MAX_PIXELS) -> List[Page]:
+             max_pixels: int = DEFAULT_MAX_PIXELS, budget: Optional[PixelBudget] = None) -> List[Page]:
     """Rasterize PDF pages at `dpi` with pypdfium2. Each page's rendered size (its size in points × dpi / 72)
-    is checked against `max_pixels` before it is rendered."""
+    is charged to the `budget` (default: `max_pixels`) before it is rendered."""
     import pypdfium2 as pdfium
 
+    budget = budget or PixelBudget(max_pixels)
     selection = _as_ranges(page_numbers)
     try:
         doc = pdfium.PdfDocument(path)
@@ -271,8 +293,8 @@ def load_pdf(path: str, dpi: float, page_numbers: Optional[Sequence[int]] = None
             try:
                 w_pt, h_pt = page.get_size()
                 width, height = w_pt * scale, h_pt * scale
-                check_page_size(path, f"page {pno + 1} at {dpi:g} dpi", width, height, max_pixels,
-                                hint="use a lower --dpi, or --max-pixels to raise the budget")
+                budget.charge(path, f"page {pno + 1} at {dpi:g} dpi", width, height,
+                              hint="use a lower --dpi, or --max-pixels to raise the budget")
                 arr = _render_exact(page, scale, math.ceil(width), math.ceil(height))
             except pdfium.PdfiumError as e:
                 raise GlyphsegError(f"{path}: page {pno + 1} cannot be rendered ({str(e).rstrip('.')})") from None
@@ -291,13 +313,15 @@ def load_pdf(path: str, dpi: float, page_numbers: Optional[Sequence[int]] = None
 def load_pages(paths: Iterable[str], dpi: float = 600, pages: Optional[Sequence[int]] = None,
                max_pixels: Optional[int] = DEFAULT_MAX_PIXELS) -> List[Page]:
     """Load every input in order; `pages` (0-based, a list or a `PageRanges`) selects PDF pages, or TIFF
-    frames of multi-page scans. `max_pixels` is the budget per page (None: the default)."""
+    frames of multi-page scans. `max_pixels` is the run's pixel budget, all pages together (None: the
+    default)."""
     if not (isinstance(dpi, (int, float)) and math.isfinite(dpi) and dpi > 0):
         raise GlyphsegError(f"--dpi {dpi}: use a resolution above 0")
     max_pixels = DEFAULT_MAX_PIXELS if max_pixels is None else int(max_pixels)
     if max_pixels < 1:
         raise GlyphsegError(f"--max-pixels {max_pixels}: use a budget of at least 1 pixel")
     selection = _as_ranges(pages)
+    budget = PixelBudget(max_pixels)
     result: List[Page] = []
     for path in paths:
         if not os.path.exists(path):
@@ -310,9 +334,9 @@ def load_pages(paths: Iterable[str], dpi: float = 600, pages: Optional[Sequence[
         except OSError as e:
             raise GlyphsegError(f"{path}: cannot read it ({e.strerror})") from None
         if head == b"%PDF-" or path.lower().endswith(".pdf"):
-            loaded = load_pdf(path, dpi, selection, start_index=len(result), max_pixels=max_pixels)
+            loaded = load_pdf(path, dpi, selection, start_index=len(result), budget=budget)
         else:
-            loaded = load_image(path, dpi, start_index=len(result), frames=selection, max_pixels=max_pixels)
+            loaded = load_image(path, dpi, start_index=len(result), frames=selection, budget=budget)
         result.extend(loaded)
     if not result:
         raise GlyphsegError("no pages to process")

@@ -1,4 +1,4 @@
-"""The extraction flow: ingest → detect → label → frames → segment → refine → vectorize (→ export).
+"""The extraction flow: ingest → detect → label → frames → segment → refine → vectorize (then export).
 
 `extract()` calls each stage's one entry function in turn; the records between them are in glyphseg.types
 (Page → PageLayout → Labelling → Frames → Segmentation → Refined → outlines → Extraction). This module only
@@ -111,7 +111,8 @@ def extract(paths: Sequence[str], options: Optional[ExtractOptions] = None,
     prog = progress or Progress(quiet=True)
     timings: Dict[str, float] = {}
     with _timed(timings, "ingest"):
-        pages = pages if pages is not None else load_pages(paths, dpi=opt.dpi, pages=opt.pages, max_pixels=opt.max_pixels)
+        if pages is None:
+            pages = load_pages(paths, dpi=opt.dpi, pages=opt.pages, max_pixels=opt.max_pixels)
     # An explicitly asked-for model is checked before detection, so a missing one is reported early.
     seg = segmenter or (make_segmenter(opt, prog) if opt.segmenter == "sam2" else None)
     with _timed(timings, "detect"), prog.bar("detect", len(pages), unit="page") as bar:

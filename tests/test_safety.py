@@ -357,7 +357,7 @@ def test_pixel_budget_is_checked_before_decoding(tmp_path):
     t = time.perf_counter()
     code, err = invoke("extract", str(big), "-o", str(tmp_path / "out"))
     msg = one_line_error(code, err)
-    assert "pixel budget" in msg and "300 Mpx" in msg and "24000 × 24000" in msg
+    assert "pixel budget" in msg and "100 Mpx" in msg and "24000 × 24000" in msg
     assert time.perf_counter() - t < 2
     with pytest.raises(GlyphsegError, match="pixel budget of 1.0 Mpx"):
         load_pages([str(big)], max_pixels=1_000_000)
@@ -373,6 +373,15 @@ def test_pdf_pixel_budget_from_the_page_size(tmp_path):
     assert "pixel budget" in one_line_error(code, err) and time.perf_counter() - t < 2
     with pytest.raises(GlyphsegError, match="lower --dpi"):
         load_pages([PDF], dpi=4800, max_pixels=100_000_000)
+
+
+def test_the_budget_is_for_all_pages_together(tmp_path):
+    """Memory grows with every page a run holds: the budget counts them all, and says how to select fewer."""
+    pages = load_pages([PDF, PDF], dpi=72)
+    one = pages[0].width * pages[0].height
+    with pytest.raises(GlyphsegError, match="run's pixel budget .*--pages"):
+        load_pages([PDF, PDF], dpi=72, max_pixels=int(1.5 * one))
+    assert len(load_pages([PDF, PDF], dpi=72, max_pixels=2 * one)) == 2
 
 
 def test_page_ranges_are_clipped_not_expanded(tmp_path):
