@@ -107,8 +107,9 @@ def test_without_text_glyphs_are_recognised(tmp_path, demo_pdf):
     m = json.loads((out / "glyphs.json").read_text())
     text = "".join(open(DEMO_TEXT, encoding="utf-8").read().split())
     # the alphabet is the last len(text) glyphs in reading order (the caption comes first)
-    found = "".join(g["char"] for g in m["glyphs"][-len(text):])
+    found = [g["char"] for g in m["glyphs"][-len(text):]]  # None: recognition was unsure, left unlabelled
     assert sum(a == b for a, b in zip(found, text)) / len(text) >= 0.95
+    assert sum(a is not None and a != b for a, b in zip(found, text)) <= 1  # few wrong labels
     assert all(0 <= g["score"] <= 1 for g in m["glyphs"])
 
 
