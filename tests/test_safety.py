@@ -428,8 +428,9 @@ def test_damaged_pdf(damage, tmp_path):
 # ---------------------------------------------------------------------------------------------------------
 # fuzz: any bytes as input end in exit 0 or 2, one line, nothing left outside the output folder
 
-hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402 - the test extra installs it
+
+FUZZ_EXAMPLES = int(os.environ.get("GLYPHSEG_FUZZ_EXAMPLES", "150"))  # a longer run: GLYPHSEG_FUZZ_EXAMPLES=1000
 
 
 def _mutate(data: bytes, edits, cut) -> bytes:
@@ -457,7 +458,7 @@ _inputs = st.one_of(
 )
 
 
-@settings(max_examples=150, deadline=None, derandomize=True, database=None,
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(case=_inputs, pages=st.sampled_from([None, "1", "1-999999999", "2", "1,1"]))
 def test_fuzz_inputs(case, pages, seeds, tmp_path_factory):
