@@ -302,10 +302,12 @@ def _group_components(rboxes: np.ndarray, areas: np.ndarray, text_height: float)
     - stacked: a small part above or below another with mostly shared x range (dots, accents, ; : ! ? =);
     - nested: its box lies largely (40 %) inside a larger box (the rings and bar of %);
     - crossing: two small parts whose boxes cross (the parts of % in small or monospaced designs).
-    A third rule pairs two small marks side by side high on the line (the two strokes of ").
+    A third rule pairs two small marks side by side high on the line (the two strokes of "), unless either
+    sits on a part of its own.
     """
     k = len(rboxes)
     parent = list(range(k))
+    has_stacked = np.zeros(k, bool)  # the part sits on (or hangs under) another: a dot of i j ; :, an accent
 
     def find(a):
         while parent[a] != a:
@@ -344,9 +346,12 @@ def _group_components(rboxes: np.ndarray, areas: np.ndarray, text_height: float)
         best = int(np.argmax(score))
         if np.isfinite(score[best]):
             union(c, best)
+        has_stacked[c] = bool(stacked.any())
 
-    # Side-by-side small marks high on the line: the two strokes of a straight double quote.
-    mark = small & (h <= 0.45 * th)
+    # Side-by-side small marks high on the line: the two strokes of a straight double quote. A mark that sits
+    # on a part below it is not a quote's stroke: at a font's own spacing the dots of i and j (or of ; and :)
+    # stand side by side as closely as a quote's strokes do.
+    mark = small & (h <= 0.45 * th) & ~has_stacked
     for a in np.nonzero(mark)[0]:
         gap = x0 - x1[a]
         yov = np.minimum(y1[a], y1) - np.maximum(y0[a], y0)

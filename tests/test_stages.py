@@ -80,6 +80,17 @@ def test_grouping_makes_one_glyph_of_multipart_characters():
     assert m.f1 == 1.0
 
 
+@pytest.mark.parametrize("kind", ["serif", "sans", "contrast"])
+def test_dots_at_a_fonts_own_spacing_stay_with_their_letters(kind):
+    """Set at the font's own advance widths (tracking 0), the dots of i and j — and of ; and : — stand side by
+    side as closely as the strokes of a double quote: each must stay with its own letter."""
+    spec = render_specimen(font_path(kind), lines=["hijkl", "ij;:!", '"H"'], dpi=300, tracking_em=0.0)
+    det = detect(Page(index=0, source="t", dpi=300, image=spec.image))
+    m = match_boxes([g.bbox for g in det.glyphs], [g.bbox for g in spec.glyphs])
+    missed = "".join(spec.glyphs[j].char for j in m.unmatched_true)
+    assert missed == "" and len(det.glyphs) == len(spec.glyphs), (missed, len(det.glyphs), len(spec.glyphs))
+
+
 @pytest.mark.parametrize("with_text", [True, False])
 def test_a_split_percent_is_joined_once_labels_name_it(with_text):
     # The lower ring of % moved 10 px right: its box now overlaps the slash's too little to be grouped.

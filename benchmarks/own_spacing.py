@@ -1,0 +1,81 @@
+"""Specimens set the way specimens are set: at the font's own spacing, and sample words at tight tracking.
+
+The main suite letterspaces its alphabets by 0.12 em; real specimens do not. This measures detection
+(one-to-one box matching, IoU ≥ 0.5) and labels with the transcript on the suite's fonts (none a template
+source) for three layouts, clean and mild:
+- `alphabet`: the suite's alphabet lines at tracking 0;
+- `words`: sample words at tracking 0 (ff, fi, rn, and the dots of i and j beside their neighbours);
+- `tight`: the same words at −0.05 em, where neighbours touch.
+It runs detection and labelling only (no tracing), about a second a page.
+
+    python -m benchmarks.own_spacing [--fonts dejavu-serif,…] [-o benchmarks/own_spacing.md]
+"""
+from __future__ import annotations
+
+import os
+import zlib
+from collections import Counter
+from typing import Dict, List
+
+import click
+
+from glyphseg.detect import detect
+from glyphseg.label import label
+from glyphseg.score import match_boxes
+from glyphseg.specimen import DEFAULT_LINES, degrade, render_specimen
+from glyphseg.types import Page
+
+from . import fonts as fonts_mod
+
+WORDS = ["Hamburgefonstiv quijote", "affiliate office waffle", "jinx fjord hijinks", "Wave AVOW Tuxedo Lynx",
+         "modern burn; yes: fix", "Quality Typography"]
+LAYOUTS = {"alphabet": (DEFAULT_LINES, 0.0), "words": (WORDS, 0.0), "tight": (WORDS, -0.05)}
+LEVELS = ("clean", "mild")
+
+
+def page_scores(font, layout: str, level: str) -> Dict[str, object]:
+    lines, tracking = LAYOUTS[layout]
+    seed = zlib.crc32(f"{font.id}/{layout}/{level}".encode()) % 2 ** 31
+    spec = degrade(render_specimen(font.path, lines=lines, dpi=600, size_pt=14, tracking_em=tracking), level,
+                   seed=seed)
+    page = Page(index=0, source=f"{font.id}-{layout}-{level}", dpi=600, image=spec.image)
+    lab = label([detect(page)], [page], spec.text)
+    m = match_boxes([g.bbox for g in lab.glyphs], [g.bbox for g in spec.glyphs])
+    _, _, f1 = m.prf()
+    right = sum(lab.glyphs[i].char == spec.glyphs[j].char for i, j in m.pairs)
+    return {"f1": f1, "labels": right / len(spec.glyphs), "n": len(spec.glyphs),
+            "missed": "".join(spec.glyphs[j].char for j in m.unmatched_true)}
+
+
+@click.command()
+@click.option("--fonts", default=None, help="Comma-separated font ids (default: the whole suite).")
+@click.option("-o", "--out", default=os.path.join(os.path.dirname(__file__), "own_spacing.md"), show_default=True)
+def main(fonts, out):
+    chosen = [f for f in fonts_mod.SUITE if os.path.exists(f.path) and (not fonts or f.id in fonts.split(","))]
+    rows: List[str] = []
+    summary: Dict[tuple, List[dict]] = {}
+    missed: Counter = Counter()
+    for font in chosen:
+        for layout in LAYOUTS:
+            for level in LEVELS:
+                s = page_scores(font, layout, level)
+                summary.setdefault((font.group, layout, level), []).append(s)
+                missed.update(s["missed"])
+                rows.append(f"| {font.id} | {layout} | {level} | {s['f1']:.3f} | {s['labels']:.3f} | {s['missed']} |")
+                click.echo(rows[-1])
+    lines = ["# Own spacing and tight tracking", "", "Made by `python -m benchmarks.own_spacing` (detection and labels "
+             "with the transcript; box IoU ≥ 0.5).", "", "| fonts | layout | level | pages | F1 (mean) | F1 (min) | "
+             "labels (mean) |", "|---|---|---|---|---|---|---|"]
+    for (group, layout, level), scores in sorted(summary.items()):
+        f1 = [s["f1"] for s in scores]
+        lines.append(f"| {group} | {layout} | {level} | {len(scores)} | {sum(f1) / len(f1):.3f} | {min(f1):.3f} | "
+                     f"{sum(s['labels'] for s in scores) / len(scores):.3f} |")
+    lines += ["", "Characters not found whole and alone, all pages: " +
+              (", ".join(f"{c} {n}" for c, n in missed.most_common()) or "none"), "",
+              "| font | layout | level | F1 | labels | not found |", "|---|---|---|---|---|---|"] + rows
+    with open(out, "w", encoding="utf-8") as fh:
+        fh.write("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
