@@ -134,3 +134,32 @@ def test_pdf_specimen_maps_exactly(tmp_path):
                                   glyph_set=glyph_set)
         ious.append(iou(drawing_to_shape(ex.outlines[g.id], g.units_to_page), target))
     assert np.mean(ious) >= 0.97 and min(ious) >= 0.93
+
+
+def test_a_backends_notes_and_timings_reach_the_manifest(tmp_path):
+    """What a segmentation backend has to say (a SAM2 fallback, seconds encoding) is not dropped: it reaches
+    the Extraction, the manifest and the user. The stages also leave their inputs as they were."""
+    from glyphseg.detect import detect
+    from glyphseg.export import export
+    from glyphseg.label import label
+    from glyphseg.segment import ThresholdSegmenter
+
+    class Talkative(ThresholdSegmenter):
+        def segment_page(self, page, ink, glyphs, progress=None):
+            self.notes.append(f"{glyphs[0].id}: fell back to its own ink")
+            self.timings["encode_s"] = self.timings.get("encode_s", 0.0) + 0.25
+            return super().segment_page(page, ink, glyphs, progress)
+
+    spec = render_specimen(font_path("sans"), lines=["Hamburg"], dpi=300)
+    page = Page(0, "hamburg.png", 300, spec.image)
+    ex = extract([], ExtractOptions(text="Hamburg"), pages=[page], segmenter=Talkative())
+    assert ex.notes == ["p1-0001: fell back to its own ink"]
+    assert ex.timings["threshold_encode_s"] == 0.25 and ex.timings["segmenter"] == "threshold"
+    manifest = json.loads(open(export(ex, str(tmp_path / "out"), report=False) + "/glyphs.json").read())
+    assert manifest["notes"] == ex.notes and manifest["timings"]["threshold_encode_s"] == 0.25
+
+    layout = detect(page)
+    before = [(g.char, g.name, g.bbox) for g in layout.glyphs]
+    labelling = label([layout], [page], "Hamburg")
+    assert [g.char for g in labelling.glyphs] == list("Hamburg")
+    assert [(g.char, g.name, g.bbox) for g in layout.glyphs] == before  # a new record, the input untouched
