@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -478,3 +478,48 @@ def join_glyphs(layout: PageLayout, keep: Glyph, absorb: Glyph) -> PageLayout:
     extents[keep.id] = extent
     lines = [replace(line, glyph_ids=[gid for gid in line.glyph_ids if gid != absorb.id]) for line in layout.lines]
     return replace(layout, glyphs=glyphs, lines=lines, extents=extents)
+
+
+def split_glyphs(layout: PageLayout, cuts: Sequence[Tuple[Glyph, np.ndarray]]) -> PageLayout:
+    """A new layout in which each glyph of `cuts` is cut into pieces: `pieces` is an int map over the glyph's
+    box (0, 1, 2 … left to right; −1 where nothing is said), and each piece's ink becomes a glyph (the first
+    keeps the glyph's id, the next are `<id>b`, `<id>c` …, in reading order after it). Ink components a cut
+    crosses are relabelled on a copy of the page's component map; the ink itself is untouched. For letters
+    that touch (glyphseg.split)."""
+    if not cuts:
+        return layout
+    components = layout.ink.components.copy()
+    next_label = int(components.max()) + 1
+    replaced: Dict[str, List[Glyph]] = {}
+    extents = dict(layout.extents)
+    for glyph, pieces in cuts:
+        x0, y0, x1, y1 = glyph.bbox
+        crop = components[y0:y1, x0:x1]
+        n = int(pieces.max()) + 1
+        labels: List[List[int]] = [[] for _ in range(n)]
+        for lab in glyph.components:
+            mine = crop == lab
+            first = True
+            for k in range(n):
+                part = mine & (pieces == k)
+                if not part.any():
+                    continue
+                if not first:  # a component the cut crosses: each further piece of it gets a label of its own
+                    crop[part] = next_label
+                    lab, next_label = next_label, next_label + 1
+                labels[k].append(int(lab))
+                first = False
+        out = []
+        for k, labs in enumerate(labels):
+            rr, cc = np.nonzero(np.isin(crop, labs))
+            box = (x0 + int(cc.min()), y0 + int(rr.min()), x0 + int(cc.max()) + 1, y0 + int(rr.max()) + 1)
+            gid = glyph.id + ("" if k == 0 else chr(ord("a") + k))
+            out.append(replace(glyph, id=gid, bbox=box, components=tuple(labs)))
+            extents[gid] = _ink_extent(components, box, np.array(labs), layout.angle)
+        replaced[glyph.id] = out
+    glyphs = [p for g in layout.glyphs for p in replaced.get(g.id, [g])]
+    lines = [replace(line, glyph_ids=[i for gid in line.glyph_ids
+                                      for i in ([p.id for p in replaced[gid]] if gid in replaced else [gid])])
+             for line in layout.lines]
+    ink = replace(layout.ink, components=components)
+    return replace(layout, ink=ink, glyphs=glyphs, lines=lines, extents=extents)

@@ -21,11 +21,12 @@ from . import templates as templates_mod
 from .detect import join_glyphs, joined_glyph
 from .metrics import em_from_labels, em_from_lines, em_from_text_height, expected_zone, extent_zone, glyph_zones
 from .segment import own_ink_mask
+from .split import split_touching_glyphs
 from .types import Glyph, GlyphZone, Labelling, Page, PageLayout, bbox_union
 
 GAP_COST = 4.0
 SIGMA_TOP, SIGMA_BOTTOM, SIGMA_LOGW = 0.06, 0.05, 0.45
-LABEL_ROUNDS = 4  # labelling passes at most: two, plus one after each further round that joined split glyphs
+LABEL_ROUNDS = 4  # labelling passes at most: two, plus one after each further round that split or joined glyphs
 # Without a transcript a glyph keeps its recognised character only when recognition is sure of it (score: the
 # softmax probability against the other characters) and the glyph looks like the character (fit: correlation
 # with its best template). Set on fonts and scripts outside the template sources (benchmarks/
@@ -105,7 +106,8 @@ def recognition_unreliable(scores: Sequence[float], fits: Sequence[float]) -> Op
 
 
 def _label_rounds(layouts, pages, text, lib, em) -> Tuple[List[PageLayout], float]:
-    """Label, join, re-estimate the em, until nothing more is joined; returns the labelled layouts and em."""
+    """Label, split or join, re-estimate the em, until nothing more changes; returns the labelled layouts and
+    em."""
     columns = text if text is not None else lib.chars
     weight = templates_mod.SHAPE_WEIGHT if text is not None else 1.0  # recognise() weighs it itself
     glyphs = [g for layout in layouts for g in layout.glyphs]
@@ -118,15 +120,17 @@ def _label_rounds(layouts, pages, text, lib, em) -> Tuple[List[PageLayout], floa
         else:
             glyphs, pairs = recognised_glyphs(glyphs, zones, shape, columns), None
         layouts = _with_glyphs(layouts, glyphs)
-        joined = 0
-        if rnd < LABEL_ROUNDS - 1:
+        changed = 0
+        if rnd < LABEL_ROUNDS - 1 and text is not None:  # letters that touch, cut where the text says so
+            layouts, changed = split_touching_glyphs(layouts, pages, glyphs, pairs, text, lib, em)
+        if rnd < LABEL_ROUNDS - 1 and not changed:  # (a split first relabels: the pairs are then stale)
             judge = _pair_judge(pages, layouts, glyphs, em, lib, text, pairs)
-            layouts, joined = rejoin_split_glyphs(layouts, lib.topologies_of, templates_mod.topology, judge)
-        if joined:
+            layouts, changed = rejoin_split_glyphs(layouts, lib.topologies_of, templates_mod.topology, judge)
+        if changed:
             glyphs = [g for layout in layouts for g in layout.glyphs]
             shape = weight * lib.shape_costs(glyph_rasters(glyphs, layouts), columns)
         em = em_from_labels(glyphs, pages, layouts) or em
-        if rnd >= 1 and not joined:
+        if rnd >= 1 and not changed:
             break
     return layouts, em
 

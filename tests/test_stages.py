@@ -91,6 +91,31 @@ def test_dots_at_a_fonts_own_spacing_stay_with_their_letters(kind):
     assert missed == "" and len(det.glyphs) == len(spec.glyphs), (missed, len(det.glyphs), len(spec.glyphs))
 
 
+@pytest.mark.parametrize("kind", ["serif", "contrast"])
+def test_touching_letters_are_cut_where_the_text_says(kind):
+    """At tight tracking (−0.05 em) neighbours touch (V W, ff, fi, rn): with the transcript each letter is its
+    own glyph, cut where the pieces look like their letters, and no ink is lost or shared by the cut."""
+    from glyphseg.label import label
+
+    lines = ["Wave AVOW", "affiliate office", "modern burn"]
+    spec = render_specimen(font_path(kind), lines=lines, dpi=300, tracking_em=-0.05)
+    page = Page(index=0, source="t", dpi=300, image=spec.image)
+    layout = detect(page)
+    lab = label([layout], [page], "".join(lines))
+    m = match_boxes([g.bbox for g in lab.glyphs], [g.bbox for g in spec.glyphs])
+    assert m.f1 >= 0.97, "".join(spec.glyphs[j].char for j in m.unmatched_true)
+    right = sum(lab.glyphs[i].char == spec.glyphs[j].char for i, j in m.pairs)
+    assert right / len(spec.glyphs) >= 0.95
+    # the cut glyphs' ink, together, is the detection's ink: every ink pixel in exactly one glyph
+    (joined,) = lab.layouts
+    before = np.isin(layout.ink.components, [c for g in layout.glyphs for c in g.components])
+    after = np.zeros(before.shape, np.int32)
+    for g in lab.glyphs:
+        after += np.isin(joined.ink.components, g.components)
+    assert np.array_equal(after, before.astype(np.int32))
+    assert len(layout.glyphs) < len(lab.glyphs)  # the input layout was left as detection made it
+
+
 @pytest.mark.parametrize("with_text", [True, False])
 def test_a_split_percent_is_joined_once_labels_name_it(with_text):
     # The lower ring of % moved 10 px right: its box now overlaps the slash's too little to be grouped.
