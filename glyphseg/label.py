@@ -11,6 +11,7 @@ grouping split are joined (`rejoin_split_glyphs`), the body size re-estimated, a
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import replace
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
@@ -21,7 +22,7 @@ from . import templates as templates_mod
 from .detect import join_glyphs, joined_glyph
 from .metrics import em_from_labels, em_from_lines, em_from_text_height, expected_zone, extent_zone, glyph_zones
 from .segment import own_ink_mask
-from .split import split_touching_glyphs
+from .split import join_runs, piece_group_costs, split_touching_glyphs
 from .types import Glyph, GlyphZone, Labelling, Page, PageLayout, bbox_union
 
 GAP_COST = 4.0
@@ -115,13 +116,17 @@ def _label_rounds(layouts, pages, text, lib, em) -> Tuple[List[PageLayout], floa
     for rnd in range(LABEL_ROUNDS):
         glyphs = [g for layout in layouts for g in layout.glyphs]
         zones = glyph_zones(glyphs, pages, layouts, em)
+        runs = []
         if text is not None:
-            glyphs, pairs = label_with_text(glyphs, zones, text, extra_cost=shape)
+            pieces = piece_group_costs(layouts, pages, glyphs, text, lib, em, match_costs)
+            glyphs, pairs, runs = label_with_text(glyphs, zones, text, extra_cost=shape, group_costs=pieces)
         else:
             glyphs, pairs = recognised_glyphs(glyphs, zones, shape, columns), None
         layouts = _with_glyphs(layouts, glyphs)
         changed = 0
-        if rnd < LABEL_ROUNDS - 1 and text is not None:  # letters that touch, cut where the text says so
+        if runs:  # pieces of broken letters that matched one character together: one glyph, labelled already
+            layouts, changed = join_runs(layouts, glyphs, runs)
+        if rnd < LABEL_ROUNDS - 1 and not changed and text is not None:  # letters that touch, cut as the text says
             layouts, changed = split_touching_glyphs(layouts, pages, glyphs, pairs, text, lib, em)
         if rnd < LABEL_ROUNDS - 1 and not changed:  # (a split first relabels: the pairs are then stale)
             judge = _pair_judge(pages, layouts, glyphs, em, lib, text, pairs)
@@ -197,24 +202,47 @@ def match_costs(zones: Sequence[GlyphZone], text: str) -> np.ndarray:
 def align(cost: np.ndarray, gap: float = GAP_COST) -> List[Tuple[int, int]]:
     """Global alignment of glyphs (rows) to characters (columns); returns the matched (i, j) pairs.
 
-    Row-vectorised DP: the in-row recurrence D[j] = min(A[j], D[j-1] + gap) is a running minimum.
-
     >>> c = np.array([[0.0, 9, 9], [9, 9, 0.0]])  # glyph 0 is char 0, glyph 1 is char 2, char 1 is missing
     >>> align(c)
     [(0, 0), (1, 2)]
     """
+    return [(i, j) for i, k, j in align_groups(cost, gap)]
+
+
+def align_groups(cost: np.ndarray, gap: float = GAP_COST,
+                 group_costs: Sequence[np.ndarray] = ()) -> List[Tuple[int, int, int]]:
+    """Global alignment of glyphs (rows) to characters (columns) in which a character may also match a run
+    of consecutive glyphs — the pieces of a broken letter. `group_costs[k - 2][i, j]` is the cost of glyphs
+    i … i+k−1 together being character j (inf where they cannot be). Returns (first glyph, glyphs, character)
+    triples in order.
+
+    Row-vectorised DP: the in-row recurrence D[j] = min(A[j], D[j-1] + gap) is a running minimum.
+
+    >>> c = np.array([[5.0, 9], [5.0, 9], [9, 0.0]])  # glyphs 0 and 1 are halves of char 0
+    >>> align_groups(c, 4.0, [np.array([[1.0, 9], [9, 9], [np.inf, np.inf]])])
+    [(0, 2, 0), (2, 1, 1)]
+    """
     n, m = cost.shape
     cols = np.arange(m + 1)
-    prev = cols * gap  # D[0][j]: j characters missing
-    # choice: 0 = match (diagonal), 1 = glyph unmatched (up), 2 = character missing (left)
+    rows = deque([cols * gap], maxlen=len(group_costs) + 2)  # the last rows of D; D[0][j]: j characters missing
+    # choice: 0 = match (diagonal), 1 = glyph unmatched (up), 2 = character missing (left), k + 1 = k glyphs
     choice = np.zeros((n + 1, m + 1), np.int8)
     choice[0, 1:] = 2
     for i in range(1, n + 1):
+        prev = rows[-1]
         diag = np.full(m + 1, np.inf)
         diag[1:] = prev[:-1] + cost[i - 1]
         up = prev + gap
         a = np.minimum(diag, up)
         pick = np.where(diag <= up, 0, 1).astype(np.int8)
+        for k, gc in enumerate(group_costs, start=2):
+            if i - k < 0:
+                continue
+            grouped = np.full(m + 1, np.inf)
+            grouped[1:] = rows[-k][:-1] + gc[i - k]
+            better = grouped < a
+            pick[better] = k + 1
+            a = np.where(better, grouped, a)
         # left moves: D[j] = min_k≤j (a[k] + (j-k)·gap)
         shifted = a - cols * gap
         run = np.minimum.accumulate(shifted)
@@ -222,40 +250,52 @@ def align(cost: np.ndarray, gap: float = GAP_COST) -> List[Tuple[int, int]]:
         left = cur < a - 1e-12
         pick[left] = 2
         choice[i] = pick
-        prev = cur
-    pairs = []
+        rows.append(cur)
+    out = []
     i, j = n, m
     while i > 0 or j > 0:
         c = choice[i, j] if i > 0 else 2
         if j == 0:
             c = 1
         if c == 0:
-            pairs.append((i - 1, j - 1))
+            out.append((i - 1, 1, j - 1))
             i, j = i - 1, j - 1
         elif c == 1:
             i -= 1
-        else:
+        elif c == 2:
             j -= 1
-    return pairs[::-1]
+        else:
+            k = int(c) - 1
+            out.append((i - k, k, j - 1))
+            i, j = i - k, j - 1
+    return out[::-1]
 
 
 def label_with_text(glyphs: Sequence[Glyph], zones: Sequence[GlyphZone], text: str,
-                    extra_cost: Optional[np.ndarray] = None) -> Tuple[List[Glyph], List[Tuple[int, int]]]:
+                    extra_cost: Optional[np.ndarray] = None, group_costs: Sequence[np.ndarray] = ()
+                    ) -> Tuple[List[Glyph], List[Tuple[int, int]], List[Tuple[int, int]]]:
     """The glyphs (already in reading order) labelled from the transcript — new records with `char` and
-    `score`, None and 0 where nothing matched — and the aligned (glyph index, text index) pairs.
-    `extra_cost` (glyphs × characters), e.g. template shape costs, is added to the zone costs."""
+    `score`, None and 0 where nothing matched — the aligned (glyph index, text index) pairs, and the runs
+    (first glyph index, glyphs) that matched one character together (pieces of a broken letter; the first
+    carries the label). `extra_cost` (glyphs × characters), e.g. template shape costs, is added to the zone
+    costs; `group_costs` are those of runs of 2, 3 … glyphs (see `align_groups`)."""
     text = clean_text(text)
     labels: Dict[int, Tuple[str, float]] = {}
     pairs: List[Tuple[int, int]] = []
+    runs: List[Tuple[int, int]] = []
     if glyphs and text:
         cost = match_costs(zones, text)
         if extra_cost is not None:
             cost = cost + extra_cost
-        pairs = align(cost)
-        labels = {i: (text[j], float(math.exp(-cost[i, j] / GAP_COST))) for i, j in pairs}
+        for i, k, j in align_groups(cost, GAP_COST, group_costs):
+            c = cost[i, j] if k == 1 else group_costs[k - 2][i, j]
+            labels[i] = (text[j], float(math.exp(-c / GAP_COST)))
+            pairs.append((i, j))
+            if k > 1:
+                runs.append((i, k))
     labelled = [replace(g, char=labels[i][0], score=labels[i][1]) if i in labels else replace(g, char=None, score=0.0)
                 for i, g in enumerate(glyphs)]
-    return labelled, pairs
+    return labelled, pairs, runs
 
 
 # ----------------------------------------------------------------------------------------------------------

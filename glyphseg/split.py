@@ -186,3 +186,83 @@ def right_of_seam(ink: np.ndarray, start: int, band: int) -> np.ndarray:
         seam[r] = col
         col = col + int(back[r, col]) if r else col
     return np.arange(w)[None, :] >= (seam + c0)[:, None]
+
+
+# ----------------------------------------------------------------------------------------------------------
+# the other way: pieces of one letter that thin ink broke apart
+
+
+MAX_BREAK_EM = 0.12  # pieces of one broken letter lie at most this far apart along the line, in em
+MAX_PIECES = 3  # a letter broken into at most this many pieces (an m's three stems)
+MERGE_COST = 4.0  # alignment cost of taking several detections as one character: as much as leaving one out
+MIN_PIECE_HEIGHT = 0.25  # each piece at least this share of the run's height ...
+MIN_PIECE_INK = 0.08  # ... and of its ink: dust beside a letter is not a piece of it
+MAX_JOINED_WIDTH = 1.3  # the joined run at most this share of the character's typical ink width (+0.05 em)
+
+
+def piece_group_costs(layouts: Sequence[PageLayout], pages: Sequence[Page], glyphs: Sequence[Glyph], text: str,
+                      lib: TemplateLibrary, em_inch: float, zone_costs) -> List[np.ndarray]:
+    """For the alignment (glyphseg.label.align_groups): the cost of each run of 2 … MAX_PIECES consecutive
+    glyphs together being each character of `text` — their joined ink's zone cost (`zone_costs`,
+    glyphseg.label.match_costs) plus its template shape cost, plus MERGE_COST; inf where the run cannot be
+    one letter (not on one line, gaps wider than a break, a piece too small to be more than dust)."""
+    from .detect import joined_glyph
+    from .metrics import extent_zone
+    from .segment import own_ink_mask
+    from .templates import SHAPE_WEIGHT
+
+    by_page = {layout.page: layout for layout in layouts}
+    out = []
+    for k in range(2, MAX_PIECES + 1):
+        cost = np.full((len(glyphs), len(text)), np.inf)
+        rows, rasters, zones = [], [], []
+        for i in range(len(glyphs) - k + 1):
+            run = glyphs[i:i + k]
+            layout = by_page[run[0].page]
+            em_px = em_inch * pages[run[0].page].dpi
+            if not _may_be_one_letter(layout, run, em_px):
+                continue
+            joined, extent = run[0], layout.extents[run[0].id]
+            for g in run[1:]:
+                joined, extent = joined_glyph(layout, joined, g, gid=run[0].id)
+            rows.append(i)
+            rasters.append(normalise_raster(own_ink_mask(layout.ink, joined).soft))
+            zones.append(extent_zone(layout, joined, extent, em_px))
+        if rows:
+            cost[rows] = zone_costs(zones, text) + SHAPE_WEIGHT * lib.shape_costs(np.stack(rasters), text) + MERGE_COST
+            # no wider than the character can be: two whole letters side by side are not one broken letter
+            typical = np.array([expected_zone(c)[2] for c in text])
+            too_wide = np.array([z.width for z in zones])[:, None] > MAX_JOINED_WIDTH * typical[None, :] + 0.05
+            cost[rows] = np.where(too_wide, np.inf, cost[rows])
+        out.append(cost)
+    return out
+
+
+def _may_be_one_letter(layout: PageLayout, run: Sequence[Glyph], em_px: float) -> bool:
+    if any((g.page, g.line) != (run[0].page, run[0].line) for g in run):
+        return False
+    ext = [layout.extents[g.id] for g in run]
+    if any(b[0] - a[2] > MAX_BREAK_EM * em_px for a, b in zip(ext, ext[1:])):
+        return False
+    heights = [e[3] - e[1] for e in ext]
+    if min(heights) < MIN_PIECE_HEIGHT * (max(e[3] for e in ext) - min(e[1] for e in ext)):
+        return False
+    areas = [int(np.isin(layout.ink.components[g.bbox[1]:g.bbox[3], g.bbox[0]:g.bbox[2]], g.components).sum())
+             for g in run]
+    return min(areas) >= MIN_PIECE_INK * sum(areas)
+
+
+def join_runs(layouts: Sequence[PageLayout], glyphs: Sequence[Glyph],
+              runs: Sequence[Tuple[int, int]]) -> Tuple[List[PageLayout], int]:
+    """New layouts in which each run (first glyph index into `glyphs`, length) is one glyph, the first's."""
+    from .detect import join_glyphs
+
+    out = []
+    for layout in layouts:
+        for i, k in runs:
+            if glyphs[i].page != layout.page:
+                continue
+            for g in glyphs[i + 1:i + k]:
+                layout = join_glyphs(layout, layout.glyph(glyphs[i].id), layout.glyph(g.id))
+        out.append(layout)
+    return out, len(runs)

@@ -116,6 +116,25 @@ def test_touching_letters_are_cut_where_the_text_says(kind):
     assert len(layout.glyphs) < len(lab.glyphs)  # the input layout was left as detection made it
 
 
+def test_letters_broken_side_by_side_are_joined_with_the_text():
+    """Thin ink breaks a letter into pieces side by side (a lost hairline: n, u, H as two stems): with the
+    transcript, the pieces are one glyph again because together they look like the character."""
+    from glyphseg.label import label
+
+    spec = render_specimen(font_path("sans"), lines=["nuHAn"], dpi=300, tracking_em=0.15)
+    image = spec.image.copy()
+    for t in spec.glyphs:  # a 2 px gap of paper down the middle of every letter
+        mid = int(round((t.bbox[0] + t.bbox[2]) / 2))
+        image[:, mid - 1:mid + 1] = 255
+    page = Page(index=0, source="t", dpi=300, image=image)
+    layout = detect(page)
+    assert len(layout.glyphs) > len(spec.glyphs)  # broken, as printed
+    lab = label([layout], [page], "nuHAn")
+    assert [g.char for g in lab.glyphs] == list("nuHAn")
+    m = match_boxes([g.bbox for g in lab.glyphs], [g.bbox for g in spec.glyphs])
+    assert m.f1 == 1.0
+
+
 @pytest.mark.parametrize("with_text", [True, False])
 def test_a_split_percent_is_joined_once_labels_name_it(with_text):
     # The lower ring of % moved 10 px right: its box now overlaps the slash's too little to be grouped.
