@@ -1,17 +1,22 @@
-"""Split: cut letters that touch (a V's serif on a W's, ff or rn at tight tracking, a script's join) into one
-glyph per character, once the transcript says how many characters a detection holds.
+"""Split and join by recognition: one glyph per character where letters touch (a V's serif on a W's, ff or
+rn at tight tracking, a script's join) or where thin ink broke a letter into pieces (a Fraktur n as two
+stems), once the transcript says how many characters a detection holds.
 
-After an alignment (glyphseg.label), a detection holds several characters (up to MAX_CHARS: ffi, rnm) when
-the text has characters left unmatched right beside it (or around a detection that matched nothing) and
-it is about as wide as they are together. They are cut off one by one from the left. Each cut is a seam: a top-to-bottom path through the least ink (dynamic programming,
-one pixel of sideways step per row, so it follows a slanted join), started at a few places — where the
-characters' typical widths put the boundary, and at the thinnest columns. Each seam is judged by how well
-its left piece looks like its character (the glyph templates, glyphseg.templates); the pieces are kept
-only when every one fits and together they fit better than the whole did. Ink on the seam goes to the right-hand glyph:
-a touching serif is cut at its thinnest, and each letter keeps its own stroke ends.
+Touching: after an alignment (glyphseg.label), a detection holds several characters (up to MAX_CHARS: ffi)
+when the text has characters left unmatched beside it (or around a detection that matched nothing) and it
+is about as wide as they are together. They are cut off one by one from the left, each by a seam: a
+top-to-bottom path through the least ink (dynamic programming, one pixel of sideways step per row, so it
+follows a slanted join), started where the characters' typical widths put the boundary and at the
+thinnest columns. A seam is judged by how well its left piece looks like its character (the glyph
+templates); the pieces are kept only when every one fits and together they fit better than the whole did.
+Ink on the seam goes to the right-hand glyph: a touching serif is cut at its thinnest, each letter keeps
+its own stroke ends.
 
-Hand-written because no library cuts touching glyphs by recognition (OCR engines do it inside their own
-recognisers: Tesseract's chopper is not exposed).
+Broken: `piece_group_costs` prices runs of 2–3 neighbours as one character for the alignment
+(glyphseg.label.align_groups), which takes a run where it explains the text better than the pieces alone.
+
+Hand-written because no library cuts or joins glyphs by recognition (OCR engines do it inside their own
+recognisers: Tesseract's chopper and associator are not exposed).
 """
 from __future__ import annotations
 
