@@ -27,7 +27,7 @@ from .types import Glyph, GlyphZone, Labelling, Page, PageLayout, bbox_union
 
 GAP_COST = 4.0
 SIGMA_TOP, SIGMA_BOTTOM, SIGMA_LOGW = 0.06, 0.05, 0.45
-LABEL_ROUNDS = 4  # labelling passes at most: two, plus one after each further round that split or joined glyphs
+LABEL_ROUNDS = 6  # labelling passes at most: two, plus one after each further round that split or joined glyphs
 # Without a transcript a glyph keeps its recognised character only when recognition is sure of it (score: the
 # softmax probability against the other characters) and the glyph looks like the character (fit: correlation
 # with its best template). Set on fonts and scripts outside the template sources (benchmarks/
@@ -36,6 +36,8 @@ LABEL_ROUNDS = 4  # labelling passes at most: two, plus one after each further r
 MIN_SCORE = 0.5
 MIN_FIT = 0.75
 POOR_FIT = 0.8  # a glyph fitting its best template less than this fits no template well
+SHAPES_DECIDE_CUTS = 0.7  # shape informativeness from which templates judge cuts of touching letters (below:
+#                           thin seams do: scripts, blackletter, Fraktur fit their best templates at 0.72–0.79)
 UNRELIABLE_SHARE = 0.5  # a page warning when more than this share of the glyphs fit no template well
 
 
@@ -112,9 +114,10 @@ def _label_rounds(layouts, pages, text, lib, em) -> Tuple[List[PageLayout], floa
     columns = text if text is not None else lib.chars
     glyphs = [g for layout in layouts for g in layout.glyphs]
     rasters = glyph_rasters(glyphs, layouts)
-    weight = 1.0  # recognise() weighs shape itself
+    weight, informative = 1.0, 1.0  # recognise() weighs shape itself
     if text is not None:
-        weight = templates_mod.SHAPE_WEIGHT * shape_informativeness(lib.shape_costs(rasters, lib.chars))
+        informative = shape_informativeness(lib.shape_costs(rasters, lib.chars))
+        weight = templates_mod.SHAPE_WEIGHT * informative
     shape = weight * lib.shape_costs(rasters, columns)
     for rnd in range(LABEL_ROUNDS):
         glyphs = [g for layout in layouts for g in layout.glyphs]
@@ -130,7 +133,8 @@ def _label_rounds(layouts, pages, text, lib, em) -> Tuple[List[PageLayout], floa
         if runs:  # pieces of broken letters that matched one character together: one glyph, labelled already
             layouts, changed = join_runs(layouts, glyphs, runs)
         if rnd < LABEL_ROUNDS - 1 and not changed and text is not None:  # letters that touch, cut as the text says
-            layouts, changed = split_touching_glyphs(layouts, pages, glyphs, pairs, text, lib, em)
+            layouts, changed = split_touching_glyphs(layouts, pages, glyphs, pairs, text, lib, em,
+                                                     by_shape=informative >= SHAPES_DECIDE_CUTS)
         if rnd < LABEL_ROUNDS - 1 and not changed:  # (a split first relabels: the pairs are then stale)
             judge = _pair_judge(pages, layouts, glyphs, em, lib, text, pairs)
             layouts, changed = rejoin_split_glyphs(layouts, lib.topologies_of, templates_mod.topology, judge)

@@ -34,18 +34,20 @@ MIN_GAIN = 0.05  # ... and the two pieces together better than the whole looked 
 MIN_WIDTH_SHARE = 0.7  # the detection is at least this share of the two characters' typical ink widths
 STEP_COST = 0.05  # a seam's sideways step, in ink units: straight cuts where the ink allows
 MAX_CHARS = 4  # characters one detection may be cut into
+MAX_CROSSING = 0.2  # without template evidence, a seam may run through ink for at most this share of the rows
 
 
 def split_touching_glyphs(layouts: Sequence[PageLayout], pages: Sequence[Page], glyphs: Sequence[Glyph],
                           pairs: Sequence[Tuple[int, int]], text: str, lib: TemplateLibrary,
-                          em_inch: float) -> Tuple[List[PageLayout], int]:
+                          em_inch: float, by_shape: bool = True) -> Tuple[List[PageLayout], int]:
     """New layouts in which every detection that the alignment (`pairs` of glyph index, text index over
-    `glyphs`) shows to hold touching characters is cut into one glyph per character; and how many were cut."""
+    `glyphs`) shows to hold touching characters is cut into one glyph per character; and how many were cut.
+    `by_shape`: judge cuts by the templates (False where the script is one the templates do not show)."""
     by_page = {layout.page: layout for layout in layouts}
     found: Dict[int, Tuple[float, Glyph, np.ndarray]] = {}  # first missing text index → best (fit, glyph, cut)
     for i, (chars, missing) in several_character_candidates(glyphs, pairs, text).items():
         g = glyphs[i]
-        cut = best_cuts(by_page[g.page], g, chars, lib, em_inch * pages[g.page].dpi)
+        cut = best_cuts(by_page[g.page], g, chars, lib, em_inch * pages[g.page].dpi, by_shape)
         if cut is not None and cut[0] > found.get(missing, (-1.0,))[0]:
             found[missing] = (cut[0], g, cut[1])  # missing characters are cut out of one glyph, the likelier
     cuts: Dict[int, list] = {}
@@ -86,11 +88,14 @@ def several_character_candidates(glyphs: Sequence[Glyph], pairs: Sequence[Tuple[
     return out
 
 
-def best_cuts(layout: PageLayout, glyph: Glyph, chars: str, lib: TemplateLibrary,
-              em_px: float) -> Optional[Tuple[float, np.ndarray]]:
-    """(the pieces' mean template fit, an int map over the glyph's box: 0, 1 … the piece of each ink pixel,
-    −1 elsewhere) for cutting `glyph` into `chars` left to right, or None when the pieces do not look like
-    their characters better than the whole looked like its label."""
+def best_cuts(layout: PageLayout, glyph: Glyph, chars: str, lib: TemplateLibrary, em_px: float,
+              by_shape: bool = True) -> Optional[Tuple[float, np.ndarray]]:
+    """(a score, an int map over the glyph's box: 0, 1 … the piece of each ink pixel, −1 elsewhere) for
+    cutting `glyph` into `chars` left to right, or None. With `by_shape`, the score is the pieces' mean
+    template fit, and the cut is kept when they look like their characters better than the whole looked like
+    its label. Without (a script the templates do not show: their fits say nothing), it is 1 − the share of
+    the seams' length that crosses ink, and the cut is kept when every seam crosses ink for at most
+    MAX_CROSSING of its length: a join, not a stroke."""
     x0, y0, x1, y1 = glyph.bbox
     member = np.isin(layout.ink.components[y0:y1, x0:x1], glyph.components)
     ink = np.where(member, layout.ink.ink[y0:y1, x0:x1], 0.0).astype(np.float32)
@@ -103,7 +108,7 @@ def best_cuts(layout: PageLayout, glyph: Glyph, chars: str, lib: TemplateLibrary
     remaining = member.copy()
     fits: List[float] = []
     for k in range(len(chars) - 1):
-        cut = _best_seam(ink, remaining, chars[k:], widths[k:], lib, band)
+        cut = _best_seam(ink, remaining, chars[k:], widths[k:], lib, band, by_shape)
         if cut is None:
             return None
         right, piece_fits = cut
@@ -111,14 +116,17 @@ def best_cuts(layout: PageLayout, glyph: Glyph, chars: str, lib: TemplateLibrary
         remaining &= right
         fits += piece_fits
     pieces[remaining] = len(chars) - 1
+    if not by_shape:
+        return (float(np.mean(fits)), pieces) if min(fits) >= 1.0 - MAX_CROSSING else None
     if min(fits) < MIN_PIECE_FIT or float(np.mean(fits)) <= whole + MIN_GAIN:
         return None
     return float(np.mean(fits)), pieces
 
 
-def _best_seam(ink, remaining, chars: str, widths, lib, band: int):
-    """The seam cutting `chars[0]` off the left of the `remaining` ink: (right side mask, fits) where fits is
-    the left piece's fit, and the right piece's too when it is the last character."""
+def _best_seam(ink, remaining, chars: str, widths, lib, band: int, by_shape: bool = True):
+    """The seam cutting `chars[0]` off the left of the `remaining` ink: (right side mask, scores) where the
+    scores are the left piece's fit, and the right piece's too when it is the last character (`by_shape`),
+    or 1 − the share of the seam that crosses ink."""
     sub = np.where(remaining, ink, 0.0).astype(np.float32)
     cols = np.nonzero(sub.sum(axis=0) > 0)[0]
     if cols.size < 4:
@@ -130,12 +138,24 @@ def _best_seam(ink, remaining, chars: str, widths, lib, band: int):
         share = float(sub[right].sum() / max(sub.sum(), 1e-6))
         if not 0.1 < share < 0.9:
             continue
-        last = len(chars) == 2
-        parts = [np.where(~right, sub, 0)] + ([np.where(right, sub, 0)] if last else [])
-        fits = _fits(lib, parts, list(chars[:len(parts)]))
+        if not by_shape:
+            fits = [1.0 - _crossing(sub, right)]
+        else:
+            last = len(chars) == 2
+            parts = [np.where(~right, sub, 0)] + ([np.where(right, sub, 0)] if last else [])
+            fits = _fits(lib, parts, list(chars[:len(parts)]))
         if min(fits) > best_score:
             best, best_score = (right, fits), min(fits)
     return best
+
+
+def _crossing(ink: np.ndarray, right: np.ndarray) -> float:
+    """Share of the inked rows in which the seam (each row's first right-hand column) runs through ink."""
+    rows = np.nonzero(ink.max(axis=1) >= 0.5)[0]
+    if rows.size == 0:
+        return 1.0
+    seam = np.argmax(right[rows], axis=1)
+    return float(np.mean(ink[rows, seam] >= 0.5))
 
 
 def _fits(lib: TemplateLibrary, inks, chars) -> List[float]:
