@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import signal
 import sys
 import threading
@@ -14,10 +15,19 @@ import time
 
 import click
 
+from . import SAM2_INSTALL_HINT
 from .types import GlyphsegError
 
 
 MAX_NOTES_SHOWN = 8
+
+
+def _device(ctx, param, value):
+    """--device: cpu, cuda or cuda:N (checked here, so a typo is not silently ignored by the threshold run)."""
+    v = (value or "cpu").strip().lower()
+    if v == "cpu" or v == "cuda" or re.fullmatch(r"cuda:\d+", v):
+        return v
+    raise GlyphsegError(f"--device {value}: use cpu, cuda or cuda:N")
 
 
 def _fail(message: str, code: int = 2):
@@ -35,6 +45,21 @@ def _on_sigterm(signum, frame):
 
 
 class _Group(click.Group):
+    def main(self, *args, **kwargs):
+        """Click's usage errors (a missing -o, an unknown option) as one `glyphseg: error:` line, exit 2."""
+        try:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        except click.exceptions.NoArgsIsHelpError as e:  # plain `glyphseg`: its help, as it always was
+            click.echo(e.ctx.get_help())
+            sys.exit(0)
+        except click.UsageError as e:
+            where = f" (see {e.ctx.command_path} --help)" if e.ctx is not None else ""
+            _fail(e.format_message().splitlines()[0] + where)
+        except click.ClickException as e:
+            _fail(e.format_message().splitlines()[0])
+        except click.exceptions.Abort:
+            _fail("interrupted; nothing was written", 130)
+
     def invoke(self, ctx):
         previous = None
         if threading.current_thread() is threading.main_thread():
@@ -94,9 +119,10 @@ def main():
 @click.option("--segmenter", type=click.Choice(["auto", "sam2", "threshold"]), default="auto", show_default=True,
               help="auto: SAM2 when a checkpoint is available, else threshold.")
 @click.option("--model", default=None, help="SAM2 checkpoint: a local folder or a hub id in the local cache.")
-@click.option("--device", default="cpu", show_default=True, help="SAM2 device: cpu or cuda.")
-@click.option("--dtype", type=click.Choice(["auto", "bf16", "fp32"]), default="auto", show_default=True,
-              help="SAM2 precision; auto is bf16 where the CPU supports it.")
+@click.option("--device", default="cpu", show_default=True, callback=_device,
+              help="SAM2 device: cpu, cuda or cuda:N.")
+@click.option("--dtype", type=click.Choice(["auto", "bf16", "fp32", "fp16"]), default="auto", show_default=True,
+              help="SAM2 precision; auto is bf16 where the hardware supports it; fp16 on CUDA only.")
 @click.option("--family", default="Specimen", show_default=True, help="Font family name.")
 @click.option("--style", default="Regular", show_default=True, help="Font style name.")
 @click.option("--tolerance", type=float, default=2.0, show_default=True,
@@ -160,14 +186,16 @@ def model():
 
 @model.command("info")
 @click.option("--model", "model_id", default=None, help="Checkpoint folder or hub id (default: the standard one).")
-@click.option("--device", default="cpu", show_default=True)
-@click.option("--dtype", type=click.Choice(["auto", "bf16", "fp32"]), default="auto", show_default=True)
+@click.option("--device", default="cpu", show_default=True, callback=_device)
+@click.option("--dtype", type=click.Choice(["auto", "bf16", "fp32", "fp16"]), default="auto", show_default=True)
 def model_info(model_id, device, dtype):
     """Show what would load, from where, with which dtype and device."""
     try:
         from . import sam2
     except ImportError as e:
-        raise GlyphsegError(f"SAM2 needs torch and transformers ({e.name} is missing): pip install 'glyphseg[sam2]'")
+        click.echo(f"SAM2: not installed ({e.name} is missing); extract uses the threshold segmenter.\n"
+                   f"To add it: {SAM2_INSTALL_HINT}")
+        return
     click.echo(sam2.format_model_info(sam2.model_info(model_id, device=device, dtype=dtype)))
 
 

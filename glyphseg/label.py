@@ -91,7 +91,7 @@ def _unsure_unlabelled(glyphs, layouts, lib, min_score: float, min_fit: float, n
     if any(unsure):
         notes.append(f"{sum(unsure)} glyph(s) left unlabelled: recognition is unsure of them "
                      f"(score below {min_score:g} or no template fits well)")
-    return [replace(g, char=None) if u else g for g, u in zip(glyphs, unsure)]
+    return [replace(g, char=None, score=0.0) if u else g for g, u in zip(glyphs, unsure)]  # unlabelled: score 0
 
 
 def recognition_unreliable(scores: Sequence[float], fits: Sequence[float]) -> Optional[str]:

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
 
+from . import SAM2_INSTALL_HINT
 from .detect import detect
 from .ingest import load_pages
 from .label import MIN_SCORE, label
@@ -38,6 +39,9 @@ class ExtractOptions:
     recognise: bool = True  # without a transcript, label glyphs by template matching
     min_score: float = MIN_SCORE  # ... and leave those recognition is less sure of unlabelled
     refine: bool = True  # check masks against the character's templates and repair them
+
+
+MIN_TEXT_HEIGHT_PX = 12  # letters smaller than this on the page hold too few pixels for outlines or templates
 
 
 class Progress:
@@ -69,8 +73,8 @@ def make_segmenter(options: ExtractOptions, progress: Progress) -> Segmenter:
     except ImportError as e:
         if choice == "sam2":
             raise GlyphsegError(f"--segmenter sam2 needs torch and transformers ({e.name} is missing): "
-                                "pip install 'glyphseg[sam2]'") from None
-        progress.note("SAM2 not installed (pip install 'glyphseg[sam2]'); using the threshold segmenter")
+                                f"{SAM2_INSTALL_HINT}") from None
+        progress.note(f"SAM2 not installed ({SAM2_INSTALL_HINT}); using the threshold segmenter")
         return ThresholdSegmenter()
     if choice == "auto" and not sam2.checkpoint_available(options.model):
         progress.note("no SAM2 checkpoint found (see `glyphseg model info`); using the threshold segmenter")
@@ -78,8 +82,9 @@ def make_segmenter(options: ExtractOptions, progress: Progress) -> Segmenter:
     return sam2.Sam2Segmenter(options.model, device=options.device, dtype=options.dtype)
 
 
-def _check_layouts(pages: Sequence[Page], layouts, prog: Progress) -> None:
-    """Pages that do not look like specimens are set aside with a note; none left is an error."""
+def _check_layouts(pages: Sequence[Page], layouts, prog: Progress, notes: List[str]) -> None:
+    """Pages that do not look like specimens are set aside with a note; none left is an error; pages
+    printed too small for their dpi get a note."""
     rejected = [(page, layout.rejected) for page, layout in zip(pages, layouts) if layout.rejected]
     if not any(layout.glyphs for layout in layouts):
         if rejected:
@@ -89,6 +94,10 @@ def _check_layouts(pages: Sequence[Page], layouts, prog: Progress) -> None:
         raise GlyphsegError("no glyphs found on the page(s): is this a specimen, and is the dpi right?")
     for page, why in rejected:
         prog.note(f"{page.source} page {page.source_page + 1} set aside: it does not look like a specimen ({why})")
+    for page, layout in zip(pages, layouts):
+        if layout.glyphs and layout.text_height < MIN_TEXT_HEIGHT_PX:
+            notes.append(f"{page.source} page {page.source_page + 1}: letters are only {layout.text_height:.0f} px "
+                         f"tall at {page.dpi:g} dpi; outlines and labels need more (use a higher --dpi or a finer scan)")
 
 
 def _counted(result, bar):
@@ -117,7 +126,8 @@ def extract(paths: Sequence[str], options: Optional[ExtractOptions] = None,
     seg = segmenter or (make_segmenter(opt, prog) if opt.segmenter == "sam2" else None)
     with _timed(timings, "detect"), prog.bar("detect", len(pages), unit="page") as bar:
         layouts = [_counted(detect(page), bar) for page in pages]
-    _check_layouts(pages, layouts, prog)
+    notes: List[str] = []
+    _check_layouts(pages, layouts, prog, notes)
     with _timed(timings, "label"):
         labelling = label(layouts, pages, opt.text, recognise=opt.recognise, min_score=opt.min_score)
         framed = frames(labelling, pages)
@@ -134,4 +144,4 @@ def extract(paths: Sequence[str], options: Optional[ExtractOptions] = None,
     return Extraction(pages=pages, glyphs=refined.glyphs, lines=[ln for lay in labelling.layouts for ln in lay.lines],
                       masks=refined.masks, outlines=outlines, metrics=framed.metrics, family=opt.family,
                       style=opt.style, unicodes=labelling.unicodes, timings=timings,
-                      notes=labelling.notes + segmentation.notes)
+                      notes=notes + labelling.notes + segmentation.notes)

@@ -111,6 +111,7 @@ def test_without_text_glyphs_are_recognised(tmp_path, demo_pdf):
     assert sum(a == b for a, b in zip(found, text)) / len(text) >= 0.95
     assert sum(a is not None and a != b for a, b in zip(found, text)) <= 1  # few wrong labels
     assert all(0 <= g["score"] <= 1 for g in m["glyphs"])
+    assert all(g["score"] == 0 for g in m["glyphs"] if g["char"] is None)  # unlabelled: score 0, as with --text
 
 
 def test_image_input_keeps_its_dpi(tmp_path):
@@ -200,3 +201,21 @@ def test_blank_page(tmp_path):
     msg = one_line_error(run_cli("extract", str(blank), "-o", str(tmp_path / "o")))
     assert "no glyphs found" in msg
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("args, says", [
+    (["extract", "x.pdf"], "--output"),  # -o missing
+    (["extract", "x.pdf", "-o", "o", "--bogus"], "--bogus"),
+    (["extract", "x.pdf", "-o", "o", "--device", "tpu"], "--device tpu"),
+    (["extract", "x.pdf", "-o", "o", "--dtype", "fp99"], "--dtype"),
+])
+def test_usage_mistakes_are_one_line(tmp_path, args, says):
+    """Click's own usage errors (a missing option, a typo) end like every other bad input: one line, exit 2."""
+    msg = one_line_error(run_cli(*args))
+    assert says in msg
+
+
+def test_model_info_reports_without_failing():
+    r = run_cli("model", "info")
+    out = r.stdout + r.stderr
+    assert r.returncode == 0 and ("model:" in out or "not installed" in out), out
