@@ -2,7 +2,7 @@
 rn at tight tracking, a script's join) or where thin ink broke a letter into pieces (a Fraktur n as two
 stems), once the transcript says how many characters a detection holds.
 
-Touching: after an alignment (glyphseg.label), a detection holds several characters (up to MAX_CHARS: ffi)
+Touching: after an alignment (glyphseg.label), a detection holds several characters (up to MAX_CHARS: ffi, affili)
 when the text has characters left unmatched beside it (or around a detection that matched nothing) and it
 is about as wide as they are together. They are cut off one by one from the left, each by a seam: a
 top-to-bottom path through the least ink (dynamic programming, one pixel of sideways step per row, so it
@@ -31,9 +31,10 @@ from .types import Glyph, Page, PageLayout
 
 MIN_PIECE_FIT = 0.6  # each piece must look like its character at least this well (template correlation)
 MIN_GAIN = 0.05  # ... and the two pieces together better than the whole looked like its label
-MIN_WIDTH_SHARE = 0.7  # the detection is at least this share of the two characters' typical ink widths
+MIN_WIDTH_SHARE = 0.5  # the detection at least this share of its characters' typical ink widths together
+#                        (at −0.05 em an ffi's ink is ~0.6 of f + f + i: the f's overhang each other)
 STEP_COST = 0.05  # a seam's sideways step, in ink units: straight cuts where the ink allows
-MAX_CHARS = 4  # characters one detection may be cut into
+MAX_CHARS = 6  # characters one detection may be cut into
 MAX_CROSSING = 0.2  # without template evidence, a seam may run through ink for at most this share of the rows
 
 
