@@ -108,18 +108,19 @@ def best_cuts(layout: PageLayout, glyph: Glyph, chars: str, lib: TemplateLibrary
     pieces = np.full(ink.shape, -1, np.int32)
     remaining = member.copy()
     fits: List[float] = []
+    least = MIN_PIECE_FIT if by_shape else 1.0 - MAX_CROSSING
     for k in range(len(chars) - 1):
         cut = _best_seam(ink, remaining, chars[k:], widths[k:], lib, band, by_shape)
-        if cut is None:
-            return None
+        if cut is None or cut[1][0] < least:
+            break  # what is left stays one piece: the next labelling round sees what it holds
         right, piece_fits = cut
         pieces[remaining & ~right] = k
         remaining &= right
-        fits += piece_fits
-    pieces[remaining] = len(chars) - 1
-    if not by_shape:
-        return (float(np.mean(fits)), pieces) if min(fits) >= 1.0 - MAX_CROSSING else None
-    if min(fits) < MIN_PIECE_FIT or float(np.mean(fits)) <= whole + MIN_GAIN:
+        fits += piece_fits if min(piece_fits) >= least else piece_fits[:1]
+    if not fits:
+        return None
+    pieces[remaining] = int(pieces.max()) + 1
+    if min(fits) < least or (by_shape and float(np.mean(fits)) <= whole + MIN_GAIN):
         return None
     return float(np.mean(fits)), pieces
 
