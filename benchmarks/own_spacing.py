@@ -6,9 +6,10 @@ source) for three layouts, clean and mild:
 - `alphabet`: the suite's alphabet lines at tracking 0;
 - `words`: sample words at tracking 0 (ff, fi, rn, and the dots of i and j beside their neighbours);
 - `tight`: the same words at −0.05 em, where neighbours touch.
-It runs detection and labelling only (no tracing), about a second a page.
+It runs detection and labelling only (no tracing), about a second a page; `--outlines` also extracts the
+tight pages whole (`glyphseg --text`, threshold segmenter) and scores their outlines as the suite does.
 
-    python -m benchmarks.own_spacing [--fonts dejavu-serif,…] [-o benchmarks/own_spacing.md]
+    python -m benchmarks.own_spacing [--fonts dejavu-serif,…] [--outlines] [-o benchmarks/own_spacing.md]
 """
 from __future__ import annotations
 
@@ -47,10 +48,30 @@ def page_scores(font, layout: str, level: str) -> Dict[str, object]:
             "missed": "".join(spec.glyphs[j].char for j in m.unmatched_true)}
 
 
+def tight_outlines(font, level: str, workroot: str) -> Dict[str, float]:
+    """The tight page extracted whole and scored like the suite's pages: outline IoU and distance."""
+    from .scoring import Contract, TruthPage, score_contract
+    from .suite import run_glyphseg
+
+    lines, tracking = LAYOUTS["tight"]
+    seed = zlib.crc32(f"{font.id}/tight/{level}".encode()) % 2 ** 31
+    spec = degrade(render_specimen(font.path, lines=lines, dpi=600, size_pt=14, tracking_em=tracking), level,
+                   seed=seed)
+    from glyphseg.specimen import save_png
+
+    work = os.path.join(workroot, f"{font.id}-{level}")
+    os.makedirs(work, exist_ok=True)
+    save_png(spec, os.path.join(work, "page.png"))
+    run_glyphseg(os.path.join(work, "page.png"), os.path.join(work, "out"), spec.text, "threshold", font.family)
+    score = score_contract(Contract.read(os.path.join(work, "out")), TruthPage(spec), compile_ufo=False)
+    return {"iou": score["outlines"]["iou_mean"], "dist": score["outlines"]["dist_mean"]}
+
+
 @click.command()
 @click.option("--fonts", default=None, help="Comma-separated font ids (default: the whole suite).")
+@click.option("--outlines", is_flag=True, help="Also trace the tight pages and score their outlines (minutes).")
 @click.option("-o", "--out", default=os.path.join(os.path.dirname(__file__), "own_spacing.md"), show_default=True)
-def main(fonts, out):
+def main(fonts, outlines, out):
     chosen = [f for f in fonts_mod.SUITE if os.path.exists(f.path) and (not fonts or f.id in fonts.split(","))]
     rows: List[str] = []
     summary: Dict[tuple, List[dict]] = {}
@@ -73,6 +94,24 @@ def main(fonts, out):
     lines += ["", "Characters not found whole and alone, all pages: " +
               (", ".join(f"{c} {n}" for c, n in missed.most_common()) or "none"), "",
               "| font | layout | level | F1 | labels | not found |", "|---|---|---|---|---|---|"] + rows
+    if outlines:
+        import tempfile
+
+        lines += ["", "## Tight pages traced (IoU of outlines with the true glyphs, mean distance em/1000)", "",
+                  "| font | level | IoU | distance |", "|---|---|---|---|"]
+        with tempfile.TemporaryDirectory() as work:
+            scores = {}
+            for font in chosen:
+                for level in LEVELS:
+                    scores[(font.id, font.group, level)] = tight_outlines(font, level, work)
+                    sc = scores[(font.id, font.group, level)]
+                    lines.append(f"| {font.id} | {level} | {sc['iou']:.4f} | {sc['dist']:.2f} |")
+                    click.echo(lines[-1])
+        for group in ("text", "hard"):
+            for level in LEVELS:
+                vals = [v["iou"] for (f, g, lv), v in scores.items() if g == group and lv == level]
+                if vals:
+                    lines.append(f"| **{group} fonts** | {level} | {sum(vals) / len(vals):.4f} | |")
     with open(out, "w", encoding="utf-8") as fh:
         fh.write("\n".join(lines) + "\n")
 

@@ -483,7 +483,8 @@ def join_glyphs(layout: PageLayout, keep: Glyph, absorb: Glyph) -> PageLayout:
 def split_glyphs(layout: PageLayout, cuts: Sequence[Tuple[Glyph, np.ndarray]]) -> PageLayout:
     """A new layout in which each glyph of `cuts` is cut into pieces: `pieces` is an int map over the glyph's
     box (0, 1, 2 … left to right; −1 where nothing is said), and each piece's ink becomes a glyph (the first
-    keeps the glyph's id, the next are `<id>b`, `<id>c` …, in reading order after it). Ink components a cut
+    keeps the glyph's id, the next are `<id>b`, `<id>c` … — lengthened while the id is taken, as when a piece
+    is cut again — in reading order after it). Ink components a cut
     crosses are relabelled on a copy of the page's component map; the ink itself is untouched. For letters
     that touch (glyphseg.split)."""
     if not cuts:
@@ -492,6 +493,7 @@ def split_glyphs(layout: PageLayout, cuts: Sequence[Tuple[Glyph, np.ndarray]]) -
     next_label = int(components.max()) + 1
     replaced: Dict[str, List[Glyph]] = {}
     extents = dict(layout.extents)
+    taken = {g.id for g in layout.glyphs}  # a piece cut again in a later round must not reuse an id
     for glyph, pieces in cuts:
         x0, y0, x1, y1 = glyph.bbox
         crop = components[y0:y1, x0:x1]
@@ -513,7 +515,12 @@ def split_glyphs(layout: PageLayout, cuts: Sequence[Tuple[Glyph, np.ndarray]]) -
         for k, labs in enumerate(labels):
             rr, cc = np.nonzero(np.isin(crop, labs))
             box = (x0 + int(cc.min()), y0 + int(rr.min()), x0 + int(cc.max()) + 1, y0 + int(rr.max()) + 1)
-            gid = glyph.id + ("" if k == 0 else chr(ord("a") + k))
+            gid = glyph.id
+            if k > 0:
+                gid = glyph.id + chr(ord("a") + k)
+                while gid in taken:
+                    gid += chr(ord("a") + k)
+                taken.add(gid)
             out.append(replace(glyph, id=gid, bbox=box, components=tuple(labs)))
             extents[gid] = _ink_extent(components, box, np.array(labs), layout.angle)
         replaced[glyph.id] = out

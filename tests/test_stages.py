@@ -116,6 +116,25 @@ def test_touching_letters_are_cut_where_the_text_says(kind):
     assert len(layout.glyphs) < len(lab.glyphs)  # the input layout was left as detection made it
 
 
+def test_a_piece_cut_again_gets_an_id_of_its_own():
+    """A labelling round may cut a piece that an earlier round cut off: every glyph keeps a unique id (a
+    repeated id made two glyphs share a UFO name and the export fail)."""
+    from glyphseg.detect import split_glyphs
+
+    spec = render_specimen(font_path("sans"), lines=["mmm"], dpi=300, tracking_em=-0.2)  # one blob
+    layout = detect(Page(index=0, source="t", dpi=300, image=spec.image))
+    (blob,) = layout.glyphs
+    halves = np.zeros((blob.height, blob.width), np.int32)
+    halves[:, blob.width // 2:] = 1
+    once = split_glyphs(layout, [(blob, halves)])
+    left = once.glyph(blob.id)
+    again = np.zeros((left.height, left.width), np.int32)
+    again[:, left.width // 2:] = 1
+    twice = split_glyphs(once, [(left, again)])
+    ids = [g.id for g in twice.glyphs]
+    assert len(ids) == 3 and len(set(ids)) == 3 and twice.lines[0].glyph_ids == ids
+
+
 def test_letters_broken_side_by_side_are_joined_with_the_text():
     """Thin ink breaks a letter into pieces side by side (a lost hairline: n, u, H as two stems): with the
     transcript, the pieces are one glyph again because together they look like the character."""
