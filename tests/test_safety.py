@@ -460,8 +460,9 @@ _inputs = st.one_of(
 
 @settings(max_examples=FUZZ_EXAMPLES, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(case=_inputs, pages=st.sampled_from([None, "1", "1-999999999", "2", "1,1"]))
-def test_fuzz_inputs(case, pages, seeds, tmp_path_factory):
+@given(case=_inputs, pages=st.sampled_from([None, "1", "1-999999999", "2", "1,1"]),
+       text=st.one_of(st.none(), st.text(alphabet="abcfgijlmnrstuvwxyzAVW;:%ä", min_size=1, max_size=40)))
+def test_fuzz_inputs(case, pages, text, seeds, tmp_path_factory):
     kind, payload, suffix = case
     data = payload if kind == "raw" else _mutate(seeds[kind], *payload)
     folder = tmp_path_factory.mktemp("fuzz")
@@ -470,6 +471,8 @@ def test_fuzz_inputs(case, pages, seeds, tmp_path_factory):
     args = ["extract", str(path), "-o", str(folder / "out"), "--segmenter", "threshold", "--dpi", "30", "-q"]
     if pages:
         args += ["--pages", pages]
+    if text:  # a transcript, right or wrong: the alignment, its cuts and joins must hold too
+        args += ["--text", text]
     r = CliRunner().invoke(main, args)
     assert r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)
     assert r.exit_code in (0, 2), r.stderr
