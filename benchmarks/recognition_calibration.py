@@ -24,9 +24,9 @@ import click
 import numpy as np
 
 from glyphseg.detect import detect
-from glyphseg.label import MIN_FIT, MIN_SCORE, glyph_rasters, label, recognition_unreliable
+from glyphseg.label import MIN_FIT, MIN_SCORE, label, recognition_unreliable
 from glyphseg.score import match_boxes
-from glyphseg.templates import library
+from glyphseg.templates import glyph_rasters, library
 
 from . import fonts as fonts_mod
 from .real import default_real_dir, kant_paths, read_page_glyphs
@@ -42,8 +42,7 @@ def glyph_records(pages, truth_boxes=None, truth_chars=None) -> List[dict]:
     glyphs = lab.glyphs
     if not glyphs:
         return []
-    costs = library().shape_costs(glyph_rasters(glyphs, lab.layouts), [g.char for g in glyphs])
-    fit = 1.0 - np.diag(costs)
+    fit = 1.0 - library().own_shape_costs(glyph_rasters(glyphs, lab.layouts), [g.char for g in glyphs])
     right = [None] * len(glyphs)
     if truth_boxes is not None:
         m = match_boxes([g.bbox for g in glyphs], truth_boxes)

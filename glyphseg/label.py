@@ -19,9 +19,9 @@ import numpy as np
 from fontTools import agl
 
 from . import templates as templates_mod
+from .templates import glyph_rasters
 from .detect import join_glyphs, joined_glyph
 from .metrics import em_from_labels, em_from_lines, em_from_text_height, expected_zone, extent_zone, glyph_zones
-from .segment import own_ink_mask
 from .split import join_runs, piece_group_costs, split_touching_glyphs
 from .types import Glyph, GlyphZone, Labelling, Page, PageLayout, bbox_union
 
@@ -52,8 +52,9 @@ def label(layouts: Sequence[PageLayout], pages: Sequence[Page], text: Optional[s
     none when `recognise` is off), split glyphs joined, the body size estimated, UFO names given.
 
     Labels and body size depend on each other (a glyph's zone is measured in em; the em is measured from
-    labelled glyphs), and a join changes both: so label, join what the labels show split, re-estimate the
-    em, label again — while joins happen, at most LABEL_ROUNDS times.
+    labelled glyphs), and a cut or a join changes both: so label, cut or join what the labels show (split.py,
+    `rejoin_split_glyphs`), re-estimate the em, label again — while anything changes, at most LABEL_ROUNDS
+    times.
     """
     layouts = list(layouts)
     em = em_from_lines(pages, layouts) or em_from_text_height(pages, layouts)
@@ -82,8 +83,7 @@ def _unsure_unlabelled(glyphs, layouts, lib, min_score: float, min_fit: float, n
     fit below `min_fit`); a note when the labels of the page(s) cannot be trusted."""
     if not glyphs:
         return glyphs
-    costs = lib.shape_costs(glyph_rasters(glyphs, layouts), [g.char for g in glyphs])
-    fits = 1.0 - np.diag(costs)
+    fits = 1.0 - lib.own_shape_costs(glyph_rasters(glyphs, layouts), [g.char for g in glyphs])
     warning = recognition_unreliable([g.score for g in glyphs], fits)
     if warning:
         notes.append(warning)
@@ -154,7 +154,8 @@ def shape_informativeness(costs_all: np.ndarray) -> float:
     Fraktur, which no template shows, fit at 0.6–0.75: there the shapes mostly add noise to the alignment,
     so their weight falls off linearly from a median fit of 0.9 to nothing at 0.5.
 
-    >>> shape_informativeness(np.array([[0.05, 0.5], [0.1, 0.6]])), round(shape_informativeness(np.array([[0.4, 0.5]])), 2)
+    >>> latin, fraktur = np.array([[0.05, 0.5], [0.1, 0.6]]), np.array([[0.4, 0.5]])
+    >>> shape_informativeness(latin), round(shape_informativeness(fraktur), 2)
     (1.0, 0.25)
     """
     if costs_all.size == 0:
@@ -167,12 +168,6 @@ def _with_glyphs(layouts: Sequence[PageLayout], glyphs: Sequence[Glyph]) -> List
     """The layouts with their glyphs replaced by the records of the same id in `glyphs`."""
     by_id = {g.id: g for g in glyphs}
     return [replace(layout, glyphs=[by_id.get(g.id, g) for g in layout.glyphs]) for layout in layouts]
-
-
-def glyph_rasters(glyphs: Sequence[Glyph], layouts: Sequence[PageLayout]) -> np.ndarray:
-    """Each glyph's ink (its own components, antialiased edge kept) normalised to the template box."""
-    by_page = {d.page: d for d in layouts}
-    return np.stack([templates_mod.normalise_raster(own_ink_mask(by_page[g.page].ink, g).soft) for g in glyphs])
 
 
 def recognised_glyphs(glyphs: Sequence[Glyph], zones: Sequence[GlyphZone], shape_cost: np.ndarray,
@@ -343,15 +338,16 @@ def rejoin_split_glyphs(layouts: Sequence[PageLayout], topologies_of: Callable[[
     for layout in layouts:
         for li in range(len(layout.lines)):
             k = 0
+            by_id = {g.id: g for g in layout.glyphs}
             while k + 1 < len(layout.lines[li].glyph_ids):
                 ids = layout.lines[li].glyph_ids
-                by_id = {g.id: g for g in layout.glyphs}
                 a, b = by_id[ids[k]], by_id[ids[k + 1]]
                 overlap = layout.extents[a.id][2] > layout.extents[b.id][0]  # along the line
                 char = judge(layout, a, b) if overlap else None
                 if char is not None and glyph_topology(layout, [a, b], topology) in topologies_of(char):
                     keep, absorb = (b, a) if a.char is None and b.char is not None else (a, b)
                     layout = join_glyphs(layout, keep, absorb)
+                    by_id = {g.id: g for g in layout.glyphs}
                     joined += 1
                     continue  # the joined glyph meets its next neighbour
                 k += 1

@@ -97,7 +97,8 @@ def _check_layouts(pages: Sequence[Page], layouts, prog: Progress, notes: List[s
     for page, layout in zip(pages, layouts):
         if layout.glyphs and layout.text_height < MIN_TEXT_HEIGHT_PX:
             notes.append(f"{page.source} page {page.source_page + 1}: letters are only {layout.text_height:.0f} px "
-                         f"tall at {page.dpi:g} dpi; outlines and labels need more (use a higher --dpi or a finer scan)")
+                         f"tall at {page.dpi:g} dpi; outlines and labels need more (use a higher --dpi or a finer "
+                         "scan)")
 
 
 def _counted(result, bar):

@@ -2,13 +2,14 @@
 rn at tight tracking, a script's join) or where thin ink broke a letter into pieces (a Fraktur n as two
 stems), once the transcript says how many characters a detection holds.
 
-Touching: after an alignment (glyphseg.label), a detection holds several characters (up to MAX_CHARS: ffi, affili)
-when the text has characters left unmatched beside it (or around a detection that matched nothing) and it
-is about as wide as they are together. They are cut off one by one from the left, each by a seam: a
+Touching: after an alignment (glyphseg.label), a detection holds several characters (up to MAX_CHARS:
+ffi, affili) when the text has characters left unmatched beside it (or around a detection that matched
+nothing) and it is wide enough to hold them. They are cut off one by one from the left, each by a seam: a
 top-to-bottom path through the least ink (dynamic programming, one pixel of sideways step per row, so it
 follows a slanted join), started where the characters' typical widths put the boundary and at the
 thinnest columns. A seam is judged by how well its left piece looks like its character (the glyph
-templates); the pieces are kept only when every one fits and together they fit better than the whole did.
+templates); the chain stops at the first piece that does not fit, leaving the rest as one piece for the
+next labelling round, and the cut is kept only when the pieces fit better than the whole did.
 Ink on the seam goes to the right-hand glyph: a touching serif is cut at its thinnest, each letter keeps
 its own stroke ends.
 
@@ -24,9 +25,9 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .detect import split_glyphs
-from .metrics import expected_zone
-from .templates import TemplateLibrary, normalise_raster
+from .detect import join_glyphs, joined_glyph, split_glyphs
+from .metrics import expected_zone, extent_zone
+from .templates import SHAPE_WEIGHT, TemplateLibrary, glyph_rasters, normalise_raster
 from .types import Glyph, Page, PageLayout
 
 MIN_PIECE_FIT = 0.6  # each piece must look like its character at least this well (template correlation)
@@ -163,7 +164,7 @@ def _crossing(ink: np.ndarray, right: np.ndarray) -> float:
 def _fits(lib: TemplateLibrary, inks, chars) -> List[float]:
     """How well each ink crop looks like its character: correlation with its best template."""
     rasters = np.stack([normalise_raster(x) for x in inks])
-    return [float(v) for v in 1.0 - np.diag(lib.shape_costs(rasters, list(chars)))]
+    return [float(v) for v in 1.0 - lib.own_shape_costs(rasters, list(chars))]
 
 
 def seam_starts(ink: np.ndarray, expected_share: float, n_minima: int = 3) -> List[int]:
@@ -233,11 +234,6 @@ def piece_group_costs(layouts: Sequence[PageLayout], pages: Sequence[Page], glyp
     glyphs together being each character of `text` — their joined ink's zone cost (`zone_costs`,
     glyphseg.label.match_costs) plus its template shape cost, plus MERGE_COST; inf where the run cannot be
     one letter (not on one line, gaps wider than a break, a piece too small to be more than dust)."""
-    from .detect import joined_glyph
-    from .metrics import extent_zone
-    from .segment import own_ink_mask
-    from .templates import SHAPE_WEIGHT
-
     by_page = {layout.page: layout for layout in layouts}
     out = []
     for k in range(2, MAX_PIECES + 1):
@@ -253,7 +249,7 @@ def piece_group_costs(layouts: Sequence[PageLayout], pages: Sequence[Page], glyp
             for g in run[1:]:
                 joined, extent = joined_glyph(layout, joined, g, gid=run[0].id)
             rows.append(i)
-            rasters.append(normalise_raster(own_ink_mask(layout.ink, joined).soft))
+            rasters.append(glyph_rasters([joined], [layout])[0])
             zones.append(extent_zone(layout, joined, extent, em_px))
         if rows:
             cost[rows] = zone_costs(zones, text) + SHAPE_WEIGHT * lib.shape_costs(np.stack(rasters), text) + MERGE_COST
@@ -282,8 +278,6 @@ def _may_be_one_letter(layout: PageLayout, run: Sequence[Glyph], em_px: float) -
 def join_runs(layouts: Sequence[PageLayout], glyphs: Sequence[Glyph],
               runs: Sequence[Tuple[int, int]]) -> Tuple[List[PageLayout], int]:
     """New layouts in which each run (first glyph index into `glyphs`, length) is one glyph, the first's."""
-    from .detect import join_glyphs
-
     out = []
     for layout in layouts:
         for i, k in runs:

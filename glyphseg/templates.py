@@ -23,6 +23,15 @@ INNER_PX = 28  # the glyph's longer side inside the template box
 SHAPE_WEIGHT = 12.0  # shape cost (0..~1) against zone cost (sums of |Δ|/σ): one NCC point ≈ 0.12 σ
 
 
+def glyph_rasters(glyphs, layouts) -> np.ndarray:
+    """Each glyph's ink on its page (its own components, antialiased edge kept) normalised to the template
+    box, as the templates are."""
+    from .segment import own_ink_mask  # segment draws the glyph's own ink; it needs nothing from here
+
+    by_page = {layout.page: layout for layout in layouts}
+    return np.stack([normalise_raster(own_ink_mask(by_page[g.page].ink, g).soft) for g in glyphs])
+
+
 def normalise_raster(coverage: np.ndarray) -> np.ndarray:
     """Ink coverage of any size → 32 × 32: cropped to the ink and stretched to fill a 28 × 28 box, centred.
 
@@ -77,18 +86,34 @@ class TemplateLibrary:
     topologies: np.ndarray  # per template: ink components, holes
     sources: List[str]
 
+    def _best_correlations(self, glyph_rasters: np.ndarray) -> np.ndarray:
+        """N glyphs × the library's characters: the best correlation with any of the character's templates."""
+        corr = shape_features(glyph_rasters) @ self.features.T  # N × templates
+        best = np.full((corr.shape[0], len(self.chars)), -1.0, np.float32)
+        np.maximum.at(best.T, self.char_index, corr.T)
+        return best
+
     def shape_costs(self, glyph_rasters: np.ndarray, chars: Optional[Sequence[str]] = None) -> np.ndarray:
         """N glyphs × M characters: 1 − best correlation with any template of the character
         (1.0 for a character without templates)."""
         chars = list(self.chars) if chars is None else list(chars)
-        corr = shape_features(glyph_rasters) @ self.features.T  # N × templates
-        best = np.full((corr.shape[0], len(self.chars)), -1.0, np.float32)
-        np.maximum.at(best.T, self.char_index, corr.T)
+        best = self._best_correlations(glyph_rasters)
         lookup = {c: i for i, c in enumerate(self.chars)}
-        out = np.ones((corr.shape[0], len(chars)), np.float32)
+        out = np.ones((best.shape[0], len(chars)), np.float32)
         for j, c in enumerate(chars):
             if c in lookup:
                 out[:, j] = 1.0 - best[:, lookup[c]]
+        return out
+
+    def own_shape_costs(self, glyph_rasters: np.ndarray, chars: Sequence[str]) -> np.ndarray:
+        """N costs: glyph i against its own character chars[i] (the diagonal of `shape_costs(glyph_rasters,
+        chars)`, without the N × N matrix)."""
+        best = self._best_correlations(glyph_rasters)
+        lookup = {c: i for i, c in enumerate(self.chars)}
+        column = np.array([lookup.get(c, -1) for c in chars], int)
+        out = np.ones(len(column), np.float32)
+        known = np.nonzero(column >= 0)[0]
+        out[known] = 1.0 - best[known, column[known]]
         return out
 
     def topologies_of(self, char: str, share: float = 0.2) -> set:
