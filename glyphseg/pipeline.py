@@ -21,6 +21,7 @@ from .refine import refine
 from .segment import Segmenter, ThresholdSegmenter, segment
 from .types import Extraction, GlyphsegError, Page, Refined
 from .vectorize import vectorize
+from .workers import resolve_jobs
 
 
 @dataclass
@@ -39,6 +40,7 @@ class ExtractOptions:
     recognise: bool = True  # without a transcript, label glyphs by template matching
     min_score: float = MIN_SCORE  # ... and leave those recognition is less sure of unlabelled
     refine: bool = True  # check masks against the character's templates and repair them
+    jobs: Optional[int] = None  # processes for the per-glyph stages; None: all available cores
 
 
 MIN_TEXT_HEIGHT_PX = 12  # letters smaller than this on the page hold too few pixels for outlines or templates
@@ -139,7 +141,8 @@ def extract(paths: Sequence[str], options: Optional[ExtractOptions] = None,
         refined = (refine(labelling.layouts, framed.glyphs, segmentation) if opt.refine
                    else Refined(glyphs=framed.glyphs, masks=segmentation.masks))
     with _timed(timings, "vectorize"), prog.bar("vectorize", len(refined.glyphs)) as bar:
-        outlines = vectorize(refined.glyphs, refined.masks, labelling.layouts, opt.tolerance, progress=bar.update)
+        outlines = vectorize(refined.glyphs, refined.masks, labelling.layouts, opt.tolerance, progress=bar.update,
+                             jobs=resolve_jobs(opt.jobs))
     timings.update({k if k == "segment_s" else f"{segmentation.backend}_{k}": v
                     for k, v in segmentation.timings.items()}, segmenter=segmentation.backend)
     return Extraction(pages=pages, glyphs=refined.glyphs, lines=[ln for lay in labelling.layouts for ln in lay.lines],

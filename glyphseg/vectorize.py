@@ -21,38 +21,53 @@ between curve kinds (cu2qu) and splits curves (bezierTools); both are used, not 
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 from fontTools.misc.bezierTools import splitCubicAtT
+from scipy.signal import find_peaks
 from skimage import measure
 
 from .types import Glyph, GlyphMask, Outline, PageLayout, Point
+from .workers import parallel_map
 
 
 @dataclass
 class TraceOptions:
     tolerance: float = 2.0  # font units: largest distance of the curves from the traced boundary
     corner_angle: float = 55.0  # degrees of turning within ±corner_scale_px
-    corner_scale_px: float = 2.5
-    min_area_px: float = 6.0  # contours (specks, pinholes) smaller than this many px² are dropped
+    corner_scale_px: float = 2.5  # (traced pixels, like step_px)
+    min_area_px: float = 6.0  # contours (specks, pinholes) smaller than this many page px² are dropped
     step_px: float = 0.5  # resampling step along the boundary
+    # A scan's edge is known to about a fifth of a pixel: a tolerance finer than that (2 units at 40 px/em is
+    # 0.08 px) only follows the pixels, with more points and more time.
+    min_tolerance_px: float = 0.2
+    # Above this resolution the soft mask is averaged down by a whole factor before tracing: the tolerance
+    # (2 units of 1000) needs no more, and the cost grows with the contour's length in pixels.
+    max_px_per_em: float = 250.0
 
 
 def vectorize(glyphs: Sequence[Glyph], masks: Dict[str, GlyphMask], layouts: Sequence[PageLayout],
-              tolerance: float = 2.0, progress: Optional[Callable[[int], None]] = None) -> Dict[str, Outline]:
+              tolerance: float = 2.0, progress: Optional[Callable[[int], None]] = None,
+              jobs: int = 1) -> Dict[str, Outline]:
     """The vectorize stage: every glyph that has a mask traced into an outline in its font units, at a
-    tolerance (font units) suited to its page's edges (`tolerance_for`)."""
+    tolerance (font units) suited to its page's edges (`tolerance_for`); glyphs are traced on `jobs`
+    processes (each glyph on its own: the outlines are the same whatever `jobs` is)."""
     edge = {layout.page: layout.ink.edge_width for layout in layouts}
-    outlines = {}
-    for g in glyphs:
-        if g.id in masks:
-            outlines[g.id] = trace(masks[g.id], g, TraceOptions(tolerance=tolerance_for(tolerance, edge[g.page])))
-        if progress:
-            progress(1)
-    return outlines
+    work = [(masks[g.id], g, TraceOptions(tolerance=tolerance_for(tolerance, edge[g.page]))) for g in glyphs
+            if g.id in masks]
+    if progress and len(work) < len(glyphs):
+        progress(len(glyphs) - len(work))  # glyphs without a mask: nothing to trace
+    outlines = parallel_map(_trace_work, work, jobs=jobs, progress=progress)
+    return {g.id: outline for (_, g, _), outline in zip(work, outlines)}
+
+
+def _trace_work(item: Tuple[GlyphMask, Glyph, "TraceOptions"]) -> Outline:
+    mask, glyph, options = item
+    return trace(mask, glyph, options)
 
 
 def tolerance_for(asked: float, edge_width_px: float) -> float:
@@ -69,17 +84,43 @@ def tolerance_for(asked: float, edge_width_px: float) -> float:
     return asked * max(1.0, edge_width_px / 2.0) ** 0.5
 
 
-def boundary_contours(mask: GlyphMask, level: float = 0.5) -> List[np.ndarray]:
+def trace_factor(glyph: Glyph, options: TraceOptions, units_per_em: float = 1000.0) -> int:
+    """The whole factor a glyph's mask is averaged down by before tracing (1: traced as scanned).
+
+    >>> trace_factor(Glyph(id="g", page=0, bbox=(0, 0, 1, 1), components=(), units_per_px=2.0), TraceOptions())
+    2
+    """
+    px_per_em = units_per_em / glyph.units_per_px
+    return max(1, math.ceil(px_per_em / options.max_px_per_em - 1e-9))
+
+
+def reduce_mask(soft: np.ndarray, factor: int) -> np.ndarray:
+    """The soft mask averaged over factor × factor blocks (coverage stays coverage: the 0.5 level of the
+    average is the edge of the average ink).
+
+    >>> reduce_mask(np.array([[1.0, 0.0], [1.0, 0.0]]), 2).tolist()
+    [[0.5]]
+    """
+    if factor == 1:
+        return soft
+    h, w = soft.shape
+    padded = np.pad(soft, ((0, -h % factor), (0, -w % factor)))
+    return padded.reshape(padded.shape[0] // factor, factor, padded.shape[1] // factor, factor).mean(axis=(1, 3))
+
+
+def boundary_contours(mask: GlyphMask, level: float = 0.5, factor: int = 1) -> List[np.ndarray]:
     """Closed subpixel contours of the mask's edge (its 0.5 level: on an antialiased image the true edge),
-    as (N, 2) arrays of page (x, y), pixel centres at +0.5."""
-    padded = np.pad(mask.soft, 1, mode="constant", constant_values=0.0)
+    as (N, 2) arrays of page (x, y), pixel centres at +0.5; traced on the mask reduced by `factor`."""
+    padded = np.pad(reduce_mask(mask.soft, factor), 1, mode="constant", constant_values=0.0)
     out = []
     for c in measure.find_contours(padded, level):
         if len(c) < 4:
             continue
         if np.allclose(c[0], c[-1]):
             c = c[:-1]
-        xy = np.stack([c[:, 1] - 1 + mask.x0 + 0.5, c[:, 0] - 1 + mask.y0 + 0.5], axis=1)
+        # a reduced pixel (r, c) covers page pixels [c·f, c·f + f): its centre is at c·f + f/2
+        xy = np.stack([(c[:, 1] - 1) * factor + 0.5 * factor + mask.x0,
+                       (c[:, 0] - 1) * factor + 0.5 * factor + mask.y0], axis=1)
         out.append(xy)
     return out
 
@@ -92,15 +133,18 @@ def signed_area(pts: np.ndarray) -> float:
 def trace(mask: GlyphMask, glyph: Glyph, options: Optional[TraceOptions] = None) -> Outline:
     """The glyph's outline in its own font units (y up)."""
     opt = options or TraceOptions()
-    upp = glyph.units_per_px
+    factor = trace_factor(glyph, opt)
+    page_upp = glyph.units_per_px
     contours = []
-    for xy in boundary_contours(mask):
+    for xy in boundary_contours(mask, factor=factor):
         xu, yu = glyph.page_to_units(xy[:, 0], xy[:, 1])
         pts = np.stack([xu, yu], axis=1)
-        if abs(signed_area(pts)) < opt.min_area_px * upp * upp:
+        if abs(signed_area(pts)) < opt.min_area_px * page_upp * page_upp:
             continue
         contours.append(pts)
     contours = orient_contours(contours)
+    upp = page_upp * factor  # font units per traced pixel
+    opt = dataclasses.replace(opt, tolerance=max(opt.tolerance, opt.min_tolerance_px * upp))
     outline = Outline()
     for pts in contours:
         outline.contours.append(_fit_without_crossings(pts, opt, upp))
@@ -272,8 +316,10 @@ def _edge_line(pts: np.ndarray, i: int, sign: int, near: int, far: int):
     idx = [(i + sign * j) % n for j in range(near, max(far, near + 1) + 1)]
     sel = pts[idx]
     c = sel.mean(axis=0)
-    _, _, vt = np.linalg.svd(sel - c)
-    d = vt[0]
+    # the principal axis of the points' 2 × 2 scatter, in closed form (an SVD per corner edge costs more)
+    dx, dy = (sel - c).T
+    angle = 0.5 * math.atan2(2.0 * float(dx @ dy), float(dx @ dx - dy @ dy))
+    d = np.array([math.cos(angle), math.sin(angle)])
     if np.dot(d, sel[-1] - sel[0]) < 0:
         d = -d
     return c, d
@@ -446,8 +492,6 @@ def find_extrema(pts: np.ndarray, sm: np.ndarray, corners: List[int], prominence
     extreme coordinate come from a parabola fitted to the unsmoothed samples around it; its tangent is
     exactly horizontal or vertical. `interior=False`: only the start a contour without corners needs.
     """
-    from scipy.signal import find_peaks
-
     n = len(pts)
     out = {}
     if corners:
@@ -501,28 +545,43 @@ def _extremum_at(pts: np.ndarray, sm: np.ndarray, i: int, axis: int, half: int =
     return i, pos, t
 
 
+# The fit below runs tens of thousands of times per page on runs of 10–100 samples, where numpy's per-call
+# overhead outweighs the arithmetic. So a curve is handled through its power-basis coefficients C = M·b
+# (points U·C with U = [1, u, u², u³]; derivatives from the same U), and the least-squares normal equations
+# come from BᵀB and BᵀP: a handful of small matrix products per step instead of one array expression per term.
+_POWERS = np.arange(4.0)
+_POWER_FROM_BERNSTEIN = np.array([[1.0, 0, 0, 0], [-3, 3, 0, 0], [3, -6, 3, 0], [-1, 3, -3, 1]])  # B(u) = U·M
+_DERIVATIVE = np.array([[1.0], [2.0], [3.0]])
+_SECOND_DERIVATIVE = np.array([[2.0], [6.0]])
+
+
+def _powers(u: np.ndarray) -> np.ndarray:
+    return u[:, None] ** _POWERS
+
+
 def _bezier(b, u):
-    u = u[:, None]
-    mu = 1 - u
-    return mu ** 3 * b[0] + 3 * mu ** 2 * u * b[1] + 3 * mu * u ** 2 * b[2] + u ** 3 * b[3]
+    """Points of the cubic with control points b at parameters u."""
+    return _powers(np.asarray(u, float)) @ (_POWER_FROM_BERNSTEIN @ np.asarray(b, float))
 
 
-def _generate(P, u, t1, t2):
-    p0, p3 = P[0], P[-1]
-    b0 = (1 - u) ** 3
-    b1 = 3 * u * (1 - u) ** 2
-    b2 = 3 * u ** 2 * (1 - u)
-    b3 = u ** 3
-    a1 = t1[None, :] * b1[:, None]
-    a2 = t2[None, :] * b2[:, None]
-    c00 = float((a1 * a1).sum())
-    c01 = float((a1 * a2).sum())
-    c11 = float((a2 * a2).sum())
-    tmp = P - (p0[None, :] * (b0 + b1)[:, None] + p3[None, :] * (b2 + b3)[:, None])
-    x0 = float((a1 * tmp).sum())
-    x1 = float((a2 * tmp).sum())
+def _generate(P, U, t1, t2):
+    """Schneider's least-squares handle lengths for end tangents t1, t2 at parameters with powers U →
+    control points. (The 2 × 2 solve runs on Python floats: numpy scalars cost more than the arithmetic.)"""
+    B = U @ _POWER_FROM_BERNSTEIN
+    G = (B.T @ B).tolist()
+    BP = (B.T @ P).tolist()
+    (x0_, y0_), (x3_, y3_) = P[0].tolist(), P[-1].tolist()
+    (t1x, t1y), (t2x, t2y) = t1.tolist(), t2.tolist()
+    c00 = G[1][1] * (t1x * t1x + t1y * t1y)
+    c01 = G[1][2] * (t1x * t2x + t1y * t2y)
+    c11 = G[2][2] * (t2x * t2x + t2y * t2y)
+    # Σ b1·(P − p0(b0+b1) − p3(b2+b3)) and the same with b2
+    k10, k13 = G[1][0] + G[1][1], G[1][2] + G[1][3]
+    k20, k23 = G[2][0] + G[2][1], G[2][2] + G[2][3]
+    x0 = t1x * (BP[1][0] - k10 * x0_ - k13 * x3_) + t1y * (BP[1][1] - k10 * y0_ - k13 * y3_)
+    x1 = t2x * (BP[2][0] - k20 * x0_ - k23 * x3_) + t2y * (BP[2][1] - k20 * y0_ - k23 * y3_)
     det = c00 * c11 - c01 * c01
-    seg_len = float(np.hypot(*(p3 - p0)))
+    seg_len = math.hypot(x3_ - x0_, y3_ - y0_)
     if abs(det) > 1e-12:
         alpha1 = (x0 * c11 - x1 * c01) / det
         alpha2 = (c00 * x1 - c01 * x0) / det
@@ -531,22 +590,30 @@ def _generate(P, u, t1, t2):
     eps = 1e-6 * max(seg_len, 1.0)
     if alpha1 < eps or alpha2 < eps or alpha1 > 3 * seg_len or alpha2 > 3 * seg_len:
         alpha1 = alpha2 = seg_len / 3
-    return np.array([p0, p0 + t1 * alpha1, p3 + t2 * alpha2, p3])
+    return np.array([[x0_, y0_], [x0_ + t1x * alpha1, y0_ + t1y * alpha1],
+                     [x3_ + t2x * alpha2, y3_ + t2y * alpha2], [x3_, y3_]])
 
 
-def _reparameterize(b, P, u):
-    d1 = 3 * np.array([b[1] - b[0], b[2] - b[1], b[3] - b[2]])
-    d2 = 2 * np.array([d1[1] - d1[0], d1[2] - d1[1]])
-    uu = u[:, None]
-    q = _bezier(b, u)
-    q1 = (1 - uu) ** 2 * d1[0] + 2 * (1 - uu) * uu * d1[1] + uu ** 2 * d1[2]
-    q2 = (1 - uu) * d2[0] + uu * d2[1]
-    num = ((q - P) * q1).sum(1)
-    den = (q1 * q1).sum(1) + ((q - P) * q2).sum(1)
-    new = np.where(np.abs(den) > 1e-12, u - num / np.where(np.abs(den) > 1e-12, den, 1.0), u)
-    new = np.clip(new, 0, 1)
+def _reparameterize(b, P, u, U=None):
+    """One Newton step of every parameter towards the curve point nearest its sample."""
+    U = _powers(u) if U is None else U
+    C = _POWER_FROM_BERNSTEIN @ b
+    r = U @ C - P
+    q1 = U[:, :3] @ (C[1:] * _DERIVATIVE)
+    q2 = U[:, :2] @ (C[2:] * _SECOND_DERIVATIVE)
+    num = np.einsum("ij,ij->i", r, q1)
+    den = np.einsum("ij,ij->i", q1, q1) + np.einsum("ij,ij->i", r, q2)
+    ok = np.abs(den) > 1e-12
+    new = np.where(ok, u - num / np.where(ok, den, 1.0), u)
+    np.clip(new, 0, 1, out=new)
     new[0], new[-1] = 0.0, 1.0
     return np.maximum.accumulate(new)
+
+
+def _errors(b, P, U):
+    """Each sample's distance from the curve at its parameter (powers U)."""
+    d = U @ (_POWER_FROM_BERNSTEIN @ b) - P
+    return np.sqrt(np.einsum("ij,ij->i", d, d))
 
 
 _COS_HALF_DEG = math.cos(math.radians(0.5))
@@ -573,20 +640,22 @@ def _fit_one(P: np.ndarray, t1, t2, tol: float, smooth=(False, False)):
     seg = np.hypot(*np.diff(P, axis=0).T)
     u = np.concatenate([[0], np.cumsum(seg)])
     u /= u[-1]
-    b = _generate(P, u, t1, t2)
-    err = np.hypot(*(_bezier(b, u) - P).T)
+    U = _powers(u)
+    b = _generate(P, U, t1, t2)
+    err = _errors(b, P, U)
     for _ in range(6):
         if err.max() <= tol:
             break
-        u = _reparameterize(b, P, u)
-        b = _generate(P, u, t1, t2)
-        err = np.hypot(*(_bezier(b, u) - P).T)
+        u = _reparameterize(b, P, u, U)
+        U = _powers(u)
+        b = _generate(P, U, t1, t2)
+        err = _errors(b, P, U)
     # handles that reach past each other along the chord make the curve double back on itself (a loop a
     # few samples of nearly straight data do not show)
     ahead = (np.dot(b[1] - b[0], chord) + np.dot(b[3] - b[2], chord)) / length
     if ahead > length:  # (least squares is ill-conditioned on short, nearly straight data) try handles of a third
         b = np.array([p0, p0 + t1 * length / 3, p3 + t2 * length / 3, p3])
-        err = np.hypot(*(_bezier(b, _reparameterize(b, P, u)) - P).T)
+        err = _errors(b, P, _powers(_reparameterize(b, P, u, U)))
     return tuple(b) if err.max() <= tol else None
 
 
@@ -609,7 +678,8 @@ def _fit_run(P: np.ndarray, t1, t2, tol: float, depth: int = 0, smooth=(False, F
     start, t_start = 0, t1
     while True:
         head = start > 0 or smooth[0]  # a join inside the run is smooth
-        rest = _fit_one(P[start:], t_start, t2, tol, (head, smooth[1]))
+        # (at the run's start this is the whole run, which has just failed)
+        rest = _fit_one(P[start:], t_start, t2, tol, (head, smooth[1])) if start > 0 else None
         if rest is not None:
             segments.append(rest)
             return segments
@@ -639,6 +709,17 @@ def _fit_run(P: np.ndarray, t1, t2, tol: float, depth: int = 0, smooth=(False, F
             return segments + [(P[start], P[-1])]
 
 
+def _real_roots(a: float, b: float, c: float) -> List[float]:
+    """Real roots of a·t² + b·t + c (numerically stable form; np.roots' eigenvalue solve costs more)."""
+    if abs(a) <= 1e-12:
+        return [-c / b] if abs(b) > 1e-12 else []
+    disc = b * b - 4 * a * c
+    if disc < 0:
+        return []
+    q = -0.5 * (b + math.copysign(math.sqrt(disc), b))
+    return [q / a, c / q] if q != 0 else [0.0]
+
+
 def _split_at_extrema(seg, min_gap: float = 2.0, bulge: float = 1.0):
     """Split a cubic at interior horizontal/vertical extrema (exact subdivision). Extrema closer than
     `min_gap` to an end are left alone: the end already sits on them within the sampling step."""
@@ -651,10 +732,9 @@ def _split_at_extrema(seg, min_gap: float = 2.0, bulge: float = 1.0):
         b = 2 * (p0[d] - 2 * p1[d] + p2[d])
         c = p1[d] - p0[d]
         # B'(t)/3 = a·t² + b·t + c
-        roots = np.roots([a, b, c]) if abs(a) > 1e-12 else ([-c / b] if abs(b) > 1e-12 else [])
-        for r in roots:
-            if np.isreal(r) and 0.03 < float(np.real(r)) < 0.97:
-                ts.append(float(np.real(r)))
+        for r in _real_roots(a, b, c):
+            if 0.03 < r < 0.97:
+                ts.append(r)
     ts = sorted(set(round(t, 4) for t in ts))
     keep = []
     for t in ts:
