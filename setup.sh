@@ -15,8 +15,8 @@ if [ -n "$missing" ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
 fi
 # torch is pinned: an unpinned torch pulls gigabytes of CUDA wheels on this CPU machine.
-EXTRAS="test"
-[ -z "${GLYPHSEG_NO_SAM2:-}" ] && EXTRAS="sam2,test"
+EXTRAS="ray,test"
+[ -z "${GLYPHSEG_NO_SAM2:-}" ] && EXTRAS="sam2,ray,test"
 python3 -m pip install -q -e ".[$EXTRAS]"
 if [ "${1:-}" != "--no-demo" ]; then
   python3 -m glyphseg.cli extract specimens/dejavu-serif-specimen.pdf -o out/demo --force \

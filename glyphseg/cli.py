@@ -181,6 +181,56 @@ def extract(inputs, outdir, text, text_file, pages, dpi, max_pixels, segmenter, 
                    f"{time.perf_counter() - t0:.1f} s → {path}", err=True)
 
 
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path())
+@click.option("-o", "--output", "outroot", required=True, type=click.Path(),
+              help="Batch folder: each input gets OUTROOT/<input stem>/, and OUTROOT/batch.json lists them all.")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0,
+              help="Inputs extracted at once; 0 (default): all cores here (with Ray: the cluster's CPUs).")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="local: processes on this machine; ray: Ray tasks (pip install 'glyphseg[ray]').")
+@click.option("--ray-address", default=None, help="With --engine ray: an existing cluster (default: a local Ray).")
+@click.option("--dpi", type=float, default=600, show_default=True, help="As for extract.")
+@click.option("--max-pixels", default="100M", show_default=True, callback=_pixel_budget,
+              help="Pixel budget of each input, as for extract.")
+@click.option("--segmenter", type=click.Choice(["auto", "sam2", "threshold"]), default="auto", show_default=True)
+@click.option("--model", default=None, help="SAM2 checkpoint, as for extract (loaded once per worker).")
+@click.option("--device", default="cpu", show_default=True, callback=_device)
+@click.option("--dtype", type=click.Choice(["auto", "bf16", "fp32", "fp16"]), default="auto", show_default=True)
+@click.option("--family", default=None, help="Family name for every font (default: each input's stem).")
+@click.option("--tolerance", type=float, default=2.0, show_default=True)
+@click.option("--force", is_flag=True, help="Redo inputs whose output is complete (default: skip them).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress output.")
+def batch(inputs, outroot, jobs, engine, ray_address, dpi, max_pixels, segmenter, model, device, dtype, family,
+          tolerance, force, quiet):
+    """Extract many specimens: INPUTS are files, folders, or .txt lists of them. A transcript
+    `<stem>.txt` beside an input is its --text-file. Re-running skips finished inputs."""
+    from .batch import collect_inputs, progress_printer, run_batch, summary_line
+    from .pipeline import ExtractOptions
+
+    if not math.isfinite(dpi) or dpi <= 0 or dpi > 4800:
+        raise GlyphsegError(f"--dpi {dpi:g}: use a resolution between 1 and 4800")
+    if not 0 < tolerance <= 100:
+        raise GlyphsegError(f"--tolerance {tolerance:g}: use a curve-fit tolerance above 0 and at most 100 font units")
+    if ray_address and engine != "ray":
+        raise GlyphsegError("--ray-address needs --engine ray")
+    items = collect_inputs(inputs)
+    opt = ExtractOptions(dpi=dpi, max_pixels=max_pixels, segmenter=segmenter, model=model, device=device,
+                         dtype=dtype, family=family or "", tolerance=tolerance)
+    on_done = progress_printer(len(items), quiet)
+    try:
+        records = run_batch(items, outroot, opt, jobs=jobs or None, engine=engine, ray_address=ray_address,
+                            force=force, on_done=on_done)
+    finally:
+        on_done.close()
+    line = summary_line(records, os.path.abspath(outroot))
+    if any(r.status == "failed" for r in records):
+        click.echo(f"glyphseg: {line}", err=True)
+        sys.exit(1)
+    if not quiet:
+        click.echo(f"glyphseg: {line}", err=True)
+
+
 @main.group()
 def model():
     """SAM2 checkpoints."""

@@ -367,6 +367,22 @@ def _unlock_output(lock) -> None:
     os.close(fd)
 
 
+def clean_up_after_killed_runs(outdirs) -> None:
+    """Remove what killed runs left beside these output folders: their temporary folders (owner process gone)
+    and lock files no process holds. (A batch calls it after stopping its workers.)"""
+    parents = set()
+    for outdir in outdirs:
+        path = os.path.abspath(outdir)
+        parents.add(os.path.dirname(path))
+        try:
+            lock = _lock_output(path)
+        except GlyphsegError:
+            continue  # a live run holds it
+        _unlock_output(lock)  # (removes the file)
+    for parent in parents:
+        remove_stale_temporaries(parent)
+
+
 def _umask() -> int:
     try:
         with open("/proc/self/status", encoding="ascii") as fh:

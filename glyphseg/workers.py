@@ -45,6 +45,12 @@ def _context():
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
+def process_pool(processes: int):
+    """A multiprocessing pool of worker processes that leave Ctrl-C and SIGTERM to this one (whose
+    `terminate()` stops them at once: for long items, where waiting for them to finish is not an option)."""
+    return _context().Pool(processes, initializer=_worker_init)
+
+
 def _run_chunk(fn: Callable, chunk: Sequence) -> list:
     return [fn(item) for item in chunk]
 
