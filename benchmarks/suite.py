@@ -57,6 +57,11 @@ class BenchConfig:
     quiet: bool = False
     install_apt: bool = False  # apt-get install what is missing (benchmarks/requirements-apt.txt)
 
+    @property
+    def glyphseg_jobs(self) -> Optional[int]:
+        """glyphseg's own --jobs: all cores when pages run one at a time, one when they run side by side."""
+        return 1 if self.jobs > 1 else None
+
     def resolved_levels(self) -> List[str]:
         if self.levels:
             return list(self.levels)
@@ -79,13 +84,14 @@ def page_seed(font_id: str, level: str, base: int) -> int:
 # ---------------------------------------------------------------------------------------------- glyphseg
 
 def run_glyphseg(image_path: str, outdir: str, text: Optional[str], segmenter: str, family: str = "Specimen",
-                 dpi: float = DPI) -> dict:
-    """`glyphseg extract IMAGE -o OUTDIR --segmenter S -q [--text T]`, in-process: the CLI's own calls."""
+                 dpi: float = DPI, jobs: Optional[int] = None) -> dict:
+    """`glyphseg extract IMAGE -o OUTDIR --segmenter S -q [--text T] [--jobs J]`, in-process: the CLI's own
+    calls (jobs None: all cores, as the CLI; 1 when the benchmark runs pages side by side)."""
     from glyphseg.export import export
     from glyphseg.pipeline import ExtractOptions, extract
     from glyphseg.types import GlyphsegError
 
-    opt = ExtractOptions(dpi=dpi, text=text, segmenter=segmenter, family=family)
+    opt = ExtractOptions(dpi=dpi, text=text, segmenter=segmenter, family=family, jobs=jobs)
     t0, c0 = time.perf_counter(), time.process_time()
     try:
         ex = extract([image_path], opt)
@@ -122,7 +128,8 @@ def run_specimen_page(font: fonts_mod.SuiteFont, level: str, cfg: BenchConfig, w
     entries_text = None
     for mode in ("text", "notext"):
         outdir = os.path.join(work, f"glyphseg-{mode}")
-        run = run_glyphseg(image_path, outdir, spec.text if mode == "text" else None, cfg.segmenter, font.family)
+        run = run_glyphseg(image_path, outdir, spec.text if mode == "text" else None, cfg.segmenter, font.family,
+                           jobs=cfg.glyphseg_jobs)
         block = {"total_s": run["total_s"], "cpu_s": run["cpu_s"]}
         if "error" in run:
             block["error"] = run["error"]
@@ -181,7 +188,8 @@ def run_dibco(name: str, image: str, gt: str, cfg: BenchConfig, workroot: str) -
     os.makedirs(work, exist_ok=True)
     gt_ink = real_mod.load_gt_ink(gt)
     res = {"image": name}
-    run = run_glyphseg(image, os.path.join(work, "glyphseg"), None, cfg.segmenter, dpi=real_mod.DIBCO_DPI)
+    run = run_glyphseg(image, os.path.join(work, "glyphseg"), None, cfg.segmenter, dpi=real_mod.DIBCO_DPI,
+                           jobs=cfg.glyphseg_jobs)
     if "error" in run:
         res["glyphseg"] = {"error": run["error"], "fm": 0.0, "psnr": float("nan"), "total_s": run["total_s"]}
     else:
@@ -216,7 +224,7 @@ def run_kant(tif: str, xml: str, cfg: BenchConfig, workroot: str) -> dict:
 
     for mode in ("text",) if cfg.quick else ("text", "notext"):
         outdir = os.path.join(work, f"glyphseg-{mode}")
-        run = run_glyphseg(tif, outdir, text if mode == "text" else None, cfg.segmenter)
+        run = run_glyphseg(tif, outdir, text if mode == "text" else None, cfg.segmenter, jobs=cfg.glyphseg_jobs)
         if "error" in run:
             det = detection_score([], [], tboxes, tchars)
             det.pop("_pairs")
