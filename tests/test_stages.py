@@ -470,8 +470,9 @@ def test_prominent_peaks_are_scipys_find_peaks():
 
 
 def test_large_glyphs_are_traced_from_a_reduced_mask_with_the_same_shape():
-    """A glyph at 600 px/em is traced from its mask averaged 3 × 3 (≤ 250 px/em): the outline stays within a
-    small fraction of the tolerance of the one traced at full resolution, with fewer samples to fit."""
+    """A glyph at 600 px/em is traced from its mask averaged 3 × 3 (≤ 250 px/em): the outline stays within two
+    tolerances (4 units: both traces may sit a tolerance off the edge, on opposite sides) of the one traced at
+    full resolution."""
     from glyphseg.pipeline import ExtractOptions, extract
     from glyphseg.vectorize import TraceOptions, trace_factor
 
@@ -482,5 +483,6 @@ def test_large_glyphs_are_traced_from_a_reduced_mask_with_the_same_shape():
     assert trace_factor(g, TraceOptions()) == 3
     full = trace(ex.masks[g.id], g, TraceOptions(max_px_per_em=1e9))
     reduced = ex.outlines[g.id]
-    overlap = iou(drawing_to_shape(full), drawing_to_shape(reduced))
-    assert overlap > 0.995, overlap
+    a, b = drawing_to_shape(full), drawing_to_shape(reduced)
+    assert a.boundary.hausdorff_distance(b.boundary) <= 2 * TraceOptions().tolerance
+    assert iou(a, b) > 0.985
