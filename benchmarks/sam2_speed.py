@@ -35,6 +35,8 @@ def main(argv=None):
     ap.add_argument("--lines", type=int, default=2, help="specimen lines to segment (13 glyphs each)")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--out", default=os.path.join(ROOT, "benchmarks", "sam2_speed.md"))
+    ap.add_argument("--tile-batches", default=None,
+                    help="tiles per encoder pass to measure, e.g. 1,2,4,8,16,32 (default: that on cuda, 1,2,4 on cpu)")
     args = ap.parse_args(argv)
 
     from glyphseg import sam2
@@ -60,12 +62,28 @@ def main(argv=None):
             if hasattr(sam2, "plan_glyph_tiles") else None
         rows.append((label, dtype, tiles, dt, dt / n))
         print(f"{label:28s} {dtype:5s} tiles {tiles}  {dt:6.1f} s  {dt / n:.3f} s/glyph", flush=True)
+    batch_rows = []
+    sizes = [int(s) for s in (args.tile_batches or ("1,2,4,8,16,32" if args.device.startswith("cuda") else "1,2,4"))
+             .split(",")]
+    for size in sizes:  # one tile per glyph (unpacked), so a batch of k tiles is k glyphs per encoder pass
+        seg = sam2.Sam2Segmenter(model=ckpt, device=args.device, dtype="auto", pack=False, refine=False,
+                                 tile_batch=size)
+        glyphs = (det.glyphs * (1 + max(sizes) // max(1, n)))[:max(size * 2, 8)]
+        seg.segment_page(page, det.ink, glyphs[:size])  # warm-up at this batch size
+        t = time.perf_counter()
+        seg.segment_page(page, det.ink, glyphs)
+        dt = time.perf_counter() - t
+        batch_rows.append((size, len(glyphs), dt, len(glyphs) / dt))
+        print(f"tile batch {size:3d}: {len(glyphs)} glyphs {dt:6.1f} s  {len(glyphs) / dt:.2f} glyphs/s", flush=True)
     lines = ["# SAM2 segmenter speed (hiera-tiny architecture, random weights)\n",
              f"Command: `python -m benchmarks.sam2_speed --lines {args.lines}` — {n} glyphs of DejaVu Serif 14 pt "
              f"at 600 dpi; machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
              f"torch on {args.device}. Mask refinement pass off (it runs only on unstable masks).\n",
              "| tiling | dtype | tiles | seconds | seconds per glyph |", "|---|---|---|---|---|"]
     lines += [f"| {a} | {b} | {c} | {d:.1f} | {e:.3f} |" for a, b, c, d, e in rows]
+    lines += ["", f"Tiles per encoder pass (one glyph per tile, dtype auto, {args.device}):", "",
+              "| tiles per pass | glyphs | seconds | glyphs per second |", "|---|---|---|---|"]
+    lines += [f"| {a} | {b} | {c:.1f} | {d:.2f} |" for a, b, c, d in batch_rows]
     with open(args.out, "w", encoding="utf-8") as fh:
         fh.write("\n".join(lines) + "\n")
     print(f"wrote {args.out}")

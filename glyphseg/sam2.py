@@ -337,6 +337,18 @@ class Sam2Runner:
         with torch.inference_mode():
             return self.model.get_image_embeddings(pixel_values.to(self.device, self.dtype))
 
+    def embed_many(self, pixel_values: list) -> List[list]:
+        """Embeddings of several preprocessed tiles in one pass of the encoder (a batch: on a GPU, many tiles
+        cost little more than one), split back into one embedding list per tile."""
+        import torch
+
+        if len(pixel_values) == 1:
+            return [self.embed(pixel_values[0])]
+        batch = torch.cat(list(pixel_values), dim=0)
+        with torch.inference_mode():
+            feats = self.model.get_image_embeddings(batch.to(self.device, self.dtype))
+        return [[f[i:i + 1] for f in feats] for i in range(batch.shape[0])]
+
     def decode(self, embeddings: list, boxes_tile: np.ndarray, mask_input=None, multimask: bool = True):
         """Masks for N boxes (continuous tile coordinates x0, y0, x1, y1) against a cached embedding.
         Returns (low-res logits N×K×256×256 float32 tensor, predicted IoU N×K numpy, object-score logits N).
@@ -381,7 +393,7 @@ class Sam2Segmenter:
 
     def __init__(self, model: Optional[str] = None, device: str = "cpu", dtype: str = "auto", pack: bool = True,
                  margin_frac: float = MARGIN_FRAC, min_glyph_px: float = MIN_GLYPH_PX, refine: bool = True,
-                 template_pass: bool = True):
+                 template_pass: bool = True, tile_batch: Optional[int] = None):
         self.model_name = model or DEFAULT_MODEL
         self.path = resolve_checkpoint(model)
         self.device = resolve_device(device)
@@ -391,6 +403,8 @@ class Sam2Segmenter:
         self.min_glyph_px = min_glyph_px
         self.refine = refine
         self.template_pass = template_pass
+        # tiles embedded per encoder pass: batching pays on a GPU; on a CPU the encoder is already busy on one
+        self.tile_batch = max(1, tile_batch or (1 if self.device == "cpu" else 8))
         self.fixed: set = set()  # glyph ids whose mask the template pass changed
         self.runner: Optional[Sam2Runner] = None
         self.notes: List[str] = []
@@ -413,9 +427,14 @@ class Sam2Segmenter:
         tiles = plan_glyph_tiles(glyphs, shape, margin_frac=self.margin_frac, pack=self.pack,
                                  min_glyph_px=self.min_glyph_px)
         out: Dict[str, GlyphMask] = {}
+        embedded: Dict[int, list] = {}
         for ti, tile in enumerate(tiles):
             t0 = time.perf_counter()
-            embeddings = runner.embed(preprocess_tile(crop_to_tile(page.image, tile)))
+            if ti not in embedded:  # the next `tile_batch` tiles in one encoder pass
+                group = list(range(ti, min(ti + self.tile_batch, len(tiles))))
+                embedded = dict(zip(group, runner.embed_many([preprocess_tile(crop_to_tile(page.image, tiles[k]))
+                                                              for k in group])))
+            embeddings = embedded.pop(ti)
             t1 = time.perf_counter()
             tile_glyphs = [by_id[i] for i in tile.glyph_ids]
             boxes = np.stack([box_to_tile(g.bbox, tile) for g in tile_glyphs])

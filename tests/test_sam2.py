@@ -255,6 +255,27 @@ def test_no_packing_embeds_each_glyph(tiny_ckpt, page_and_detection):
     assert len(calls) == 2 and set(masks) == {g.id for g in det.glyphs[:2]}
 
 
+def test_tiles_batched_through_the_encoder_give_the_same_masks(tiny_ckpt, page_and_detection):
+    """The GPU path: several tiles per encoder pass (--device cuda batches 8); run here on the CPU with 2."""
+    page, det = page_and_detection
+    glyphs = det.glyphs[:6]
+    n_tiles = len(plan_glyph_tiles(glyphs, det.ink.ink.shape, pack=False))
+    assert n_tiles >= 3
+    one = gs.Sam2Segmenter(model=tiny_ckpt, dtype="fp32", pack=False, refine=False)
+    many = gs.Sam2Segmenter(model=tiny_ckpt, dtype="fp32", pack=False, refine=False, tile_batch=2)
+    runner = many._ensure_loaded()
+    batches = []
+    h = runner.model.vision_encoder.register_forward_hook(lambda mod, args, out: batches.append(args[0].shape[0]))
+    try:
+        got = many.segment_page(page, det.ink, glyphs)
+    finally:
+        h.remove()
+    assert batches == [2] * (n_tiles // 2) + [1] * (n_tiles % 2)  # two tiles per encoder pass
+    want = one.segment_page(page, det.ink, glyphs)
+    for g in glyphs:
+        np.testing.assert_array_equal(got[g.id].soft, want[g.id].soft)
+
+
 def test_bf16_runs(tiny_ckpt, page_and_detection):
     page, det = page_and_detection
     seg = gs.Sam2Segmenter(model=tiny_ckpt, dtype="bf16")
