@@ -128,7 +128,7 @@ def run_batches(runner: Runner, pages: List[str], work: str, ray: bool) -> dict:
     return out
 
 
-def run_real(runner: Runner, real_dir: str, work: str) -> dict:
+def run_real(runner: Runner, real_dir: str, work: str, sheets=(1, 2, 3, 4)) -> dict:
     from PIL import Image
 
     out = {}
@@ -142,7 +142,7 @@ def run_real(runner: Runner, real_dir: str, work: str) -> dict:
         out["kant"] = runner.extract(tif, os.path.join(work, "kant"))
         print(f"  Kant: {out['kant_text']['seconds']:.1f} s with text, {out['kant']['seconds']:.1f} s without",
               file=sys.stderr)
-    for k in range(1, 5):
+    for k in sheets:
         src = os.path.join(real_dir, "krause1922", f"sheet-{k:02d}.png")
         if not os.path.exists(src):
             continue
@@ -245,8 +245,9 @@ def tables(res: dict) -> str:
 @click.option("--real-dir", default=None, help="Real scans (default: ../shared/data/real beside the checkout).")
 @click.option("--no-ray", is_flag=True, help="Skip the Ray batch.")
 @click.option("--glyphseg-src", default=None, help="Time the glyphseg of another checkout (its repository root).")
+@click.option("--krause-sheets", default="1,2,3,4", show_default=True, help="Krause sheets to time (×2).")
 @click.option("-o", "--out", default=None, help="Markdown report (and .json beside it).")
-def main(quick, real_dir, no_ray, glyphseg_src, out):
+def main(quick, real_dir, no_ray, glyphseg_src, krause_sheets, out):
     runner = Runner(glyphseg_src)
     fonts = [f for f in fonts_mod.SUITE if f.group == "text" and os.path.exists(f.path)][:3 if quick else 8]
     levels = ("mild",) if quick else ("clean", "mild", "harsh")
@@ -262,7 +263,8 @@ def main(quick, real_dir, no_ray, glyphseg_src, out):
             mild = [p for p in pages if p.endswith("-mild.png")]
             res["batch"] = run_batches(runner, mild, work, ray=not no_ray)
         if not quick:
-            res["real"] = run_real(runner, real_dir or real_mod.default_real_dir(), work)
+            res["real"] = run_real(runner, real_dir or real_mod.default_real_dir(), work,
+                                   [int(k) for k in krause_sheets.split(",") if k])
         res["scaling"] = run_scaling(runner, work, quick)
     text = tables(res)
     print(text)

@@ -10,6 +10,7 @@ font editor — rotation of a skewed page included.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import shutil
@@ -57,11 +58,14 @@ def build_ufo(ex: Extraction) -> ufoLib2.Font:
     info.note = "Extracted by glyphseg from: " + ", ".join(sorted({p.source for p in ex.pages}))
     unicodes = ex.unicodes
     order = []
-    if "space" not in unicodes:
-        space = font.newGlyph("space")
-        space.unicodes = [0x20]
-        space.width = int(round(0.25 * m.units_per_em))
-        order.append("space")
+    # the space and the no-break space (which text layout and font checks expect beside it), same width
+    space_width = int(round(0.25 * m.units_per_em))
+    for name, code in (("space", 0x20), ("nbspace", 0xA0)):
+        if name not in unicodes and code not in unicodes.values():
+            blank = font.newGlyph(name)
+            blank.unicodes = [code]
+            blank.width = space_width
+            order.append(name)
     for g in ex.glyphs:
         if g.name is None:  # matched no character of the transcript
             continue
@@ -75,7 +79,29 @@ def build_ufo(ex: Extraction) -> ufoLib2.Font:
         glyph.lib["com.glyphseg.instance"] = g.id
         order.append(g.name)
     font.glyphOrder = order
+    set_vertical_metrics(font, ex.outlines.values())
     return font
+
+
+LINE_SPACING_EM = 1.2  # the font's default line spacing (typo ascender − descender + line gap), in em
+
+
+def set_vertical_metrics(font: ufoLib2.Font, outlines) -> None:
+    """OS/2 typo, hhea and win metrics that agree with each other and cover the ink (what fonts must have for
+    text to lay out the same everywhere): typo and hhea ascender/descender are the specimen's, the line gap
+    makes a line 1.2 em, win ascent/descent reach the highest and lowest point of any outline, and
+    USE_TYPO_METRICS says to use the typo values."""
+    info = font.info
+    upem = info.unitsPerEm
+    ys = [y for o in outlines for c in o.contours for (_, y, _) in c]
+    asc, desc = info.ascender, info.descender
+    gap = max(0, int(round(LINE_SPACING_EM * upem)) - (asc - desc))
+    info.openTypeOS2TypoAscender, info.openTypeOS2TypoDescender, info.openTypeOS2TypoLineGap = asc, desc, gap
+    info.openTypeHheaAscender, info.openTypeHheaDescender, info.openTypeHheaLineGap = asc, desc, gap
+    # (control points bound a curve: the highest of them is at or above its highest point)
+    info.openTypeOS2WinAscent = max(asc, int(math.ceil(max(ys, default=asc))))
+    info.openTypeOS2WinDescent = max(-desc, int(math.ceil(-min(ys, default=desc))))
+    info.openTypeOS2Selection = sorted(set(info.openTypeOS2Selection or []) | {7})
 
 
 def scan_crop_box(g: Glyph, page: Page, ascender: int, descender: int, upm: int = 1000,

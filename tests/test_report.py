@@ -416,3 +416,20 @@ def test_background_images_on_a_skewed_scan():
             win = png[max(0, r - 1):r + 2, max(0, c - 1):c + 2]
             dark.append(win.min() < 128)
     assert dark and np.mean(dark) > 0.9
+
+
+def test_font_metrics_agree_and_cover_the_ink(demo_extraction):
+    """What fontbakery's universal profile checks of a font's metrics: OS/2 typo and hhea agree, win ascent and
+    descent cover every glyph, USE_TYPO_METRICS is set, and the no-break space is there beside the space."""
+    import ufo2ft
+
+    otf = ufo2ft.compileOTF(build_ufo(demo_extraction), useProductionNames=False)
+    os2, hhea, head = otf["OS/2"], otf["hhea"], otf["head"]
+    assert (hhea.ascent, hhea.descent, hhea.lineGap) == (os2.sTypoAscender, os2.sTypoDescender, os2.sTypoLineGap)
+    assert os2.sTypoAscender - os2.sTypoDescender + os2.sTypoLineGap == 1200
+    assert os2.usWinAscent >= head.yMax and os2.usWinDescent >= -head.yMin
+    assert os2.usWinAscent < 2 * head.yMax  # covering, not inflated
+    assert os2.fsSelection & (1 << 7)
+    cmap = otf.getBestCmap()
+    assert 0x20 in cmap and 0xA0 in cmap
+    assert otf["hmtx"][cmap[0xA0]][0] == otf["hmtx"][cmap[0x20]][0] > 0
