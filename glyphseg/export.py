@@ -59,7 +59,7 @@ def build_ufo(ex: Extraction) -> ufoLib2.Font:
     unicodes = ex.unicodes
     order = []
     # the space and the no-break space (which text layout and font checks expect beside it), same width
-    space_width = int(round(0.25 * m.units_per_em))
+    space_width = ex.space_width if ex.space_width is not None else int(round(0.25 * m.units_per_em))
     for name, code in (("space", 0x20), ("nbspace", 0xA0)):
         if name not in unicodes and code not in unicodes.values():
             blank = font.newGlyph(name)
@@ -190,8 +190,14 @@ def manifest(ex: Extraction, ufo_name: str) -> dict:
                     "name": g.name, "score": round(float(g.score), 4),
                     "origin": [round(g.origin[0], 3), round(g.origin[1], 3)],
                     "units_per_px": round(g.units_per_px, 6), "angle": round(g.angle, 4), "advance": g.advance,
-                    "refined": g.refined, "topology_ok": g.topology_ok}
+                    "refined": g.refined, "topology_ok": g.topology_ok,
+                    "spacing": ex.spacing.get(g.id, "split")}
                    for g in ex.glyphs],
+        # how the side bearings were found: solved from every gap between neighbours ("gaps"), with reference
+        # bearings where the gaps leave them open ("prior"), or half of each gap ("split", --no-spacing);
+        # the specimen's tracking is taken as 0 (see glyphseg/spacing.py)
+        "spacing": {"method": "gaps" if ex.spacing else "split", "tracking": 0,
+                    "space": ex.space_width if ex.space_width is not None else int(round(0.25 * m.units_per_em))},
         "timings": {k: v for k, v in ex.timings.items() if isinstance(v, (int, float))},
         "notes": ex.notes,
     }

@@ -19,6 +19,7 @@ from .label import MIN_SCORE, label
 from .metrics import frames
 from .refine import refine
 from .segment import Segmenter, ThresholdSegmenter, segment
+from .spacing import space
 from .types import Extraction, GlyphsegError, Page, Refined
 from .vectorize import vectorize
 from .workers import resolve_jobs
@@ -41,6 +42,7 @@ class ExtractOptions:
     min_score: float = MIN_SCORE  # ... and leave those recognition is less sure of unlabelled
     refine: bool = True  # check masks against the character's templates and repair them
     jobs: Optional[int] = None  # processes for the per-glyph stages; None: all available cores
+    spacing: bool = True  # side bearings solved from all gaps (spacing.space); False: half of each gap
 
 
 MIN_TEXT_HEIGHT_PX = 12  # letters smaller than this on the page hold too few pixels for outlines or templates
@@ -143,9 +145,16 @@ def extract(paths: Sequence[str], options: Optional[ExtractOptions] = None,
     with _timed(timings, "vectorize"), prog.bar("vectorize", len(refined.glyphs)) as bar:
         outlines = vectorize(refined.glyphs, refined.masks, labelling.layouts, opt.tolerance, progress=bar.update,
                              jobs=resolve_jobs(opt.jobs))
+    glyphs, spacing_method, space_width = refined.glyphs, {}, None
+    if opt.spacing:
+        with _timed(timings, "spacing"):
+            spaced = space(refined.glyphs, outlines)
+        glyphs, outlines, spacing_method, space_width = (spaced.glyphs, spaced.outlines, spaced.method,
+                                                         spaced.space_width)
     timings.update({k if k == "segment_s" else f"{segmentation.backend}_{k}": v
                     for k, v in segmentation.timings.items()}, segmenter=segmentation.backend)
-    return Extraction(pages=pages, glyphs=refined.glyphs, lines=[ln for lay in labelling.layouts for ln in lay.lines],
+    return Extraction(pages=pages, glyphs=glyphs, lines=[ln for lay in labelling.layouts for ln in lay.lines],
                       masks=refined.masks, outlines=outlines, metrics=framed.metrics, family=opt.family,
                       style=opt.style, unicodes=labelling.unicodes, timings=timings,
-                      notes=notes + labelling.notes + segmentation.notes)
+                      notes=notes + labelling.notes + segmentation.notes, spacing=spacing_method,
+                      space_width=space_width)

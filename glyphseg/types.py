@@ -271,6 +271,8 @@ class Extraction:
     unicodes: dict = field(default_factory=dict)  # UFO glyph name → code point (None for alternates)
     timings: dict = field(default_factory=dict)
     notes: List[str] = field(default_factory=list)
+    spacing: dict = field(default_factory=dict)  # glyph id → "gaps" | "prior" (empty: half of each gap)
+    space_width: Optional[int] = None  # the word space, font units (None: a quarter em)
 
 
 def bbox_union(boxes: Sequence[BBox]) -> BBox:

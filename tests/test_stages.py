@@ -486,3 +486,35 @@ def test_large_glyphs_are_traced_from_a_reduced_mask_with_the_same_shape():
     a, b = drawing_to_shape(full), drawing_to_shape(reduced)
     assert a.boundary.hausdorff_distance(b.boundary) <= 2 * TraceOptions().tolerance
     assert iou(a, b) > 0.985
+
+
+def test_spacing_solves_bearings_from_repeated_letters():
+    """Sample words at the font's own spacing: bearings solved over all gaps are closer to the font's than half
+    of each gap, the outline moves with its frame (same page pixels), and the manifest says how."""
+    from fontTools.pens.boundsPen import BoundsPen
+    from fontTools.ttLib import TTFont
+
+    from glyphseg.pipeline import ExtractOptions, extract
+    from glyphseg.spacing import ink_extent, space
+
+    path = font_path("sans")
+    spec = render_specimen(path, lines=["minimum nomination", "union mountain"], dpi=600, tracking_em=0.0)
+    ex = extract([], ExtractOptions(text=spec.text, segmenter="threshold", spacing=False, jobs=1),
+                 pages=[Page(0, "w", 600, spec.image)])
+    spaced = space(ex.glyphs, ex.outlines)
+    font = TTFont(path)
+    upem, gs, cmap = font["head"].unitsPerEm, font.getGlyphSet(), font.getBestCmap()
+    scale = spec.glyphs[0].matrix[0, 0]  # page px per font unit
+    by_id = {g.id: g for g in spaced.glyphs}
+    errors = {"split": [], "gaps": []}
+    for g in ex.glyphs:
+        true_adv = gs[cmap[ord(g.char)]].width
+        for tag, glyph in (("split", g), ("gaps", by_id[g.id])):
+            errors[tag].append(abs(glyph.advance / glyph.units_per_px / scale - true_adv) * 1000 / upem)
+        # the same ink on the page: the outline's left edge, mapped through old and new frames
+        old_x = g.units_to_page(np.array([ink_extent(ex.outlines[g.id])[0]]), np.array([0.0]))[0][0]
+        new_x = by_id[g.id].units_to_page(np.array([ink_extent(spaced.outlines[g.id])[0]]), np.array([0.0]))[0][0]
+        assert abs(old_x - new_x) < 1e-6
+    assert np.median(errors["gaps"]) < 0.6 * np.median(errors["split"]), errors
+    assert set(spaced.method.values()) <= {"gaps", "prior"} and "gaps" in spaced.method.values()
+    assert spaced.space_width > 100  # from the word gap

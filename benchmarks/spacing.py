@@ -1,0 +1,101 @@
+"""Spacing accuracy: advance widths and left side bearings of extracted glyphs against the fonts' own.
+
+Specimens of the suite's text fonts (none a template source) set the way specimens are set, each page
+extracted once with `--text` (threshold segmenter) and spaced two ways from the same outlines: half of each
+gap (`--no-spacing`, the old estimate) and the joint solve over all gaps (`glyphseg.spacing.space`):
+- `alphabet`: the suite's alphabet lines at the font's own spacing (tracking 0);
+- `words`: the own_spacing benchmark's sample words at tracking 0 (letters repeated beside different
+  neighbours);
+- `alphabet+0.10`: the alphabet letterspaced by 0.10 em (the tracking is not removed: see spacing.py).
+Errors are in em/1000 of the true em (the extracted units are mapped to page pixels, then to the font's
+units, so the body-size estimate does not enter): medians and 95th percentiles over labelled glyphs matched
+to the truth (box IoU ≥ 0.5, same character).
+
+    python -m benchmarks.spacing [--fonts a,b] [--levels clean,mild] [-o benchmarks/spacing.md]
+"""
+from __future__ import annotations
+
+import os
+import sys
+import zlib
+from dataclasses import replace
+from typing import Dict, List
+
+import click
+import numpy as np
+from fontTools.pens.boundsPen import BoundsPen
+from fontTools.ttLib import TTFont
+
+from glyphseg.pipeline import ExtractOptions, extract
+from glyphseg.score import match_boxes
+from glyphseg.spacing import ink_extent, space
+from glyphseg.specimen import DEFAULT_LINES, degrade, render_specimen
+from glyphseg.types import Page
+
+from . import fonts as fonts_mod
+from .own_spacing import WORDS
+
+LAYOUTS = {"alphabet": (DEFAULT_LINES, 0.0), "words": (WORDS, 0.0), "alphabet+0.10": (DEFAULT_LINES, 0.10)}
+
+
+def page_errors(font, layout: str, level: str) -> Dict[str, List[float]]:
+    lines, tracking = LAYOUTS[layout]
+    seed = zlib.crc32(f"{font.id}/{layout}/{level}".encode()) % 2 ** 31
+    spec = degrade(render_specimen(font.path, lines=lines, dpi=600, size_pt=14, tracking_em=tracking), level, seed)
+    ex = extract([], ExtractOptions(text=spec.text, segmenter="threshold", spacing=False, jobs=1),
+                 pages=[Page(0, font.id, 600, spec.image)])
+    spaced = space(ex.glyphs, ex.outlines)
+    tt = TTFont(font.path)
+    upem, gs = tt["head"].unitsPerEm, tt.getGlyphSet()
+    truth = {}
+    for j, t in enumerate(spec.glyphs):
+        pen = BoundsPen(gs)
+        gs[t.glyph_name].draw(pen)
+        truth[j] = (gs[t.glyph_name].width * 1000 / upem, pen.bounds[0] * 1000 / upem, t.matrix[0, 0] * upem / 1000)
+    found = [g for g in ex.glyphs if g.char and g.id in ex.outlines]
+    match = match_boxes([g.bbox for g in found], [t.bbox for t in spec.glyphs])
+    out = {k: [] for k in ("adv_split", "adv_gaps", "lsb_split", "lsb_gaps")}
+    by_id = {g.id: g for g in spaced.glyphs}
+    for i, j in match.pairs:
+        g = found[i]
+        if g.char != spec.glyphs[j].char:
+            continue
+        true_adv, true_lsb, px_per_em1000 = truth[j]
+        for tag, glyph, outline in (("split", g, ex.outlines[g.id]), ("gaps", by_id[g.id], spaced.outlines[g.id])):
+            to_true = 1.0 / glyph.units_per_px / px_per_em1000  # extracted units → px → true em/1000
+            extent = ink_extent(outline)
+            out[f"adv_{tag}"].append(abs(glyph.advance * to_true - true_adv))
+            out[f"lsb_{tag}"].append(abs(extent[0] * to_true - true_lsb))
+    return out
+
+
+@click.command()
+@click.option("--fonts", default=None, help="Suite font ids (default: every text font installed).")
+@click.option("--levels", default="clean,mild", show_default=True)
+@click.option("-o", "--out", default=None)
+def main(fonts, levels, out):
+    chosen = [f for f in fonts_mod.SUITE if f.group == "text" and os.path.exists(f.path)
+              and (not fonts or f.id in fonts.split(","))]
+    rows = []
+    for layout in LAYOUTS:
+        for level in levels.split(","):
+            pooled: Dict[str, List[float]] = {}
+            for font in chosen:
+                for k, v in page_errors(font, layout, level).items():
+                    pooled.setdefault(k, []).extend(v)
+            cell = lambda k: f"{np.median(pooled[k]):.1f} / {np.percentile(pooled[k], 95):.0f}"  # noqa: E731
+            rows.append(f"| {layout} | {level} | {len(pooled['adv_gaps'])} | {cell('adv_split')} | {cell('adv_gaps')} | "
+                        f"{cell('lsb_split')} | {cell('lsb_gaps')} |")
+            print(rows[-1], file=sys.stderr, flush=True)
+    text = "\n".join([f"# Spacing accuracy ({len(chosen)} suite text fonts; em/1000 of the true em, median / p95)", "",
+                      "| page | level | glyphs | advance, half gaps | advance, solved | LSB, half gaps | LSB, solved |",
+                      "|---|---|---|---|---|---|---|", *rows, "",
+                      f"Command: `python -m benchmarks.spacing{' -o ' + out if out else ''}`."]) + "\n"
+    print(text)
+    if out:
+        with open(out, "w", encoding="utf-8") as fh:
+            fh.write(text)
+
+
+if __name__ == "__main__":
+    main()

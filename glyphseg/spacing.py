@@ -1,0 +1,178 @@
+"""Spacing: each character's side bearings solved from every gap the specimen shows, and the space's width.
+
+Every two neighbours on a line give one equation, gap(a, b) = RSB(a) + LSB(b), measured between their traced
+outlines (font units, subpixel). A character met beside several neighbours (sample words, repeated
+alphabets) gets its two bearings from all its gaps together: a least-squares solve over the whole
+specimen, every character's bearings one pair of unknowns shared by its instances. What the gaps leave
+open (which share of a gap is whose when a letter is seen once; a letter at a line's end) is closed by a
+weak pull towards the template source fonts' bearings (glyphseg/data/bearings.json) scaled to the specimen
+by one factor solved with them. Word gaps (over 2.5 × the line's typical gap) give the space: gap − RSB −
+LSB. Measured on exact bearings (benchmarks/spacing_priors.md), the solve recovers advances to 0.4 em/1000
+(median) on sample words; on an alphabet, where each letter is seen once, no page can say more than the
+priors do (14.7).
+
+The specimen's tracking is taken as 0: it shifts every gap alike, and the priors cannot tell it from wider
+bearings to better than ~36 em/1000 (the same study), so a letterspaced specimen gives letterspaced bearings.
+
+>>> g = [Glyph(id=f"g{i}", page=0, bbox=(0, 0, 1, 1), components=(), line=0, order=i, char=c) for i, c in
+...      enumerate("nonn")]
+>>> box = {"g0": (50, 450), "g1": (40, 460), "g2": (50, 450), "g3": (50, 450)}  # ink x-extents in units
+>>> origin = {"g0": 0, "g1": 500, "g2": 1020, "g3": 1520}  # where each instance's frame sits on the line
+>>> sol = solve_bearings(g, box, origin)
+>>> (ln, rn), (lo, ro) = sol.bearings["n"], sol.bearings["o"]
+>>> round(ln + rn), round(rn + lo), round(ro + ln)  # the three gaps: n n, n o, o n
+(100, 90, 110)
+>>> ln > rn  # how each gap divides: the reference fonts' n has the wider bearing on its left
+True
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+from fontTools.pens.boundsPen import BoundsPen
+
+from .types import Glyph, Outline
+
+UNITS_PER_EM = 1000
+PRIOR_PULL = 0.1  # weight of the pull towards the scaled reference bearings, against 1 for each gap
+WORD_GAP = 2.5  # a gap this many times the line's typical one is a word space (or a line's ragged end)
+
+
+@lru_cache(maxsize=1)
+def reference_bearings() -> Tuple[Dict[str, Tuple[float, float]], float]:
+    """(char → (LSB, RSB) in em, space width in em) from the template source fonts."""
+    path = os.path.join(os.path.dirname(__file__), "data", "bearings.json")
+    with open(path, encoding="utf-8") as fh:
+        doc = json.load(fh)
+    return {c: (float(v[0]), float(v[1])) for c, v in doc["bearings"].items()}, float(doc["space"])
+
+
+@dataclass
+class SpacingSolution:
+    bearings: Dict[str, Tuple[float, float]]  # class → (LSB, RSB), font units
+    observed: Dict[str, Tuple[int, int]]  # class → gaps seen on its left, on its right
+    space: Optional[float] = None  # the word space's width from word gaps, font units (None: none seen)
+    scale: float = 1.0  # the specimen's bearings ÷ the reference bearings
+    notes: List[str] = field(default_factory=list)
+
+
+def _class_of(g: Glyph) -> str:
+    return g.char if g.char else f"#{g.id}"  # an unlabelled glyph is its own class
+
+
+def solve_bearings(glyphs: Sequence[Glyph], ink: Dict[str, Tuple[float, float]],
+                   origin: Dict[str, float]) -> SpacingSolution:
+    """Bearings per character class from the gaps between neighbours on each line.
+
+    `ink[id]` is a glyph's ink extent (xMin, xMax) in its own font units; `origin[id]` where its frame's x = 0
+    sits along its line, in the same units (so a gap is origin_b + xMin_b − origin_a − xMax_a).
+    """
+    ref, _ = reference_bearings()
+    lines: Dict[Tuple[int, int], List[Glyph]] = {}
+    for g in glyphs:
+        if g.id in ink and g.id in origin:
+            lines.setdefault((g.page, g.line), []).append(g)
+    pairs, word_pairs = [], []
+    for line in lines.values():
+        line.sort(key=lambda g: origin[g.id] + ink[g.id][0])
+        gaps = [(a, b, origin[b.id] + ink[b.id][0] - origin[a.id] - ink[a.id][1]) for a, b in zip(line, line[1:])]
+        positive = [gap for _, _, gap in gaps if gap > 0]
+        typical = float(np.median(positive)) if positive else 0.0
+        for a, b, gap in gaps:
+            (word_pairs if positive and gap > WORD_GAP * typical else pairs).append((a, b, gap))
+    classes = sorted({_class_of(g) for line in lines.values() for g in line})
+    index = {c: i for i, c in enumerate(classes)}
+    n = len(classes)
+    if not n:
+        return SpacingSolution({}, {})
+    # unknowns: LSB of each class, RSB of each class, the reference scale
+    rows, rhs = [], []
+    for a, b, gap in pairs:
+        row = np.zeros(2 * n + 1)
+        row[n + index[_class_of(a)]] += 1.0
+        row[index[_class_of(b)]] += 1.0
+        rows.append(row)
+        rhs.append(gap)
+    typical_side = 0.05  # em: a neutral reference for a character the table does not know
+    for c in classes:
+        lsb, rsb = ref.get(c, (typical_side, typical_side))
+        for side, value in ((0, lsb), (1, rsb)):
+            row = np.zeros(2 * n + 1)
+            row[side * n + index[c]] = PRIOR_PULL
+            row[2 * n] = -PRIOR_PULL * value * UNITS_PER_EM
+            rows.append(row)
+            rhs.append(0.0)
+    x = np.linalg.lstsq(np.array(rows), np.array(rhs), rcond=None)[0]
+    bearings = {c: (float(x[index[c]]), float(x[n + index[c]])) for c in classes}
+    observed = {c: (0, 0) for c in classes}
+    for a, b, _ in pairs:
+        ca, cb = _class_of(a), _class_of(b)
+        observed[ca] = (observed[ca][0], observed[ca][1] + 1)
+        observed[cb] = (observed[cb][0] + 1, observed[cb][1])
+    spaces = [gap - bearings[_class_of(a)][1] - bearings[_class_of(b)][0] for a, b, gap in word_pairs]
+    space = float(np.median(spaces)) if spaces else None
+    return SpacingSolution(bearings, observed, space, float(x[2 * n]))
+
+
+def ink_extent(outline: Outline) -> Optional[Tuple[float, float]]:
+    """(xMin, xMax) of an outline's ink (fontTools' BoundsPen: the curves' own extrema, not their handles)."""
+    pen = BoundsPen(None)
+    outline.draw(pen)
+    return None if pen.bounds is None else (pen.bounds[0], pen.bounds[2])
+
+
+@dataclass
+class Spacing:
+    """The spacing stage's answer: glyphs with origin and advance from the solved bearings, outlines moved
+    to match, how each glyph's spacing was found, and the space's width (font units)."""
+
+    glyphs: List[Glyph]
+    outlines: Dict[str, Outline]
+    method: Dict[str, str]  # glyph id → "gaps" (both sides seen beside neighbours) or "prior"
+    space_width: int
+    notes: List[str] = field(default_factory=list)
+
+
+def space(glyphs: Sequence[Glyph], outlines: Dict[str, Outline]) -> Spacing:
+    """The spacing stage: bearings solved over the whole specimen (`solve_bearings`), applied to every traced
+    glyph. A glyph's frame moves along its line so that its ink starts at its class's LSB, its outline
+    moves with it (the manifest's origin and the outline still put the ink on the same page pixels), and its
+    advance is LSB + its own ink width + RSB."""
+    ink = {g.id: e for g in glyphs if g.id in outlines for e in [ink_extent(outlines[g.id])] if e is not None}
+    # a glyph's frame origin along its line, in its units: every glyph of a page shares units and angle, so
+    # the line-frame x of the origin, times units per px, is comparable along the line
+    origin = {g.id: _along_line(g) for g in glyphs if g.id in ink}
+    sol = solve_bearings(glyphs, ink, origin)
+    _, ref_space = reference_bearings()
+    space_width = sol.space if sol.space is not None else ref_space * UNITS_PER_EM * max(sol.scale, 0.5)
+    new_glyphs, new_outlines, method = [], dict(outlines), {}
+    for g in glyphs:
+        if g.id not in ink:
+            new_glyphs.append(g)
+            continue
+        lsb, rsb = sol.bearings[_class_of(g)]
+        lsb, rsb = max(lsb, -0.5 * UNITS_PER_EM), max(rsb, -0.5 * UNITS_PER_EM)
+        x0, x1 = ink[g.id]
+        # the frame moves right by `shift` units, so the ink starts at lsb; whole units, so that the outline's
+        # points (rounded to units in the UFO) keep their place on the page
+        shift = float(round(x0 - lsb))
+        new_outlines[g.id] = Outline([[(x - shift, y, t) for x, y, t in c] for c in outlines[g.id].contours])
+        ox, oy = g.units_to_page(np.array([shift]), np.array([0.0]))
+        new_glyphs.append(replace(g, origin=(float(ox[0]), float(oy[0])), advance=int(round(x1 - shift + rsb))))
+        left, right = sol.observed[_class_of(g)]
+        method[g.id] = "gaps" if left and right else "prior"
+    return Spacing(new_glyphs, new_outlines, method, int(round(space_width)), sol.notes)
+
+
+def _along_line(g: Glyph) -> float:
+    """x of the glyph's origin in its line's frame (rotated by the page's angle), in font units."""
+    import math
+
+    a = math.radians(g.angle)
+    x, y = g.origin
+    return (x * math.cos(a) - y * math.sin(a)) * g.units_per_px
