@@ -1,7 +1,7 @@
-"""The extraction flow: ingest → detect → label → frames → segment → refine → vectorize (then export).
+"""The extraction flow: ingest → detect → label → frames → segment → refine → vectorize → spacing (then export).
 
 `extract()` calls each stage's one entry function in turn; the records between them are in glyphseg.types
-(Page → PageLayout → Labelling → Frames → Segmentation → Refined → outlines → Extraction). This module
+(Page → PageLayout → Labelling → Frames → Segmentation → Refined → outlines → Spacing → Extraction). This module
 only wires the stages, times them and reports progress; `glyphseg.export.export` writes the Extraction.
 """
 from __future__ import annotations
