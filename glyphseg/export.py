@@ -80,6 +80,10 @@ def build_ufo(ex: Extraction) -> ufoLib2.Font:
         order.append(g.name)
     font.glyphOrder = order
     set_vertical_metrics(font, ex.outlines.values())
+    encoded = {chr(code): name for name, code in unicodes.items() if code is not None and name in font}
+    for (left, right), (value, _) in sorted(ex.kerning.items()):
+        if left in encoded and right in encoded:
+            font.kerning[(encoded[left], encoded[right])] = value
     return font
 
 
@@ -197,7 +201,10 @@ def manifest(ex: Extraction, ufo_name: str) -> dict:
         # bearings where the gaps leave them open ("prior"), or half of each gap ("split", --no-spacing);
         # the specimen's tracking is taken as 0 (see glyphseg/spacing.py)
         "spacing": {"method": "gaps" if ex.spacing else "split", "tracking": 0,
-                    "space": ex.space_width if ex.space_width is not None else int(round(0.25 * m.units_per_em))},
+                    "space": ex.space_width if ex.space_width is not None else int(round(0.25 * m.units_per_em)),
+                    # kern pairs: only where a pair's gaps repeat the same departure from RSB + LSB
+                    "kerning": [{"left": a, "right": b, "value": v, "seen": n}
+                                for (a, b), (v, n) in sorted(ex.kerning.items())]},
         "timings": {k: v for k, v in ex.timings.items() if isinstance(v, (int, float))},
         "notes": ex.notes,
     }

@@ -145,16 +145,16 @@ def extract(paths: Sequence[str], options: Optional[ExtractOptions] = None,
     with _timed(timings, "vectorize"), prog.bar("vectorize", len(refined.glyphs)) as bar:
         outlines = vectorize(refined.glyphs, refined.masks, labelling.layouts, opt.tolerance, progress=bar.update,
                              jobs=resolve_jobs(opt.jobs))
-    glyphs, spacing_method, space_width = refined.glyphs, {}, None
+    glyphs, spacing_method, space_width, kerning = refined.glyphs, {}, None, {}
     if opt.spacing:
         with _timed(timings, "spacing"):
             spaced = space(refined.glyphs, outlines)
-        glyphs, outlines, spacing_method, space_width = (spaced.glyphs, spaced.outlines, spaced.method,
-                                                         spaced.space_width)
+        glyphs, outlines, spacing_method, space_width, kerning = (spaced.glyphs, spaced.outlines, spaced.method,
+                                                                  spaced.space_width, spaced.kerning)
     timings.update({k if k == "segment_s" else f"{segmentation.backend}_{k}": v
                     for k, v in segmentation.timings.items()}, segmenter=segmentation.backend)
     return Extraction(pages=pages, glyphs=glyphs, lines=[ln for lay in labelling.layouts for ln in lay.lines],
                       masks=refined.masks, outlines=outlines, metrics=framed.metrics, family=opt.family,
                       style=opt.style, unicodes=labelling.unicodes, timings=timings,
                       notes=notes + labelling.notes + segmentation.notes, spacing=spacing_method,
-                      space_width=space_width)
+                      space_width=space_width, kerning=kerning)

@@ -41,6 +41,8 @@ from .types import Glyph, Outline
 UNITS_PER_EM = 1000
 PRIOR_PULL = 0.1  # weight of the pull towards the scaled reference bearings, against 1 for each gap
 WORD_GAP = 2.5  # a gap this many times the line's typical one is a word space (or a line's ragged end)
+MIN_KERN_SEEN = 3  # a kern pair needs this many sightings that agree
+MIN_KERN = 10  # units: smaller departures are measuring noise (a tolerance and a half of the outlines)
 
 
 @lru_cache(maxsize=1)
@@ -59,20 +61,15 @@ class SpacingSolution:
     space: Optional[float] = None  # the word space's width from word gaps, font units (None: none seen)
     scale: float = 1.0  # the specimen's bearings ÷ the reference bearings
     notes: List[str] = field(default_factory=list)
+    kerning: Dict[Tuple[str, str], Tuple[float, int]] = field(default_factory=dict)  # (a, b) → (kern, seen)
 
 
 def _class_of(g: Glyph) -> str:
     return g.char if g.char else f"#{g.id}"  # an unlabelled glyph is its own class
 
 
-def solve_bearings(glyphs: Sequence[Glyph], ink: Dict[str, Tuple[float, float]],
-                   origin: Dict[str, float]) -> SpacingSolution:
-    """Bearings per character class from the gaps between neighbours on each line.
-
-    `ink[id]` is a glyph's ink extent (xMin, xMax) in its own font units; `origin[id]` where its frame's x = 0
-    sits along its line, in the same units (so a gap is origin_b + xMin_b − origin_a − xMax_a).
-    """
-    ref, _ = reference_bearings()
+def _gaps_on_lines(glyphs: Sequence[Glyph], ink: Dict[str, Tuple[float, float]], origin: Dict[str, float]):
+    """(letter pairs, word pairs): (left glyph, right glyph, gap in units) for neighbours on each line."""
     lines: Dict[Tuple[int, int], List[Glyph]] = {}
     for g in glyphs:
         if g.id in ink and g.id in origin:
@@ -85,30 +82,82 @@ def solve_bearings(glyphs: Sequence[Glyph], ink: Dict[str, Tuple[float, float]],
         typical = float(np.median(positive)) if positive else 0.0
         for a, b, gap in gaps:
             (word_pairs if positive and gap > WORD_GAP * typical else pairs).append((a, b, gap))
-    classes = sorted({_class_of(g) for line in lines.values() for g in line})
+    return pairs, word_pairs
+
+
+def _least_squares(classes: List[str], pairs, kerning: Dict[Tuple[str, str], float]) -> Tuple[np.ndarray, float]:
+    """LSB and RSB of every class (2n values) and the reference scale: each gap (less its pair's kern) one
+    equation of weight 1, each bearing pulled with weight PRIOR_PULL towards scale × its reference bearing.
+    Sparse (scipy's LSQR): a page of unlabelled glyphs has a class per glyph."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.linalg import lsqr
+
+    ref, _ = reference_bearings()
     index = {c: i for i, c in enumerate(classes)}
+    n = len(classes)
+    r, c, v, rhs = [], [], [], []
+    for k, (a, b, gap) in enumerate(pairs):
+        ca, cb = _class_of(a), _class_of(b)
+        r += [k, k]
+        c += [n + index[ca], index[cb]]
+        v += [1.0, 1.0]
+        rhs.append(gap - kerning.get((ca, cb), 0.0))
+    row = len(pairs)
+    typical_side = 0.05  # em: a neutral reference for a character the table does not know
+    for cls in classes:
+        for side, value in enumerate(ref.get(cls, (typical_side, typical_side))):
+            r += [row, row]
+            c += [side * n + index[cls], 2 * n]
+            v += [PRIOR_PULL, -PRIOR_PULL * value * UNITS_PER_EM]
+            rhs.append(0.0)
+            row += 1
+    matrix = coo_matrix((v, (r, c)), shape=(row, 2 * n + 1)).tocsr()
+    x = lsqr(matrix, np.array(rhs), atol=1e-10, btol=1e-10, iter_lim=20 * (2 * n + 1))[0]
+    return x[:2 * n], float(x[2 * n])
+
+
+def find_kerning(pairs, bearings: Dict[str, Tuple[float, float]]) -> Dict[Tuple[str, str], Tuple[float, int]]:
+    """Kern pairs where the evidence repeats: a pair of labelled characters seen at least MIN_KERN_SEEN times
+    whose gaps all depart from RSB + LSB the same way, by at least MIN_KERN units → (kern, times seen).
+    Never from one observation: one gap cannot tell a kern from a measuring error."""
+    residuals: Dict[Tuple[str, str], List[float]] = {}
+    for a, b, gap in pairs:
+        if a.char and b.char:
+            residuals.setdefault((a.char, b.char), []).append(gap - bearings[a.char][1] - bearings[b.char][0])
+    out = {}
+    for key, values in residuals.items():
+        med = float(np.median(values))
+        spread = float(np.median(np.abs(np.array(values) - med)))
+        if len(values) >= MIN_KERN_SEEN and abs(med) >= MIN_KERN and spread <= max(3.0, 0.25 * abs(med)):
+            out[key] = (med, len(values))
+    return out
+
+
+def solve_bearings(glyphs: Sequence[Glyph], ink: Dict[str, Tuple[float, float]],
+                   origin: Dict[str, float]) -> SpacingSolution:
+    """Bearings per character class from the gaps between neighbours on each line, and kerning where a pair's
+    gaps repeat a departure from them (then the bearings are solved again without those pairs' kerns).
+
+    `ink[id]` is a glyph's ink extent (xMin, xMax) in its own font units; `origin[id]` where its frame's x = 0
+    sits along its line, in the same units (so a gap is origin_b + xMin_b − origin_a − xMax_a).
+    """
+    pairs, word_pairs = _gaps_on_lines(glyphs, ink, origin)
+    classes = sorted({_class_of(g) for a, b, _ in pairs + word_pairs for g in (a, b)} |
+                     {_class_of(g) for g in glyphs if g.id in ink and g.id in origin})
     n = len(classes)
     if not n:
         return SpacingSolution({}, {})
-    # unknowns: LSB of each class, RSB of each class, the reference scale
-    rows, rhs = [], []
-    for a, b, gap in pairs:
-        row = np.zeros(2 * n + 1)
-        row[n + index[_class_of(a)]] += 1.0
-        row[index[_class_of(b)]] += 1.0
-        rows.append(row)
-        rhs.append(gap)
-    typical_side = 0.05  # em: a neutral reference for a character the table does not know
-    for c in classes:
-        lsb, rsb = ref.get(c, (typical_side, typical_side))
-        for side, value in ((0, lsb), (1, rsb)):
-            row = np.zeros(2 * n + 1)
-            row[side * n + index[c]] = PRIOR_PULL
-            row[2 * n] = -PRIOR_PULL * value * UNITS_PER_EM
-            rows.append(row)
-            rhs.append(0.0)
-    x = np.linalg.lstsq(np.array(rows), np.array(rhs), rcond=None)[0]
-    bearings = {c: (float(x[index[c]]), float(x[n + index[c]])) for c in classes}
+    kerning: Dict[Tuple[str, str], Tuple[float, int]] = {}
+    # bearings; kerns from their residuals; bearings again with those kerns taken out (the first solve spreads
+    # part of a kern over the two letters' bearings) … until the kerns settle
+    for _ in range(12):
+        x, scale = _least_squares(classes, pairs, {k: v for k, (v, _) in kerning.items()})
+        bearings = {c: (float(x[i]), float(x[n + i])) for i, c in enumerate(classes)}
+        found = find_kerning(pairs, bearings)
+        settled = set(found) == set(kerning) and all(abs(found[k][0] - kerning[k][0]) < 0.5 for k in found)
+        kerning = found
+        if settled:
+            break
     observed = {c: (0, 0) for c in classes}
     for a, b, _ in pairs:
         ca, cb = _class_of(a), _class_of(b)
@@ -116,7 +165,7 @@ def solve_bearings(glyphs: Sequence[Glyph], ink: Dict[str, Tuple[float, float]],
         observed[cb] = (observed[cb][0] + 1, observed[cb][1])
     spaces = [gap - bearings[_class_of(a)][1] - bearings[_class_of(b)][0] for a, b, gap in word_pairs]
     space = float(np.median(spaces)) if spaces else None
-    return SpacingSolution(bearings, observed, space, float(x[2 * n]))
+    return SpacingSolution(bearings, observed, space, scale, kerning=kerning)
 
 
 def ink_extent(outline: Outline) -> Optional[Tuple[float, float]]:
@@ -136,6 +185,7 @@ class Spacing:
     method: Dict[str, str]  # glyph id → "gaps" (both sides seen beside neighbours) or "prior"
     space_width: int
     notes: List[str] = field(default_factory=list)
+    kerning: Dict[Tuple[str, str], Tuple[int, int]] = field(default_factory=dict)  # (char, char) → (kern, seen)
 
 
 def space(glyphs: Sequence[Glyph], outlines: Dict[str, Outline]) -> Spacing:
@@ -166,7 +216,8 @@ def space(glyphs: Sequence[Glyph], outlines: Dict[str, Outline]) -> Spacing:
         new_glyphs.append(replace(g, origin=(float(ox[0]), float(oy[0])), advance=int(round(x1 - shift + rsb))))
         left, right = sol.observed[_class_of(g)]
         method[g.id] = "gaps" if left and right else "prior"
-    return Spacing(new_glyphs, new_outlines, method, int(round(space_width)), sol.notes)
+    kerning = {k: (int(round(v)), seen) for k, (v, seen) in sol.kerning.items()}
+    return Spacing(new_glyphs, new_outlines, method, int(round(space_width)), sol.notes, kerning)
 
 
 def _along_line(g: Glyph) -> float:

@@ -273,6 +273,7 @@ class Extraction:
     notes: List[str] = field(default_factory=list)
     spacing: dict = field(default_factory=dict)  # glyph id → "gaps" | "prior" (empty: half of each gap)
     space_width: Optional[int] = None  # the word space, font units (None: a quarter em)
+    kerning: dict = field(default_factory=dict)  # (char, char) → (kern in units, times seen)
 
 
 def bbox_union(boxes: Sequence[BBox]) -> BBox:

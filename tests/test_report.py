@@ -433,3 +433,16 @@ def test_font_metrics_agree_and_cover_the_ink(demo_extraction):
     cmap = otf.getBestCmap()
     assert 0x20 in cmap and 0xA0 in cmap
     assert otf["hmtx"][cmap[0xA0]][0] == otf["hmtx"][cmap[0x20]][0] > 0
+
+
+def test_kern_pairs_reach_the_ufo_and_the_manifest(demo_extraction):
+    import dataclasses
+
+    from glyphseg.export import manifest
+
+    ex = dataclasses.replace(demo_extraction, kerning={("A", "V"): (-40, 3), ("A", "€"): (-20, 4)})
+    font = build_ufo(ex)
+    names = {chr(u): g.name for g in font for u in g.unicodes}
+    assert dict(font.kerning) == {(names["A"], names["V"]): -40}  # a pair with a character not in the font: left out
+    kerning = manifest(ex, "x.ufo")["spacing"]["kerning"]
+    assert {"left": "A", "right": "V", "value": -40, "seen": 3} in kerning

@@ -518,3 +518,31 @@ def test_spacing_solves_bearings_from_repeated_letters():
     assert np.median(errors["gaps"]) < 0.6 * np.median(errors["split"]), errors
     assert set(spaced.method.values()) <= {"gaps", "prior"} and "gaps" in spaced.method.values()
     assert spaced.space_width > 100  # from the word gap
+
+
+def test_kerning_only_where_the_evidence_repeats():
+    """A pair seen three times 40 units tighter than its letters' bearings elsewhere becomes a kern pair; the
+    same departure seen once does not."""
+    from glyphseg.spacing import solve_bearings
+
+    bearings = {"n": (60, 50), "A": (10, 12), "V": (8, 9), "o": (40, 42)}
+    kerns = {("A", "V"): -40, ("V", "o"): -40}
+    # AV three times, Vo once; A and V also beside n and o, which pins their bearings down
+    words = ["nAn", "oAo", "nAo", "nVn", "oVo", "oVn", "AnA", "VoV", "nAVn", "oAVn", "nAVo", "nVon", "nono"]
+    glyphs, ink, origin = [], {}, {}
+    for line, word in enumerate(words):
+        x = 0.0
+        for k, ch in enumerate(word):
+            if k:
+                x += kerns.get((word[k - 1], ch), 0)
+            gid = f"{line}-{k}"
+            glyphs.append(Glyph(id=gid, page=0, bbox=(0, 0, 1, 1), components=(), line=line, order=k, char=ch))
+            ink[gid] = (bearings[ch][0], bearings[ch][0] + 300)
+            origin[gid] = x
+            x += sum(bearings[ch]) + 300
+    sol = solve_bearings(glyphs, ink, origin)
+    assert set(sol.kerning) == {("A", "V")}
+    kern, seen = sol.kerning[("A", "V")]
+    assert abs(kern + 40) < 3 and seen == 3
+    for ch, (lsb, rsb) in bearings.items():  # the kern taken out, the bearings come back (up to the pull towards
+        assert abs(sol.bearings[ch][0] + sol.bearings[ch][1] - lsb - rsb) < 20  # the reference fonts' proportions)
