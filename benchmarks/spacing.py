@@ -44,7 +44,7 @@ def page_errors(font, layout: str, level: str) -> Dict[str, List[float]]:
     spec = degrade(render_specimen(font.path, lines=lines, dpi=600, size_pt=14, tracking_em=tracking), level, seed)
     ex = extract([], ExtractOptions(text=spec.text, segmenter="threshold", spacing=False, jobs=1),
                  pages=[Page(0, font.id, 600, spec.image)])
-    spaced = space(ex.glyphs, ex.outlines)
+    spaced = space(ex.glyphs, ex.outlines, ex.masks)
     tt = TTFont(font.path)
     upem, gs = tt["head"].unitsPerEm, tt.getGlyphSet()
     truth = {}

@@ -148,7 +148,7 @@ def extract(paths: Sequence[str], options: Optional[ExtractOptions] = None,
     glyphs, spacing_method, space_width, kerning = refined.glyphs, {}, None, {}
     if opt.spacing:
         with _timed(timings, "spacing"):
-            spaced = space(refined.glyphs, outlines)
+            spaced = space(refined.glyphs, outlines, refined.masks)
         glyphs, outlines, spacing_method, space_width, kerning = (spaced.glyphs, spaced.outlines, spaced.method,
                                                                   spaced.space_width, spaced.kerning)
     timings.update({k if k == "segment_s" else f"{segmentation.backend}_{k}": v

@@ -41,7 +41,9 @@ from .types import Glyph, Outline
 UNITS_PER_EM = 1000
 PRIOR_PULL = 0.1  # weight of the pull towards the scaled reference bearings, against 1 for each gap
 WORD_GAP = 2.5  # a gap this many times the line's typical one is a word space (or a line's ragged end)
+OUTLIER_UNITS = 60  # a gap further than this (and 5 robust deviations) off the first solution is set aside
 MIN_KERN_SEEN = 3  # a kern pair needs this many sightings that agree
+TOUCH_CHECK = 0.5  # pairs closer than this share of the line's typical gap are checked for touching ink
 MIN_KERN = 10  # units: smaller departures are measuring noise (a tolerance and a half of the outlines)
 
 
@@ -68,19 +70,28 @@ def _class_of(g: Glyph) -> str:
     return g.char if g.char else f"#{g.id}"  # an unlabelled glyph is its own class
 
 
-def _gaps_on_lines(glyphs: Sequence[Glyph], ink: Dict[str, Tuple[float, float]], origin: Dict[str, float]):
-    """(letter pairs, word pairs): (left glyph, right glyph, gap in units) for neighbours on each line."""
+def _gaps_on_lines(glyphs: Sequence[Glyph], ink: Dict[str, Tuple[float, float]], origin: Dict[str, float],
+                   touching=None):
+    """(letter pairs, word pairs): (left glyph, right glyph, gap in units) for neighbours on each line.
+    Pairs `touching(a, b, shift)` says were one piece of ink (letters cut apart) are left out: where the cut
+    runs says how the ink was shared, not how the letters are spaced."""
     lines: Dict[Tuple[int, int], List[Glyph]] = {}
     for g in glyphs:
         if g.id in ink and g.id in origin:
             lines.setdefault((g.page, g.line), []).append(g)
-    pairs, word_pairs = [], []
-    for line in lines.values():
+    gaps: Dict[int, list] = {}  # page → (a, b, gap)
+    for (page, _), line in lines.items():
         line.sort(key=lambda g: origin[g.id] + ink[g.id][0])
-        gaps = [(a, b, origin[b.id] + ink[b.id][0] - origin[a.id] - ink[a.id][1]) for a, b in zip(line, line[1:])]
-        positive = [gap for _, _, gap in gaps if gap > 0]
+        gaps.setdefault(page, []).extend((a, b, origin[b.id] + ink[b.id][0] - origin[a.id] - ink[a.id][1])
+                                         for a, b in zip(line, line[1:]))
+    pairs, word_pairs = [], []
+    for page_gaps in gaps.values():
+        # the typical gap of the whole page: a short line of few letters (a word and a half) has no typical gap
+        positive = [gap for _, _, gap in page_gaps if gap > 0]
         typical = float(np.median(positive)) if positive else 0.0
-        for a, b, gap in gaps:
+        for a, b, gap in page_gaps:
+            if touching is not None and gap < TOUCH_CHECK * typical and touching(a, b, origin[b.id] - origin[a.id]):
+                continue
             (word_pairs if positive and gap > WORD_GAP * typical else pairs).append((a, b, gap))
     return pairs, word_pairs
 
@@ -134,19 +145,28 @@ def find_kerning(pairs, bearings: Dict[str, Tuple[float, float]]) -> Dict[Tuple[
 
 
 def solve_bearings(glyphs: Sequence[Glyph], ink: Dict[str, Tuple[float, float]],
-                   origin: Dict[str, float]) -> SpacingSolution:
+                   origin: Dict[str, float], touching=None) -> SpacingSolution:
     """Bearings per character class from the gaps between neighbours on each line, and kerning where a pair's
     gaps repeat a departure from them (then the bearings are solved again without those pairs' kerns).
 
     `ink[id]` is a glyph's ink extent (xMin, xMax) in its own font units; `origin[id]` where its frame's x = 0
     sits along its line, in the same units (so a gap is origin_b + xMin_b − origin_a − xMax_a).
     """
-    pairs, word_pairs = _gaps_on_lines(glyphs, ink, origin)
+    pairs, word_pairs = _gaps_on_lines(glyphs, ink, origin, touching)
     classes = sorted({_class_of(g) for a, b, _ in pairs + word_pairs for g in (a, b)} |
                      {_class_of(g) for g in glyphs if g.id in ink and g.id in origin})
     n = len(classes)
     if not n:
         return SpacingSolution({}, {})
+    # one robust pass first: a gap far off the solution is not spacing (a word space taken for a letter gap,
+    # a mislabelled or broken glyph) and would pull its letters' bearings
+    x, _ = _least_squares(classes, pairs, {})
+    residual = np.array([gap - x[n + classes.index(_class_of(a))] - x[classes.index(_class_of(b))]
+                         for a, b, gap in pairs]) if pairs else np.zeros(0)
+    if residual.size >= 8:
+        mad = float(np.median(np.abs(residual - np.median(residual))))
+        limit = max(OUTLIER_UNITS, 5.0 * 1.4826 * mad)
+        pairs = [p for p, r in zip(pairs, residual) if abs(r) <= limit]
     kerning: Dict[Tuple[str, str], Tuple[float, int]] = {}
     # bearings; kerns from their residuals; bearings again with those kerns taken out (the first solve spreads
     # part of a kern over the two letters' bearings) … until the kerns settle
@@ -188,7 +208,7 @@ class Spacing:
     kerning: Dict[Tuple[str, str], Tuple[int, int]] = field(default_factory=dict)  # (char, char) → (kern, seen)
 
 
-def space(glyphs: Sequence[Glyph], outlines: Dict[str, Outline]) -> Spacing:
+def space(glyphs: Sequence[Glyph], outlines: Dict[str, Outline], masks: Optional[dict] = None) -> Spacing:
     """The spacing stage: bearings solved over the whole specimen (`solve_bearings`), applied to every traced
     glyph. A glyph's frame moves along its line so that its ink starts at its class's LSB, its outline
     moves with it (the manifest's origin and the outline still put the ink on the same page pixels), and its
@@ -197,7 +217,12 @@ def space(glyphs: Sequence[Glyph], outlines: Dict[str, Outline]) -> Spacing:
     # a glyph's frame origin along its line, in its units: every glyph of a page shares units and angle, so
     # the line-frame x of the origin, times units per px, is comparable along the line
     origin = {g.id: _along_line(g) for g in glyphs if g.id in ink}
-    sol = solve_bearings(glyphs, ink, origin)
+    def touching(a: Glyph, b: Glyph, shift: float) -> bool:
+        """Were a and b one piece of ink? Their masks on the page come within two pixels (a cut through a
+        joined crossbar leaves the pieces' outlines apart, but not their masks)."""
+        return masks is not None and a.id in masks and b.id in masks and masks_touch(masks[a.id], masks[b.id])
+
+    sol = solve_bearings(glyphs, ink, origin, touching)
     _, ref_space = reference_bearings()
     space_width = sol.space if sol.space is not None else ref_space * UNITS_PER_EM * max(sol.scale, 0.5)
     new_glyphs, new_outlines, method = [], dict(outlines), {}
@@ -218,6 +243,34 @@ def space(glyphs: Sequence[Glyph], outlines: Dict[str, Outline]) -> Spacing:
         method[g.id] = "gaps" if left and right else "prior"
     kerning = {k: (int(round(v)), seen) for k, (v, seen) in sol.kerning.items()}
     return Spacing(new_glyphs, new_outlines, method, int(round(space_width)), sol.notes, kerning)
+
+
+def masks_touch(a, b, reach: int = 2) -> bool:
+    """Whether two glyph masks (GlyphMask, page crops) have ink within `reach` pixels of each other.
+
+    >>> from glyphseg.types import GlyphMask
+    >>> square = lambda x0: GlyphMask("g", x0, 0, np.ones((3, 3), np.float32))
+    >>> masks_touch(square(0), square(4)), masks_touch(square(0), square(6))
+    (True, False)
+    """
+    ha, wa = a.soft.shape
+    hb, wb = b.soft.shape
+    x0, y0 = max(a.x0, b.x0) - reach, max(a.y0, b.y0) - reach
+    x1, y1 = min(a.x0 + wa, b.x0 + wb) + reach, min(a.y0 + ha, b.y0 + hb) + reach
+    if x0 >= x1 or y0 >= y1:
+        return False
+    ya, xa = np.nonzero(a.binary())
+    yb, xb = np.nonzero(b.binary())
+    ya, xa, yb, xb = ya + a.y0, xa + a.x0, yb + b.y0, xb + b.x0
+    near_a = (xa >= x0) & (xa < x1) & (ya >= y0) & (ya < y1)
+    near_b = (xb >= x0) & (xb < x1) & (yb >= y0) & (yb < y1)
+    if not near_a.any() or not near_b.any():
+        return False
+    from scipy.spatial import cKDTree
+
+    dist, _ = cKDTree(np.stack([xb[near_b], yb[near_b]], 1)).query(np.stack([xa[near_a], ya[near_a]], 1),
+                                                                    distance_upper_bound=reach + 0.01)
+    return bool(np.isfinite(dist).any())
 
 
 def _along_line(g: Glyph) -> float:
