@@ -42,7 +42,7 @@ def page_errors(font, layout: str, level: str) -> Dict[str, List[float]]:
     lines, tracking = LAYOUTS[layout]
     seed = zlib.crc32(f"{font.id}/{layout}/{level}".encode()) % 2 ** 31
     spec = degrade(render_specimen(font.path, lines=lines, dpi=600, size_pt=14, tracking_em=tracking), level, seed)
-    ex = extract([], ExtractOptions(text=spec.text, segmenter="threshold", spacing=False, jobs=1),
+    ex = extract([], ExtractOptions(text=spec.text, segmenter="threshold", spacing=False, consensus=False, jobs=1),
                  pages=[Page(0, font.id, 600, spec.image)])
     spaced = space(ex.glyphs, ex.outlines, ex.masks)
     tt = TTFont(font.path)

@@ -133,13 +133,15 @@ def main():
               help="Without --text: glyphs recognised less surely than this (0–1) stay unlabelled.")
 @click.option("--force", is_flag=True,
               help="Replace the output folder if glyphseg wrote it (never a folder holding other files).")
+@click.option("--consensus/--no-consensus", default=True, show_default=True,
+              help="One outline from every agreeing print of a character; --no-consensus: each print its own.")
 @click.option("--spacing/--no-spacing", default=True, show_default=True,
               help="Side bearings solved from every gap on the page; --no-spacing: half of each gap.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0,
               help="Processes for the per-glyph work; 0 (default): all available cores.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 def extract(inputs, outdir, text, text_file, pages, dpi, max_pixels, segmenter, model, device, dtype, family, style,
-            tolerance, recognise, min_score, force, spacing, jobs, quiet):
+            tolerance, recognise, min_score, force, consensus, spacing, jobs, quiet):
     """Extract every glyph of INPUTS (PDF, PNG, TIFF, JPEG) into OUTDIR."""
     from .export import atomic_output_dir, export
     from .ingest import parse_page_ranges
@@ -166,7 +168,7 @@ def extract(inputs, outdir, text, text_file, pages, dpi, max_pixels, segmenter, 
     opt = ExtractOptions(dpi=dpi, pages=parse_page_ranges(pages), max_pixels=max_pixels, text=text,
                          segmenter=segmenter, model=model, device=device, dtype=dtype, family=family, style=style,
                          tolerance=tolerance, recognise=recognise, min_score=min_score, jobs=jobs,
-                         spacing=spacing)
+                         spacing=spacing, consensus=consensus)
     progress = Progress(quiet=quiet)
     t0 = time.perf_counter()
     # The output is checked and reserved (locked) before any work; written whole at the end, or not at all.

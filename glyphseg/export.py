@@ -69,6 +69,8 @@ def build_ufo(ex: Extraction) -> ufoLib2.Font:
     for g in ex.glyphs:
         if g.name is None:  # matched no character of the transcript
             continue
+        if g.name in font:  # a print fused into a consensus outline that an earlier print of it holds
+            continue
         outline = ex.outlines.get(g.id)
         glyph = font.newGlyph(g.name)
         u = unicodes.get(g.name)
@@ -195,7 +197,7 @@ def manifest(ex: Extraction, ufo_name: str) -> dict:
                     "origin": [round(g.origin[0], 3), round(g.origin[1], 3)],
                     "units_per_px": round(g.units_per_px, 6), "angle": round(g.angle, 4), "advance": g.advance,
                     "refined": g.refined, "topology_ok": g.topology_ok,
-                    "spacing": ex.spacing.get(g.id, "split")}
+                    "spacing": ex.spacing.get(g.id, "split"), "consensus": ex.consensus.get(g.id)}
                    for g in ex.glyphs],
         # how the side bearings were found: solved from every gap between neighbours ("gaps"), with reference
         # bearings where the gaps leave them open ("prior"), or half of each gap ("split", --no-spacing);

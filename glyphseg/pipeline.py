@@ -1,7 +1,8 @@
-"""The extraction flow: ingest → detect → label → frames → segment → refine → vectorize → spacing (then export).
+"""The extraction flow: ingest → detect → label → frames → segment → refine → vectorize → consensus → spacing
+(then export).
 
 `extract()` calls each stage's one entry function in turn; the records between them are in glyphseg.types
-(Page → PageLayout → Labelling → Frames → Segmentation → Refined → outlines → Spacing → Extraction). This module
+(Page → PageLayout → Labelling → Frames → Segmentation → Refined → outlines → Consensus → Spacing → Extraction). This module
 only wires the stages, times them and reports progress; `glyphseg.export.export` writes the Extraction.
 """
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
 
 from . import SAM2_INSTALL_HINT
+from .consensus import consensus
 from .detect import detect
 from .ingest import load_pages
 from .label import MIN_SCORE, label
@@ -43,6 +45,7 @@ class ExtractOptions:
     refine: bool = True  # check masks against the character's templates and repair them
     jobs: Optional[int] = None  # processes for the per-glyph stages; None: all available cores
     spacing: bool = True  # side bearings solved from all gaps (spacing.space); False: half of each gap
+    consensus: bool = True  # one outline from all agreeing prints of a character (consensus.consensus)
 
 
 MIN_TEXT_HEIGHT_PX = 12  # letters smaller than this on the page hold too few pixels for outlines or templates
@@ -145,10 +148,14 @@ def extract(paths: Sequence[str], options: Optional[ExtractOptions] = None,
     with _timed(timings, "vectorize"), prog.bar("vectorize", len(refined.glyphs)) as bar:
         outlines = vectorize(refined.glyphs, refined.masks, labelling.layouts, opt.tolerance, progress=bar.update,
                              jobs=resolve_jobs(opt.jobs))
-    glyphs, spacing_method, space_width, kerning = refined.glyphs, {}, None, {}
+    glyphs, spacing_method, space_width, kerning, fused = refined.glyphs, {}, None, {}, {}
+    if opt.consensus:
+        with _timed(timings, "consensus"):
+            agreed = consensus(glyphs, refined.masks, outlines, labelling.layouts, opt.tolerance)
+        glyphs, outlines, fused = agreed.glyphs, agreed.outlines, agreed.fused
     if opt.spacing:
         with _timed(timings, "spacing"):
-            spaced = space(refined.glyphs, outlines, refined.masks)
+            spaced = space(glyphs, outlines, refined.masks)
         glyphs, outlines, spacing_method, space_width, kerning = (spaced.glyphs, spaced.outlines, spaced.method,
                                                                   spaced.space_width, spaced.kerning)
     timings.update({k if k == "segment_s" else f"{segmentation.backend}_{k}": v
@@ -157,4 +164,4 @@ def extract(paths: Sequence[str], options: Optional[ExtractOptions] = None,
                       masks=refined.masks, outlines=outlines, metrics=framed.metrics, family=opt.family,
                       style=opt.style, unicodes=labelling.unicodes, timings=timings,
                       notes=notes + labelling.notes + segmentation.notes, spacing=spacing_method,
-                      space_width=space_width, kerning=kerning)
+                      space_width=space_width, kerning=kerning, consensus=fused)

@@ -274,6 +274,7 @@ class Extraction:
     spacing: dict = field(default_factory=dict)  # glyph id → "gaps" | "prior" (empty: half of each gap)
     space_width: Optional[int] = None  # the word space, font units (None: a quarter em)
     kerning: dict = field(default_factory=dict)  # (char, char) → (kern in units, times seen)
+    consensus: dict = field(default_factory=dict)  # glyph id → prints fused into its outline
 
 
 def bbox_union(boxes: Sequence[BBox]) -> BBox:

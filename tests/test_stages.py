@@ -546,3 +546,30 @@ def test_kerning_only_where_the_evidence_repeats():
     assert abs(kern + 40) < 3 and seen == 3
     for ch, (lsb, rsb) in bearings.items():  # the kern taken out, the bearings come back (up to the pull towards
         assert abs(sol.bearings[ch][0] + sol.bearings[ch][1] - lsb - rsb) < 20  # the reference fonts' proportions)
+
+
+def test_consensus_outline_from_repeated_prints():
+    """A word page that repeats letters: the prints of a letter that agree share one outline and one UFO glyph,
+    each print's copy lies on its own ink, and --no-consensus keeps one outline (and alternate) per print."""
+    import shapely
+
+    from glyphseg.export import build_ufo
+    from glyphseg.pipeline import ExtractOptions, extract
+
+    spec = degrade(render_specimen(font_path("serif"), lines=["nonnon onnono", "noon no"], dpi=600, tracking_em=0.0),
+                   "mild", seed=1)
+    page = Page(0, "w", 600, spec.image)
+    ex = extract([], ExtractOptions(text=spec.text, segmenter="threshold", jobs=1), pages=[page])
+    single = extract([], ExtractOptions(text=spec.text, segmenter="threshold", jobs=1, consensus=False), pages=[page])
+    ns = [g for g in ex.glyphs if g.char == "n"]
+    fused = [g for g in ns if g.id in ex.consensus]
+    assert len(ns) == 10 and len(fused) >= 8 and len({g.name for g in fused}) == 1
+    assert all(ex.consensus[g.id] == len(fused) for g in fused)
+    assert len(build_ufo(ex).keys()) < len(build_ufo(single).keys())  # alternates folded into one glyph
+    assert not single.consensus and len({g.name for g in single.glyphs if g.char == "n"}) == 10
+    for g in fused:  # each print's copy of the consensus outline covers that print's own ink
+        m = ex.masks[g.id]
+        rows, cols = np.nonzero(m.soft >= 0.9)
+        shape = drawing_to_shape(ex.outlines[g.id], point_map=g.units_to_page)
+        inside = shapely.contains_xy(shape, cols + m.x0 + 0.5, rows + m.y0 + 0.5)
+        assert inside.mean() > 0.97, inside.mean()
