@@ -529,7 +529,7 @@ def card_view(ex: Extraction, g: Glyph, pictures: GlyphPictures) -> dict:
         "w": w, "h": h, "scan": pictures.scan, "mask": pictures.mask, "alt": g.char or g.id,
         "svg": outline_svg(ex, g, pictures.box, 2.0 / s),  # point radius in crop px = 2 css px
         "char": g.char, "name": g.name, "score": f"{g.score:.2f}" if g.char else "—",
-        "advance": g.advance, "n_on": n_on, "n_off": n_all - n_on,
+        "advance": g.advance, "n_on": n_on, "n_off": n_all - n_on, "consensus": ex.consensus.get(g.id),
         "warnings": [_warning_view(wn) for wn in warnings]}
 
 

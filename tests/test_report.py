@@ -446,3 +446,13 @@ def test_kern_pairs_reach_the_ufo_and_the_manifest(demo_extraction):
     assert dict(font.kerning) == {(names["A"], names["V"]): -40}  # a pair with a character not in the font: left out
     kerning = manifest(ex, "x.ufo")["spacing"]["kerning"]
     assert {"left": "A", "right": "V", "value": -40, "seen": 3} in kerning
+
+
+def test_cards_say_which_outlines_are_consensus(demo_extraction, tmp_path):
+    import dataclasses
+
+    g = next(g for g in demo_extraction.glyphs if g.char == "a")
+    ex = dataclasses.replace(demo_extraction, consensus={g.id: 4})
+    write_report(ex, str(tmp_path), build_ufo(ex))
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert html.count("outline of 4 prints") == 1
