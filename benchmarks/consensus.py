@@ -9,7 +9,6 @@ em, both directions pooled) and IoU, single print against consensus.
 """
 from __future__ import annotations
 
-import os
 import sys
 import zlib
 
@@ -60,8 +59,7 @@ def page_scores(font, level: str) -> dict:
 @click.option("--levels", default="clean,mild,harsh", show_default=True)
 @click.option("-o", "--out", default=None)
 def main(fonts, levels, out):
-    chosen = [f for f in fonts_mod.SUITE if f.group == "text" and os.path.exists(f.path)
-              and (not fonts or f.id in fonts.split(","))]
+    chosen = fonts_mod.text_fonts(fonts)
     rows = []
     for level in levels.split(","):
         pooled = {"single_dist": [], "cons_dist": [], "single_iou": [], "cons_iou": [], "prints": 0}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 from dataclasses import dataclass
-from typing import List, Sequence
+from typing import List, Optional, Sequence
 
 
 @dataclass(frozen=True)
@@ -119,3 +119,9 @@ def apt_install(packages: Sequence[str]) -> int:
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
     subprocess.run(sudo + ["apt-get", "update", "-qq"], env=env)
     return subprocess.run(sudo + ["apt-get", "install", "-y", "-qq", *packages], env=env).returncode
+
+
+def text_fonts(ids: Optional[str] = None) -> List[SuiteFont]:
+    """The main suite's fonts that are installed, or those of them named in `ids` (comma-separated)."""
+    wanted = set(ids.split(",")) if ids else None
+    return [f for f in SUITE if f.group == "text" and os.path.exists(f.path) and (wanted is None or f.id in wanted)]

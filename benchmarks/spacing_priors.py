@@ -25,8 +25,6 @@ from typing import Dict, List, Tuple
 
 import click
 import numpy as np
-from fontTools.pens.boundsPen import BoundsPen
-from fontTools.ttLib import TTFont
 
 from glyphseg.specimen import DEFAULT_LINES
 
@@ -37,18 +35,11 @@ Bearings = Dict[str, Tuple[float, float]]  # char → (LSB, RSB) in em
 
 
 def font_bearings(path: str, chars: str) -> Bearings:
-    font = TTFont(path)
-    upem, cmap, gs = font["head"].unitsPerEm, font.getBestCmap(), font.getGlyphSet()
-    out = {}
-    for c in chars:
-        name = cmap.get(ord(c))
-        if name is None:
-            continue
-        pen = BoundsPen(gs)
-        gs[name].draw(pen)
-        if pen.bounds is not None:
-            out[c] = (pen.bounds[0] / upem, (gs[name].width - pen.bounds[2]) / upem)
-    return out
+    """A font's exact bearings in em (templates/build_bearings.py's reading of a font)."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "templates"))
+    from build_bearings import font_bearings as read
+
+    return read(path, chars)[0]
 
 
 def reference(fonts: List[Bearings], unit: str) -> Bearings:

@@ -19,25 +19,34 @@ from build_char_zones import SOURCES  # noqa: E402 - the same source fonts
 from build_templates import CHARS  # noqa: E402 - the same characters
 
 
+def font_bearings(path: str, chars) -> tuple:
+    """({char: (LSB, RSB)} in em, the space's width in em or None) of one font."""
+    font = TTFont(path)
+    upem, cmap, gs = font["head"].unitsPerEm, font.getBestCmap(), font.getGlyphSet()
+    out = {}
+    for c in chars:
+        name = cmap.get(ord(c))
+        if name is None:
+            continue
+        pen = BoundsPen(gs)
+        gs[name].draw(pen)
+        if pen.bounds is not None:
+            out[c] = (pen.bounds[0] / upem, (gs[name].width - pen.bounds[2]) / upem)
+    return out, (gs[cmap[0x20]].width / upem if 0x20 in cmap else None)
+
+
 def main(out="glyphseg/data/bearings.json"):
     per_char = {c: [] for c in CHARS}
     spaces, used = [], []
     for path, licence in SOURCES:
         if not os.path.exists(path) or "Mono" in path or "Courier" in path:
             continue
-        font = TTFont(path)
-        upem, cmap, gs = font["head"].unitsPerEm, font.getBestCmap(), font.getGlyphSet()
         used.append({"font": os.path.basename(path), "licence": licence})
-        if 0x20 in cmap:
-            spaces.append(gs[cmap[0x20]].width / upem)
-        for c in CHARS:
-            name = cmap.get(ord(c))
-            if name is None:
-                continue
-            pen = BoundsPen(gs)
-            gs[name].draw(pen)
-            if pen.bounds is not None:
-                per_char[c].append((pen.bounds[0] / upem, (gs[name].width - pen.bounds[2]) / upem))
+        bearings, space = font_bearings(path, CHARS)
+        if space is not None:
+            spaces.append(space)
+        for c, lr in bearings.items():
+            per_char[c].append(lr)
     bearings = {c: [round(float(np.median([r[0] for r in rows])), 4), round(float(np.median([r[1] for r in rows])), 4)]
                 for c, rows in per_char.items() if rows}
     with open(out, "w") as fh:
