@@ -21,6 +21,8 @@ import numpy as np
 from .types import Glyph, GlyphMask, Outline, PageLayout
 
 MIN_INSTANCES = 3  # fewer prints than this are no majority to vote with
+MAX_PRINTS = 48  # prints fused per character at most (spread over the specimen): bounds memory and time on a
+# book page of body text; the median of 48 is as steady as one can use, and the rest keep their own outlines
 MIN_IOU = 0.75  # an instance this unlike the median print is another form or a damaged print
 PAD_PX = 4  # room around the reference crop for the other prints' shifts
 
@@ -72,7 +74,7 @@ def fuse_instances(ref: Glyph, ref_mask: GlyphMask, members: Sequence[Tuple[Glyp
         shift, _, _ = phase_cross_correlation(ref_img, img, upsample_factor=20, normalization=None)
         # the image must move by `shift` (rows, cols) to match: the member's ink sits that far the other way
         offset = offset - np.array([shift[1], -shift[0]]) * ref.units_per_px
-        stack.append(_resample(ref, grid, g, m, offset))
+        stack.append(_resample(ref, grid, g, m, offset).astype(np.float32))
         offsets.append(offset)
     return np.array(stack), offsets, (x0, y0)
 
@@ -94,6 +96,8 @@ def consensus(glyphs: Sequence[Glyph], masks: Dict[str, GlyphMask], outlines: Di
     for ch, group in by_char.items():
         if len(group) < MIN_INSTANCES:
             continue
+        if len(group) > MAX_PRINTS:
+            group = [group[k] for k in np.linspace(0, len(group) - 1, MAX_PRINTS).round().astype(int)]
         areas = [float(masks[g.id].soft.sum()) for g in group]
         ref = group[int(np.argsort(areas)[len(areas) // 2])]  # the print of median ink: neither spread nor thin
         stack, offsets, (x0, y0) = fuse_instances(ref, masks[ref.id], [(g, masks[g.id]) for g in group])
