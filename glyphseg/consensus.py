@@ -88,7 +88,7 @@ def consensus(glyphs: Sequence[Glyph], masks: Dict[str, GlyphMask], outlines: Di
     edge = {layout.page: layout.ink.edge_width for layout in layouts}
     by_char: Dict[str, List[Glyph]] = {}
     for g in glyphs:
-        if g.char and g.id in masks and g.id in outlines:
+        if g.char and g.id in masks and g.id in outlines and float(masks[g.id].soft.sum()) > 0:
             by_char.setdefault(g.char, []).append(g)
     new_outlines = dict(outlines)
     names: Dict[str, Optional[str]] = {}
