@@ -98,33 +98,42 @@ def _gaps_on_lines(glyphs: Sequence[Glyph], ink: Dict[str, Tuple[float, float]],
 
 def _least_squares(classes: List[str], pairs, kerning: Dict[Tuple[str, str], float]) -> Tuple[np.ndarray, float]:
     """LSB and RSB of every class (2n values) and the reference scale: each gap (less its pair's kern) one
-    equation of weight 1, each bearing pulled with weight PRIOR_PULL towards scale × its reference bearing.
-    Sparse (scipy's LSQR): a page of unlabelled glyphs has a class per glyph."""
+    equation of weight 1, gap = RSB(a) + LSB(b) + t, each bearing pulled with weight PRIOR_PULL towards
+    scale × its reference bearing. The common term t (what every gap shares: the specimen's tracking, and
+    whatever part of the bearings the priors cannot place) is given back half to each side, so a specimen's
+    spacing is kept as printed; it only keeps a letterspaced page from stretching the reference proportions
+    (the scale would absorb the tracking as a factor). Sparse (scipy's LSQR): a page of unlabelled glyphs has
+    a class per glyph."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.linalg import lsqr
 
     ref, _ = reference_bearings()
     index = {c: i for i, c in enumerate(classes)}
     n = len(classes)
+    scale, common = 2 * n, 2 * n + 1
     r, c, v, rhs = [], [], [], []
     for k, (a, b, gap) in enumerate(pairs):
         ca, cb = _class_of(a), _class_of(b)
-        r += [k, k]
-        c += [n + index[ca], index[cb]]
-        v += [1.0, 1.0]
+        r += [k, k, k]
+        c += [n + index[ca], index[cb], common]
+        v += [1.0, 1.0, 1.0]
         rhs.append(gap - kerning.get((ca, cb), 0.0))
     row = len(pairs)
     typical_side = 0.05  # em: a neutral reference for a character the table does not know
     for cls in classes:
         for side, value in enumerate(ref.get(cls, (typical_side, typical_side))):
             r += [row, row]
-            c += [side * n + index[cls], 2 * n]
+            c += [side * n + index[cls], scale]
             v += [PRIOR_PULL, -PRIOR_PULL * value * UNITS_PER_EM]
             rhs.append(0.0)
             row += 1
-    matrix = coo_matrix((v, (r, c)), shape=(row, 2 * n + 1)).tocsr()
-    x = lsqr(matrix, np.array(rhs), atol=1e-10, btol=1e-10, iter_lim=20 * (2 * n + 1))[0]
-    return x[:2 * n], float(x[2 * n])
+    r.append(row)  # the common term: pulled weakly towards 0
+    c.append(common)
+    v.append(PRIOR_PULL)
+    rhs.append(0.0)
+    matrix = coo_matrix((v, (r, c)), shape=(row + 1, 2 * n + 2)).tocsr()
+    x = lsqr(matrix, np.array(rhs), atol=1e-10, btol=1e-10, iter_lim=20 * (2 * n + 2))[0]
+    return x[:2 * n] + x[common] / 2, float(x[scale])
 
 
 def find_kerning(pairs, bearings: Dict[str, Tuple[float, float]]) -> Dict[Tuple[str, str], Tuple[float, int]]:
