@@ -11,8 +11,10 @@ LSB. Measured on exact bearings (benchmarks/spacing_priors.md), the solve recove
 (median) on sample words; on an alphabet, where each letter is seen once, no page can say more than the
 priors do (14.7).
 
-The specimen's tracking is taken as 0: it shifts every gap alike, and the priors cannot tell it from wider
-bearings to better than ~36 em/1000 (the same study), so a letterspaced specimen gives letterspaced bearings.
+The specimen's tracking is not removed: it shifts every gap alike, and the priors cannot tell it from wider
+bearings to better than ~36 em/1000 (the same study). The solve carries one term common to every gap, so a
+letterspaced page does not distort the bearings' proportions, and gives it back half to each side: a
+letterspaced specimen gives letterspaced bearings (the manifest records tracking 0, i.e. none removed).
 
 >>> g = [Glyph(id=f"g{i}", page=0, bbox=(0, 0, 1, 1), components=(), line=0, order=i, char=c) for i, c in
 ...      enumerate("nonn")]
