@@ -134,7 +134,7 @@ def main():
 @click.option("--force", is_flag=True,
               help="Replace the output folder if glyphseg wrote it (never a folder holding other files).")
 @click.option("--consensus/--no-consensus", default=True, show_default=True,
-              help="One outline from every agreeing print of a character; --no-consensus: each print its own.")
+              help="With --text: one outline from every agreeing print of a character; --no-consensus: each its own.")
 @click.option("--spacing/--no-spacing", default=True, show_default=True,
               help="Side bearings solved from every gap on the page; --no-spacing: half of each gap.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0,
