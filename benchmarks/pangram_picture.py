@@ -10,7 +10,6 @@ without kerning, at one size.
 from __future__ import annotations
 
 import io
-import os
 
 import click
 import ufo2ft

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import sys
 import zlib
-from dataclasses import replace
 from typing import Dict, List
 
 import click

@@ -491,7 +491,6 @@ def test_large_glyphs_are_traced_from_a_reduced_mask_with_the_same_shape():
 def test_spacing_solves_bearings_from_repeated_letters():
     """Sample words at the font's own spacing: bearings solved over all gaps are closer to the font's than half
     of each gap, the outline moves with its frame (same page pixels), and the manifest says how."""
-    from fontTools.pens.boundsPen import BoundsPen
     from fontTools.ttLib import TTFont
 
     from glyphseg.pipeline import ExtractOptions, extract
