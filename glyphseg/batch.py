@@ -69,9 +69,14 @@ def _expand(arg: str) -> List[str]:
             raise GlyphsegError(f"{arg}: cannot read the list of inputs ({e})") from None
         base = os.path.dirname(os.path.abspath(arg))
         out = []
-        for ln in lines:
+        for number, ln in enumerate(lines, start=1):
             if ln and not ln.startswith("#"):
-                out += _expand(os.path.join(base, os.path.expanduser(ln)))
+                path = os.path.join(base, os.path.expanduser(ln))
+                if not os.path.exists(path):  # a transcript given as an input reads as a list of missing files
+                    raise GlyphsegError(f"{arg}: line {number}: {ln[:60]}: no such file or folder (a .txt INPUT is a "
+                                        "list of inputs, one path per line; a transcript goes beside its scan as "
+                                        "<stem>.txt)")
+                out += _expand(path)
         return out
     return [arg]
 
@@ -298,10 +303,13 @@ def run_batch(inputs: Sequence[BatchInput], outroot: str, options, jobs: Optiona
     with _BatchLock(outroot):
         records: Dict[str, BatchRecord] = {}
         todo = []
+        earlier = _earlier_seconds(outroot)
         for item in inputs:
             outdir = os.path.join(outroot, item.stem)
             if not force and is_complete(outdir):
-                records[item.stem] = BatchRecord(item.path, item.stem, "skipped", None, 0.0, _glyph_count(outdir))
+                # (a skipped input keeps the seconds of the run that made its output)
+                records[item.stem] = BatchRecord(item.path, item.stem, "skipped", None, earlier.get(item.stem, 0.0),
+                                                 _glyph_count(outdir))
                 if on_done:
                     on_done(records[item.stem])
             else:
@@ -323,6 +331,16 @@ def run_batch(inputs: Sequence[BatchInput], outroot: str, options, jobs: Optiona
         info["seconds"] = round(time.perf_counter() - started, 3)
         write_batch_manifest(outroot, ordered(), info)
         return ordered()
+
+
+def _earlier_seconds(outroot: str) -> Dict[str, float]:
+    """Seconds per output folder in an earlier batch.json of this OUTROOT (none when there is none or it is
+    unreadable)."""
+    try:
+        with open(os.path.join(outroot, BATCH_MANIFEST), encoding="utf-8") as fh:
+            return {e["output"]: float(e["seconds"]) for e in json.load(fh)["inputs"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
 
 
 def _run_locally(todo: List[BatchInput], outroot: str, options, jobs: int, force: bool,

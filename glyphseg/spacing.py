@@ -45,6 +45,7 @@ PRIOR_PULL = 0.1  # weight of the pull towards the scaled reference bearings, ag
 WORD_GAP = 2.5  # a gap this many times the line's typical one is a word space (or a line's ragged end)
 OUTLIER_UNITS = 60  # a gap further than this (and 5 robust deviations) off the first solution is set aside
 MIN_KERN_SEEN = 3  # a kern pair needs this many sightings that agree
+SMALL_LINE = 0.55  # a line this much smaller than the page's typical one is another size (x-height lines: ~0.7)
 TOUCH_CHECK = 0.5  # pairs closer than this share of the line's typical gap are checked for touching ink
 MIN_KERN = 10  # units: smaller departures are measuring noise (a tolerance and a half of the outlines)
 
@@ -81,6 +82,7 @@ def _gaps_on_lines(glyphs: Sequence[Glyph], ink: Dict[str, Tuple[float, float]],
     for g in glyphs:
         if g.id in ink and g.id in origin:
             lines.setdefault((g.page, g.line), []).append(g)
+    lines = _body_size_lines(lines)
     gaps: Dict[int, list] = {}  # page → (a, b, gap)
     for (page, _), line in lines.items():
         line.sort(key=lambda g: origin[g.id] + ink[g.id][0])
@@ -96,6 +98,17 @@ def _gaps_on_lines(glyphs: Sequence[Glyph], ink: Dict[str, Tuple[float, float]],
                 continue
             (word_pairs if positive and gap > WORD_GAP * typical else pairs).append((a, b, gap))
     return pairs, word_pairs
+
+
+def _body_size_lines(lines: Dict[Tuple[int, int], List[Glyph]]) -> Dict[Tuple[int, int], List[Glyph]]:
+    """The lines set at the page's body size: a line whose tallest letters (90th percentile of its glyphs'
+    heights) are under SMALL_LINE × the page's typical line's is another size or face (a caption, a footnote),
+    whose gaps in this page's units would pull the bearings and the space down."""
+    tall = {key: float(np.percentile([g.height for g in line], 90)) for key, line in lines.items()}
+    typical: Dict[int, float] = {}
+    for page in {key[0] for key in lines}:
+        typical[page] = float(np.median([v for key, v in tall.items() if key[0] == page]))
+    return {key: line for key, line in lines.items() if tall[key] >= SMALL_LINE * typical[key[0]]}
 
 
 def _least_squares(classes: List[str], pairs, kerning: Dict[Tuple[str, str], float]) -> Tuple[np.ndarray, float]:
@@ -235,7 +248,7 @@ def space(glyphs: Sequence[Glyph], outlines: Dict[str, Outline], masks: Optional
 
     sol = solve_bearings(glyphs, ink, origin, touching)
     _, ref_space = reference_bearings()
-    space_width = sol.space if sol.space is not None else ref_space * UNITS_PER_EM * max(sol.scale, 0.5)
+    space_width = sol.space if sol.space is not None else ref_space * UNITS_PER_EM * _width_scale(glyphs, ink)
     new_glyphs, new_outlines, method = [], dict(outlines), {}
     for g in glyphs:
         if g.id not in ink:
@@ -254,6 +267,16 @@ def space(glyphs: Sequence[Glyph], outlines: Dict[str, Outline], masks: Optional
         method[g.id] = "gaps" if left and right else "prior"
     kerning = {k: (int(round(v)), seen) for k, (v, seen) in sol.kerning.items()}
     return Spacing(new_glyphs, new_outlines, method, int(round(space_width)), sol.notes, kerning)
+
+
+def _width_scale(glyphs: Sequence[Glyph], ink: Dict[str, Tuple[float, float]]) -> float:
+    """How wide the specimen's letters are against typical fonts' (median ink width ÷ the character's typical
+    width, glyphseg/data/char_zones.json): a wide face has a wide space. 1 when nothing is labelled."""
+    from .metrics import expected_zone
+
+    ratios = [(ink[g.id][1] - ink[g.id][0]) / UNITS_PER_EM / expected_zone(g.char)[2]
+              for g in glyphs if g.char and g.id in ink and g.char.isalpha() and expected_zone(g.char)[2] > 0.2]
+    return float(np.clip(np.median(ratios), 0.6, 1.6)) if ratios else 1.0
 
 
 def masks_touch(a, b, reach: int = 2) -> bool:

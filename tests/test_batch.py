@@ -194,3 +194,10 @@ def test_parallel_map_keeps_order_and_raises():
 
 def _reciprocal(x):
     return 1 / x
+
+
+def test_a_transcript_given_as_an_input_is_explained(tmp_path):
+    listing = tmp_path / "alphabet.txt"
+    listing.write_text("ABCDEFGHIJKLM\nNOPQRSTUVWXYZ\n", encoding="utf-8")
+    with pytest.raises(GlyphsegError, match=r"line 1: ABCDEFGHIJKLM: no such file .*list of inputs"):
+        collect_inputs([str(listing)])
