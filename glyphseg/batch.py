@@ -112,9 +112,9 @@ def collect_inputs(args: Sequence[str]) -> List[BatchInput]:
 
 def is_complete(outdir: str) -> bool:
     """An output folder written whole: outputs are renamed into place only when complete, with their marker."""
-    from .export import OUTPUT_MARKER
+    from .export import read_output_marker
 
-    return os.path.isfile(os.path.join(outdir, OUTPUT_MARKER)) and os.path.isfile(os.path.join(outdir, "glyphs.json"))
+    return read_output_marker(outdir) is not None
 
 
 def _glyph_count(outdir: str) -> Optional[int]:
@@ -123,19 +123,6 @@ def _glyph_count(outdir: str) -> Optional[int]:
             return len(json.load(fh).get("glyphs", []))
     except (OSError, ValueError, AttributeError):
         return None
-
-
-def read_transcript(path: str) -> str:
-    """A transcript file's text; a one-line GlyphsegError when it cannot be read or holds no characters."""
-    try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except (OSError, UnicodeDecodeError) as e:
-        raise GlyphsegError(f"{path}: cannot read the text ({e})") from None
-    if not text.strip():  # an empty transcript would silently leave every glyph out
-        raise GlyphsegError(f"{path}: no characters, only whitespace (give the characters shown, or remove the "
-                            "file to recognise them)")
-    return text
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -171,13 +158,14 @@ def _uses_sam2(options) -> bool:
 def run_input(item: BatchInput, outroot: str, options, force: bool = False, segmenter=None) -> BatchRecord:
     """Extract one input into OUTROOT/<stem>/ (the `glyphseg extract` contract, written whole or not at all).
     Never raises for a bad input: its error line is in the record. Ctrl-C and SIGTERM still stop it."""
+    from . import ingest
     from .export import atomic_output_dir, export
     from .pipeline import extract
 
     outdir = os.path.join(outroot, item.stem)
     t = time.perf_counter()
     try:
-        text = read_transcript(item.text_file) if item.text_file else None
+        text = ingest.read_transcript(item.text_file) if item.text_file else None
         opt = dataclasses.replace(options, text=text, family=options.family or _family_name(item.stem))
         protected = [item.path] + ([item.text_file] if item.text_file else [])
         with atomic_output_dir(outdir, force=force, inputs=protected) as tmp:
@@ -261,6 +249,8 @@ def write_batch_manifest(outroot: str, records: Iterable[BatchRecord], info: dic
     """OUTROOT/batch.json, replaced atomically (a reader never sees half of it)."""
     import tempfile
 
+    from .export import current_umask
+
     records = list(records)
     counts = {s: sum(1 for r in records if r.status == s) for s in ("ok", "failed", "skipped")}
     doc = {**info, "counts": counts, "inputs": [dataclasses.asdict(r) for r in records]}
@@ -270,19 +260,13 @@ def write_batch_manifest(outroot: str, records: Iterable[BatchRecord], info: dic
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(doc, fh, indent=1, ensure_ascii=False)
-        os.chmod(tmp, 0o666 & ~_umask())
+        os.chmod(tmp, 0o666 & ~current_umask())
         os.replace(tmp, os.path.join(outroot, BATCH_MANIFEST))
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
     return os.path.join(outroot, BATCH_MANIFEST)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def run_batch(inputs: Sequence[BatchInput], outroot: str, options, jobs: Optional[int] = None,
@@ -343,6 +327,10 @@ def _earlier_seconds(outroot: str) -> Dict[str, float]:
         return {}
 
 
+def _run_input_args(args) -> BatchRecord:
+    return run_input(*args)
+
+
 def _run_locally(todo: List[BatchInput], outroot: str, options, jobs: int, force: bool,
                  done: Callable[[BatchRecord], None]) -> int:
     """Inputs on a pool of `jobs` processes, one input per process at a time (its glyphs traced serially);
@@ -358,15 +346,8 @@ def _run_locally(todo: List[BatchInput], outroot: str, options, jobs: int, force
     inner = dataclasses.replace(options, jobs=1)
     pool = process_pool(workers)
     try:
-        results = [pool.apply_async(run_input, (item, outroot, inner, force)) for item in todo]
-        pending = set(range(len(results)))
-        while pending:
-            for k in sorted(pending):
-                if results[k].ready():
-                    pending.discard(k)
-                    done(results[k].get())
-            if pending:
-                results[min(pending)].wait(0.05)
+        for record in pool.imap_unordered(_run_input_args, [(item, outroot, inner, force) for item in todo]):
+            done(record)
         pool.close()
     except BaseException:
         # Ctrl-C or SIGTERM: stop the workers now (a specimen can take minutes) and remove what they had

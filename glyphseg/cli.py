@@ -83,6 +83,14 @@ class _Group(click.Group):
                 signal.signal(signal.SIGTERM, previous)
 
 
+def _check_dpi_and_tolerance(dpi: float, tolerance: float) -> None:
+    if not math.isfinite(dpi) or dpi <= 0 or dpi > 4800:
+        raise GlyphsegError(f"--dpi {dpi:g}: use a resolution between 1 and 4800")
+    if not 0 < tolerance <= 100:
+        raise GlyphsegError(f"--tolerance {tolerance:g}: use a curve-fit tolerance above 0 and at most 100 font units "
+                            "(default 2)")
+
+
 def _pixel_budget(ctx, param, value):
     """--max-pixels: a pixel count, or with a suffix K, M, G (200M = 200 000 000)."""
     if value is None:
@@ -144,25 +152,16 @@ def extract(inputs, outdir, text, text_file, pages, dpi, max_pixels, segmenter, 
             tolerance, recognise, min_score, force, consensus, spacing, jobs, quiet):
     """Extract every glyph of INPUTS (PDF, PNG, TIFF, JPEG) into OUTDIR."""
     from .export import atomic_output_dir, export
-    from .ingest import parse_page_ranges
+    from .ingest import check_transcript, parse_page_ranges, read_transcript
     from .pipeline import ExtractOptions, Progress, extract as run_extract
 
     if text and text_file:
         raise GlyphsegError("give --text or --text-file, not both")
     if text_file:
-        try:
-            with open(text_file, encoding="utf-8") as fh:
-                text = fh.read()
-        except (OSError, UnicodeDecodeError) as e:
-            raise GlyphsegError(f"{text_file}: cannot read the text ({e})") from None
-    if text is not None and not text.strip():  # an empty transcript would silently leave every glyph out
-        raise GlyphsegError(f"{text_file or '--text'}: no characters, only whitespace (give the characters shown, "
-                            "or leave the text out to recognise them)")
-    if not math.isfinite(dpi) or dpi <= 0 or dpi > 4800:
-        raise GlyphsegError(f"--dpi {dpi:g}: use a resolution between 1 and 4800")
-    if not 0 < tolerance <= 100:
-        raise GlyphsegError(f"--tolerance {tolerance:g}: use a curve-fit tolerance above 0 and at most 100 font units "
-                            "(default 2)")
+        text = read_transcript(text_file)
+    elif text is not None:
+        check_transcript(text, "--text")
+    _check_dpi_and_tolerance(dpi, tolerance)
     if not 0 <= min_score <= 1:
         raise GlyphsegError(f"--min-score {min_score:g}: use a score between 0 and 1 (default 0.5)")
     opt = ExtractOptions(dpi=dpi, pages=parse_page_ranges(pages), max_pixels=max_pixels, text=text,
@@ -213,10 +212,7 @@ def batch(inputs, outroot, jobs, engine, ray_address, dpi, max_pixels, segmenter
     from .batch import collect_inputs, progress_printer, run_batch, summary_line
     from .pipeline import ExtractOptions
 
-    if not math.isfinite(dpi) or dpi <= 0 or dpi > 4800:
-        raise GlyphsegError(f"--dpi {dpi:g}: use a resolution between 1 and 4800")
-    if not 0 < tolerance <= 100:
-        raise GlyphsegError(f"--tolerance {tolerance:g}: use a curve-fit tolerance above 0 and at most 100 font units")
+    _check_dpi_and_tolerance(dpi, tolerance)
     if ray_address and engine != "ray":
         raise GlyphsegError("--ray-address needs --engine ray")
     items = collect_inputs(inputs)

@@ -35,7 +35,6 @@ class Consensus:
     glyphs: List[Glyph]
     outlines: Dict[str, Outline]
     fused: Dict[str, int] = field(default_factory=dict)
-    notes: List[str] = field(default_factory=list)
 
 
 def _centroid_units(g: Glyph, m: GlyphMask) -> np.ndarray:

@@ -59,12 +59,11 @@ def build_ufo(ex: Extraction) -> ufoLib2.Font:
     unicodes = ex.unicodes
     order = []
     # the space and the no-break space (which text layout and font checks expect beside it), same width
-    space_width = ex.space_width if ex.space_width is not None else int(round(0.25 * m.units_per_em))
     for name, code in (("space", 0x20), ("nbspace", 0xA0)):
         if name not in unicodes and code not in unicodes.values():
             blank = font.newGlyph(name)
             blank.unicodes = [code]
-            blank.width = space_width
+            blank.width = space_width(ex)
             order.append(name)
     for g in ex.glyphs:
         if g.name is None:  # matched no character of the transcript
@@ -87,6 +86,11 @@ def build_ufo(ex: Extraction) -> ufoLib2.Font:
         if left in encoded and right in encoded:
             font.kerning[(encoded[left], encoded[right])] = value
     return font
+
+
+def space_width(ex: Extraction) -> int:
+    """The word space's width: the spacing stage's, or a quarter em (--no-spacing)."""
+    return ex.space_width if ex.space_width is not None else int(round(0.25 * ex.metrics.units_per_em))
 
 
 LINE_SPACING_EM = 1.2  # the font's default line spacing (typo ascender − descender + line gap), in em
@@ -203,7 +207,7 @@ def manifest(ex: Extraction, ufo_name: str) -> dict:
         # bearings where the gaps leave them open ("prior"), or half of each gap ("split", --no-spacing);
         # the specimen's tracking is taken as 0 (see glyphseg/spacing.py)
         "spacing": {"method": "gaps" if ex.spacing else "split", "tracking": 0,
-                    "space": ex.space_width if ex.space_width is not None else int(round(0.25 * m.units_per_em)),
+                    "space": space_width(ex),
                     # kern pairs: only where a pair's gaps repeat the same departure from RSB + LSB
                     "kerning": [{"left": a, "right": b, "value": v, "seen": n}
                                 for (a, b), (v, n) in sorted(ex.kerning.items())]},
@@ -424,7 +428,7 @@ def clean_up_after_killed_runs(outdirs) -> None:
         remove_stale_temporaries(parent)
 
 
-def _umask() -> int:
+def current_umask() -> int:
     try:
         with open("/proc/self/status", encoding="ascii") as fh:
             for line in fh:
@@ -507,7 +511,7 @@ def atomic_output_dir(outdir: str, force: bool = False, inputs=()):
         with open(os.path.join(tmp, OUTPUT_MARKER), "w", encoding="utf-8") as fh:
             fh.write(json.dumps({"glyphseg": __version__, "manifest": "glyphs.json", "entries": entries},
                                 ensure_ascii=False) + "\n")
-        os.chmod(tmp, 0o777 & ~_umask())
+        os.chmod(tmp, 0o777 & ~current_umask())
         trash = _make_temporary(parent) if os.path.lexists(path) else None
         blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         try:  # no interruption between moving the old output aside and putting the new one in place

@@ -84,6 +84,25 @@ class PageRanges:
             yield from range(lo, min(hi, n))
 
 
+def read_transcript(path: str) -> str:
+    """A transcript file's text (--text-file, a batch input's sidecar <stem>.txt); a one-line GlyphsegError
+    when it cannot be read or holds no characters."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except (OSError, UnicodeDecodeError) as e:
+        raise GlyphsegError(f"{path}: cannot read the text ({e})") from None
+    check_transcript(text, path)
+    return text
+
+
+def check_transcript(text: str, what: str) -> None:
+    """An empty transcript would silently leave every glyph out: refuse it in one line."""
+    if not text.strip():
+        raise GlyphsegError(f"{what}: no characters, only whitespace (give the characters shown, or leave the text "
+                            "out to recognise them)")
+
+
 def parse_page_ranges(spec: Optional[str]) -> Optional[PageRanges]:
     """'1,3-5' → pages [0, 2, 3, 4] (0-based, as a `PageRanges`). None or '' → None (all pages).
 

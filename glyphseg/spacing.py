@@ -65,7 +65,6 @@ class SpacingSolution:
     observed: Dict[str, Tuple[int, int]]  # class → gaps seen on its left, on its right
     space: Optional[float] = None  # the word space's width from word gaps, font units (None: none seen)
     scale: float = 1.0  # the specimen's bearings ÷ the reference bearings
-    notes: List[str] = field(default_factory=list)
     kerning: Dict[Tuple[str, str], Tuple[float, int]] = field(default_factory=dict)  # (a, b) → (kern, seen)
 
 
@@ -185,7 +184,8 @@ def solve_bearings(glyphs: Sequence[Glyph], ink: Dict[str, Tuple[float, float]],
     # one robust pass first: a gap far off the solution is not spacing (a word space taken for a letter gap,
     # a mislabelled or broken glyph) and would pull its letters' bearings
     x, _ = _least_squares(classes, pairs, {})
-    residual = np.array([gap - x[n + classes.index(_class_of(a))] - x[classes.index(_class_of(b))]
+    index = {c: i for i, c in enumerate(classes)}
+    residual = np.array([gap - x[n + index[_class_of(a)]] - x[index[_class_of(b)]]
                          for a, b, gap in pairs]) if pairs else np.zeros(0)
     if residual.size >= 8:
         mad = float(np.median(np.abs(residual - np.median(residual))))
@@ -228,7 +228,6 @@ class Spacing:
     outlines: Dict[str, Outline]
     method: Dict[str, str]  # glyph id → "gaps" (both sides seen beside neighbours) or "prior"
     space_width: int
-    notes: List[str] = field(default_factory=list)
     kerning: Dict[Tuple[str, str], Tuple[int, int]] = field(default_factory=dict)  # (char, char) → (kern, seen)
 
 
@@ -266,7 +265,7 @@ def space(glyphs: Sequence[Glyph], outlines: Dict[str, Outline], masks: Optional
         left, right = sol.observed[_class_of(g)]
         method[g.id] = "gaps" if left and right else "prior"
     kerning = {k: (int(round(v)), seen) for k, (v, seen) in sol.kerning.items()}
-    return Spacing(new_glyphs, new_outlines, method, int(round(space_width)), sol.notes, kerning)
+    return Spacing(new_glyphs, new_outlines, method, int(round(space_width)), kerning)
 
 
 def _width_scale(glyphs: Sequence[Glyph], ink: Dict[str, Tuple[float, float]]) -> float:

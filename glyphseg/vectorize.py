@@ -485,8 +485,8 @@ def find_extrema(pts: np.ndarray, sm: np.ndarray, corners: List[int], prominence
     """Horizontal and vertical extrema of a closed contour's smooth runs: {index: (position, tangent)}.
 
     Runs go from corner to corner (a contour without corners is one run from its leftmost point, itself an
-    extremum). An extremum must stand out by `prominence` on both sides within its run (scipy's peak
-    prominence on the smoothed copy `sm`: noise and the sag of a straight edge do not) and lie more than `gap`
+    extremum). An extremum must stand out by `prominence` on both sides within its run (a peak's
+    prominence, `prominent_peaks`, on the smoothed copy `sm`: noise and the sag of a straight edge do not) and lie more than `gap`
     samples from a corner, which already carries an on-curve point. Its place along the contour and its
     extreme coordinate come from a parabola fitted to the unsmoothed samples around it; its tangent is
     exactly horizontal or vertical. `interior=False`: only the start a contour without corners needs.
