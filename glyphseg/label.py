@@ -21,7 +21,8 @@ from fontTools import agl
 from . import templates as templates_mod
 from .templates import glyph_rasters
 from .detect import join_glyphs, joined_glyph
-from .metrics import em_from_labels, em_from_lines, em_from_text_height, expected_zone, extent_zone, glyph_zones
+from .metrics import (em_from_labels, em_from_lines, em_from_text_height, expected_zone, extent_zone, glyph_em_px,
+                      glyph_zones, line_sizes, line_stems)
 from .split import join_runs, piece_group_costs, split_touching_glyphs
 from .types import Glyph, GlyphZone, Labelling, Page, PageLayout, bbox_union
 
@@ -56,13 +57,15 @@ def label(layouts: Sequence[PageLayout], pages: Sequence[Page], text: Optional[s
     `rejoin_split_glyphs`), re-estimate the em, label again — while anything changes, at most LABEL_ROUNDS
     times.
     """
-    layouts = list(layouts)
+    stems = {(lay.page, k): v for lay in layouts for k, v in line_stems(lay).items()}
+    layouts = line_sizes(list(layouts), pages, by_labels=False, stems=stems)
+    ink_sizes = {(lay.page, ln.index): ln.size for lay in layouts for ln in lay.lines}
     em = em_from_lines(pages, layouts) or em_from_text_height(pages, layouts)
     text = clean_text(text) if text else None
     notes: List[str] = []
     if text is not None or recognise:
         lib = library or templates_mod.library()
-        layouts, em = _label_rounds(layouts, pages, text, lib, em)
+        layouts, em = _label_rounds(layouts, pages, text, lib, em, stems, ink_sizes)
     glyphs = [g for layout in layouts for g in layout.glyphs]
     if text is None and recognise:
         glyphs = _unsure_unlabelled(glyphs, layouts, lib, min_score, min_fit, notes)
@@ -108,9 +111,9 @@ def recognition_unreliable(scores: Sequence[float], fits: Sequence[float]) -> Op
             "the templates do not know?); give the characters with --text")
 
 
-def _label_rounds(layouts, pages, text, lib, em) -> Tuple[List[PageLayout], float]:
-    """Label, split or join, re-estimate the em, until nothing more changes; returns the labelled layouts and
-    em."""
+def _label_rounds(layouts, pages, text, lib, em, stems, ink_sizes) -> Tuple[List[PageLayout], float]:
+    """Label, split or join, re-estimate the lines' sizes and the em, until nothing more changes; returns the
+    labelled layouts and em."""
     columns = text if text is not None else lib.chars
     glyphs = [g for layout in layouts for g in layout.glyphs]
     rasters = glyph_rasters(glyphs, layouts)
@@ -141,6 +144,7 @@ def _label_rounds(layouts, pages, text, lib, em) -> Tuple[List[PageLayout], floa
         if changed:
             glyphs = [g for layout in layouts for g in layout.glyphs]
             shape = weight * lib.shape_costs(glyph_rasters(glyphs, layouts), columns)
+        layouts = line_sizes(layouts, pages, by_labels=True, stems=stems, fallback=ink_sizes)
         em = em_from_labels(glyphs, pages, layouts) or em
         if rnd >= 1 and not changed:
             break
@@ -192,7 +196,7 @@ def _joined_describer(pages, em):
 
     def describe(layout, a, b):
         joined, extent = joined_glyph(layout, a, b, gid="joined pair")
-        zone = extent_zone(layout, joined, extent, em * pages[layout.page].dpi)
+        zone = extent_zone(layout, joined, extent, glyph_em_px(layout, a, em, pages[layout.page].dpi))
         return glyph_rasters([joined], [layout])[0], zone
 
     return describe

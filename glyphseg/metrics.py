@@ -51,7 +51,7 @@ def em_from_lines(pages: Sequence[Page], detections: Sequence[PageLayout]) -> Op
             if len(line.glyph_ids) < 3:
                 continue
             tops = [line.baseline_offset - det.extents[gid][1] for gid in line.glyph_ids]
-            sizes.append(float(np.percentile(tops, 90)) / TALL_LETTER_EM / page.dpi)
+            sizes.append(float(np.percentile(tops, 90)) / TALL_LETTER_EM / page.dpi / line.size)
     return float(np.median(sizes)) if sizes else None
 
 
@@ -60,8 +60,15 @@ def em_from_text_height(pages: Sequence[Page], detections: Sequence[PageLayout])
     return max(d.text_height for d in detections) / TALL_LETTER_EM / pages[0].dpi
 
 
+def glyph_em_px(layout: PageLayout, g: Glyph, em_inch: float, dpi: float) -> float:
+    """The em of glyph g's line in page pixels: the reference em times the line's size (Line.size)."""
+    size = layout.lines[g.line].size if 0 <= g.line < len(layout.lines) else 1.0
+    return em_inch * dpi * size
+
+
 def em_from_labels(glyphs: Sequence[Glyph], pages: Sequence[Page], detections: Sequence[PageLayout]) -> Optional[float]:
-    """Body size in inches from labelled glyphs: measured ink height ÷ the character's typical height in em."""
+    """The reference body size in inches from labelled glyphs: measured ink height ÷ the character's typical
+    height in em, each glyph brought to the reference size by its line's size."""
     by_page = {d.page: d for d in detections}
     ratios = []
     for g in glyphs:
@@ -70,16 +77,128 @@ def em_from_labels(glyphs: Sequence[Glyph], pages: Sequence[Page], detections: S
         top, bottom, _ = expected_zone(g.char)
         if top - bottom < 0.3:
             continue
-        x0, y0, x1, y1 = by_page[g.page].extents[g.id]
-        ratios.append((y1 - y0) / (top - bottom) / pages[g.page].dpi)
+        det = by_page[g.page]
+        x0, y0, x1, y1 = det.extents[g.id]
+        ratios.append((y1 - y0) / (top - bottom) / pages[g.page].dpi / glyph_em_px(det, g, 1.0, 1.0))
     return float(np.median(ratios)) if len(ratios) >= 3 else None
+
+
+# ----------------------------------------------------------------------------------------------------------
+# several sizes on a page: each line's body relative to the reference em
+
+INK_SIZE_STEP = 1.4  # lines' ink heights this far apart (and stems, STEM_STEP) may be two sizes: a line of
+#                      lowercase stands 0.76 as tall as one of capitals at one size, so heights alone cannot say
+LABEL_SIZE_STEP = 1.15  # with labels, per-line ems this far apart: the zone table's per-character bias is ±8 %
+STEM_STEP = 1.25  # stems this much wider or narrower (a bold line at one size has wider stems, the same height;
+#                  Old Standard's lowercase stems are 0.75 of its capitals')
+MIN_LINE_LABELS = 4
+
+
+def line_stems(layout: PageLayout) -> Dict[int, float]:
+    """Each line's stem width in px: the median horizontal run of its glyphs' ink. Stems scale with the body
+    size whichever letters a line shows, so they tell a lowercase line from a smaller one."""
+    comps = layout.ink.components
+    by_id = {g.id: g for g in layout.glyphs}
+    out = {}
+    for line in layout.lines:
+        runs = []
+        for gid in line.glyph_ids:
+            g = by_id.get(gid)
+            if g is None:
+                continue
+            x0, y0, x1, y1 = g.bbox
+            ink = np.isin(comps[y0:y1, x0:x1], g.components)
+            edges = np.diff(np.pad(ink.astype(np.int8), ((0, 0), (1, 1))), axis=1)
+            starts, ends = np.nonzero(edges == 1), np.nonzero(edges == -1)
+            runs.append(ends[1] - starts[1])
+        runs = np.concatenate(runs) if runs else np.zeros(0)
+        out[line.index] = float(np.median(runs)) if runs.size >= 10 else 0.0
+    return out
+
+
+def _line_em_estimates(layout: PageLayout, dpi: float, by_labels: bool) -> Dict[int, Tuple[float, int]]:
+    """line index → (body size in inches, glyphs it rests on), from the line's labelled glyphs or from its
+    tallest ink (90th percentile of tops, as `em_from_lines`)."""
+    by_id = {g.id: g for g in layout.glyphs}
+    out = {}
+    for line in layout.lines:
+        members = [by_id[gid] for gid in line.glyph_ids if gid in by_id]
+        if by_labels:
+            ratios = []
+            for g in members:
+                # letters and digits only: where punctuation's ink sits varies too much between fonts
+                if g.char is None or not g.char.isalnum() or g.score < 0.3:
+                    continue
+                top, bottom, _ = expected_zone(g.char)
+                if top - bottom < 0.3:
+                    continue
+                x0, y0, x1, y1 = layout.extents[g.id]
+                ratios.append((y1 - y0) / (top - bottom) / dpi)
+            if len(ratios) >= MIN_LINE_LABELS:
+                out[line.index] = (float(np.median(ratios)), len(ratios))
+        elif len(members) >= 3:
+            tops = [line.baseline_offset - layout.extents[g.id][1] for g in members]
+            out[line.index] = (float(np.percentile(tops, 90)) / TALL_LETTER_EM / dpi, len(members))
+    return out
+
+
+def _apart(a: float, b: float, step: float) -> int:
+    """+1 when a is more than `step` times b, −1 when less than 1/step times, else 0."""
+    return 1 if a > step * b else (-1 if b > step * a else 0)
+
+
+def _sizes_apart(a, b, step: float) -> bool:
+    """Lines a and b ((glyphs, page, line, em, stem)) are two sizes: em and stems both differ, the same way."""
+    d_em = _apart(a[3], b[3], step)
+    return bool(d_em) and d_em == _apart(a[4], b[4], STEM_STEP)
+
+
+def _distance(a, b, step: float) -> float:
+    """How unlike two lines' sizes are, em and stems each in units of their step."""
+    stem = abs(math.log(max(a[4], 1e-3) / max(b[4], 1e-3))) / math.log(STEM_STEP)
+    return abs(math.log(a[3] / b[3])) / math.log(step) + stem
+
+
+def line_sizes(layouts: Sequence[PageLayout], pages: Sequence[Page], by_labels: bool,
+               stems: Optional[Dict[Tuple[int, int], float]] = None,
+               fallback: Optional[Dict[Tuple[int, int], float]] = None) -> List[PageLayout]:
+    """The layouts with each line's `size` set: 1 for lines at the main body size, the ratio for lines set
+    larger or smaller (a specimen's display lines, its sample text, a caption).
+
+    Lines are grouped into sizes greedily, longest first: a line joins the nearest group it is not clearly
+    apart from — apart means both its em estimate (INK_SIZE_STEP from ink, LABEL_SIZE_STEP from labels) and its
+    stems (STEM_STEP) differ from the group's, the same way. So a page at one size keeps every line at
+    exactly 1 (a lowercase line and a bold line are not apart). Lines without an estimate (too few glyphs
+    or labels) take their size from `fallback` ((page, line) → size, e.g. the sizes from ink), else keep
+    theirs."""
+    step = LABEL_SIZE_STEP if by_labels else INK_SIZE_STEP
+    if stems is None:
+        stems = {(lay.page, k): v for lay in layouts for k, v in line_stems(lay).items()}
+    lines = []  # (glyphs, page, line, em, stem)
+    for lay in layouts:
+        for k, (em, n) in _line_em_estimates(lay, pages[lay.page].dpi, by_labels).items():
+            lines.append((n, lay.page, k, em, stems.get((lay.page, k), 0.0)))
+    groups: List[list] = []
+    for line in sorted(lines, key=lambda t: -t[0]):
+        near = [(_distance(line, grp[0], step), grp) for grp in groups if not _sizes_apart(line, grp[0], step)]
+        if near:
+            min(near, key=lambda t: t[0])[1].append(line)
+        else:
+            groups.append([line])
+    em_of = [float(np.median(np.repeat([t[3] for t in g], [t[0] for t in g]))) for g in groups]
+    main = max(range(len(groups)), key=lambda i: sum(t[0] for t in groups[i])) if groups else 0
+    size = {(t[1], t[2]): em_of[i] / em_of[main] for i, g in enumerate(groups) for t in g}
+    fallback = fallback or {}
+    return [replace(lay, lines=[replace(ln, size=size.get((lay.page, ln.index),
+                                                           fallback.get((lay.page, ln.index), ln.size)))
+                                for ln in lay.lines]) for lay in layouts]
 
 
 def glyph_zones(glyphs: Sequence[Glyph], pages: Sequence[Page], detections: Sequence[PageLayout],
                 em_inch: float) -> List[GlyphZone]:
     by_page = {d.page: d for d in detections}
-    return [extent_zone(by_page[g.page], g, by_page[g.page].extents[g.id], em_inch * pages[g.page].dpi)
-            for g in glyphs]
+    return [extent_zone(by_page[g.page], g, by_page[g.page].extents[g.id],
+                        glyph_em_px(by_page[g.page], g, em_inch, pages[g.page].dpi)) for g in glyphs]
 
 
 def extent_zone(det: PageLayout, g: Glyph, extent, em_px: float) -> GlyphZone:
@@ -108,15 +227,15 @@ def placed_glyphs(glyphs: Sequence[Glyph], pages: Sequence[Page], detections: Se
     placed = {}
     for det in detections:
         page = pages[det.page]
-        upp = UNITS_PER_EM / (em_inch * page.dpi)
         a = math.radians(det.angle)
         for line in det.lines:
+            upp = UNITS_PER_EM / (em_inch * page.dpi * line.size)
             ids = [gid for gid in line.glyph_ids if gid in by_id]
             ext = [det.extents[gid] for gid in ids]
             gaps = [max(0.0, ext[k + 1][0] - ext[k][2]) for k in range(len(ext) - 1)]
             positive = [v for v in gaps if v > 0]
-            typical = float(np.median(positive)) if positive else 0.1 * em_inch * page.dpi
-            typical = min(typical, 0.25 * em_inch * page.dpi)
+            typical = float(np.median(positive)) if positive else 0.1 * UNITS_PER_EM / upp
+            typical = min(typical, 0.25 * UNITS_PER_EM / upp)
 
             def usable(v):
                 return typical if v is None or v > 2.5 * typical else v

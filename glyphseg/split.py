@@ -26,7 +26,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import numpy as np
 
 from .detect import join_glyphs, joined_glyph, split_glyphs
-from .metrics import expected_zone, extent_zone
+from .metrics import expected_zone, extent_zone, glyph_em_px
 from .templates import SHAPE_WEIGHT, TemplateLibrary, glyph_rasters, normalise_raster
 from .types import Glyph, Page, PageLayout
 
@@ -49,7 +49,8 @@ def split_touching_glyphs(layouts: Sequence[PageLayout], pages: Sequence[Page], 
     found: Dict[int, Tuple[float, Glyph, np.ndarray]] = {}  # first missing text index → best (fit, glyph, cut)
     for i, (chars, missing) in several_character_candidates(glyphs, pairs, text).items():
         g = glyphs[i]
-        cut = best_cuts(by_page[g.page], g, chars, lib, em_inch * pages[g.page].dpi, by_shape)
+        cut = best_cuts(by_page[g.page], g, chars, lib, glyph_em_px(by_page[g.page], g, em_inch, pages[g.page].dpi),
+                        by_shape)
         if cut is not None and cut[0] > found.get(missing, (-1.0,))[0]:
             found[missing] = (cut[0], g, cut[1])  # missing characters are cut out of one glyph, the likelier
     cuts: Dict[int, list] = {}
@@ -242,7 +243,7 @@ def piece_group_costs(layouts: Sequence[PageLayout], pages: Sequence[Page], glyp
         for i in range(len(glyphs) - k + 1):
             run = glyphs[i:i + k]
             layout = by_page[run[0].page]
-            em_px = em_inch * pages[run[0].page].dpi
+            em_px = glyph_em_px(layout, run[0], em_inch, pages[run[0].page].dpi)
             if not _may_be_one_letter(layout, run, em_px):
                 continue
             joined, extent = run[0], layout.extents[run[0].id]

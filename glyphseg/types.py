@@ -70,6 +70,7 @@ class Glyph:
     # filled in by refinement
     refined: bool = False  # the mask was changed to match the character's topology
     topology_ok: Optional[bool] = None  # parts and counters match the character's templates (None: unchecked)
+    face: int = 0  # which of the run's typefaces (faces.faces: index into Extraction.faces)
 
     @property
     def width(self) -> int:
@@ -127,6 +128,9 @@ class Line:
     angle: float  # degrees, positive when the line rises to the right
     # Baseline: the set of page points p with n·p = offset, n the line's unit normal pointing down.
     baseline_offset: float = 0.0
+    # Body size relative to the run's reference em (Labelling.em_inch): 1 for lines at the main size; a page
+    # showing a face at 10 and 24 pt has lines at 1 and 2.4 (metrics.line_sizes).
+    size: float = 1.0
 
     def baseline_y(self, x: float) -> float:
         """Page y of the baseline at page x."""
