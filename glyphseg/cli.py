@@ -131,8 +131,11 @@ def main():
               help="SAM2 device: cpu, cuda or cuda:N.")
 @click.option("--dtype", type=click.Choice(["auto", "bf16", "fp32", "fp16"]), default="auto", show_default=True,
               help="SAM2 precision; auto is bf16 where the hardware supports it; fp16 on CUDA only.")
-@click.option("--family", default="Specimen", show_default=True, help="Font family name.")
+@click.option("--family", "families", multiple=True, default=["Specimen"], show_default=True,
+              help="Font family name; repeat it to name each face in turn (more faces: '<family> 2', '<family> 3' …).")
 @click.option("--style", default="Regular", show_default=True, help="Font style name.")
+@click.option("--faces", "face_choice", default="all", show_default=True,
+              help="Which faces become fonts: all, main (the face with the most glyphs) or numbers such as 1,3.")
 @click.option("--tolerance", type=float, default=2.0, show_default=True,
               help="Curve-fit tolerance in font units (1000 per em).")
 @click.option("--recognise/--no-recognise", default=True, show_default=True,
@@ -148,10 +151,11 @@ def main():
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0,
               help="Processes for the per-glyph work; 0 (default): all available cores.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
-def extract(inputs, outdir, text, text_file, pages, dpi, max_pixels, segmenter, model, device, dtype, family, style,
-            tolerance, recognise, min_score, force, consensus, spacing, jobs, quiet):
+def extract(inputs, outdir, text, text_file, pages, dpi, max_pixels, segmenter, model, device, dtype, families, style,
+            face_choice, tolerance, recognise, min_score, force, consensus, spacing, jobs, quiet):
     """Extract every glyph of INPUTS (PDF, PNG, TIFF, JPEG) into OUTDIR."""
     from .export import atomic_output_dir, export
+    from .faces import parse_face_choice
     from .ingest import check_transcript, parse_page_ranges, read_transcript
     from .pipeline import ExtractOptions, Progress, extract as run_extract
 
@@ -164,8 +168,10 @@ def extract(inputs, outdir, text, text_file, pages, dpi, max_pixels, segmenter, 
     _check_dpi_and_tolerance(dpi, tolerance)
     if not 0 <= min_score <= 1:
         raise GlyphsegError(f"--min-score {min_score:g}: use a score between 0 and 1 (default 0.5)")
+    parse_face_choice(face_choice)  # a bad --faces is refused before any work
     opt = ExtractOptions(dpi=dpi, pages=parse_page_ranges(pages), max_pixels=max_pixels, text=text,
-                         segmenter=segmenter, model=model, device=device, dtype=dtype, family=family, style=style,
+                         segmenter=segmenter, model=model, device=device, dtype=dtype, family=families[0],
+                         families=tuple(families), style=style, faces=face_choice,
                          tolerance=tolerance, recognise=recognise, min_score=min_score, jobs=jobs,
                          spacing=spacing, consensus=consensus)
     progress = Progress(quiet=quiet)

@@ -13,7 +13,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 
-from .types import Glyph, InkMap, Line, Page, PageLayout, bbox_union
+from .types import Element, Glyph, InkMap, Line, Page, PageLayout, bbox_union
 
 
 @dataclass
@@ -193,6 +193,8 @@ def detect(page: Page, options: Optional[DetectOptions] = None, ink: Optional[In
     large = np.maximum(heights, widths) > opt.max_glyph_size * text_height
     dropped["specks"] = int(speck.sum())
     dropped["large"] = int(large.sum())
+    elements = [Element(kind=element_kind(row, text_height), bbox=tuple(int(v) for v in row[1:5]), page=page.index)
+                for row in comps_arr[large & ~speck]]
     keep = ~speck & ~large
     comps_arr = comps_arr[keep]
     if len(comps_arr) == 0:
@@ -233,7 +235,27 @@ def detect(page: Page, options: Optional[DetectOptions] = None, ink: Optional[In
     members = [tuple(int(v) for v in comps_arr[m, 0]) for m in glyph_members]
     glyphs, lines, ext_by_id = _reading_order(page.index, lines_of_glyphs, glyph_boxes, members, extents, angle,
                                               text_height)
-    return PageLayout(page.index, ink, glyphs, lines, text_height, angle, ext_by_id, dropped)
+    return PageLayout(page.index, ink, glyphs, lines, text_height, angle, ext_by_id, dropped, elements=elements)
+
+
+RULE_ASPECT = 6.0  # a rule is this many times longer than it is thick ...
+RULE_THICKNESS = 0.6  # ... and no thicker than this share of the text height (a wavy rule's band included)
+FRAME_FILL = 0.12  # a frame's ink fills less than this share of its box
+
+
+def element_kind(row: np.ndarray, text_height: float) -> str:
+    """What a component too large for a glyph is (row: label, x0, y0, x1, y1, area): a rule (long and thin,
+    straight or wavy), a frame (a large box its ink hardly fills) or an ornament (the rest).
+
+    >>> element_kind(np.array([1, 0, 0, 900, 6, 5400]), 40.0), element_kind(np.array([1, 0, 0, 400, 300, 9000]), 40.0)
+    ('rule', 'frame')
+    """
+    w, h, area = row[3] - row[1], row[4] - row[2], row[5]
+    if min(w, h) <= RULE_THICKNESS * text_height and max(w, h) >= RULE_ASPECT * min(w, h):
+        return "rule"
+    if area < FRAME_FILL * w * h and min(w, h) >= 3 * text_height:
+        return "frame"
+    return "ornament"
 
 
 def _component_table(labels: np.ndarray, n: int) -> np.ndarray:

@@ -185,35 +185,71 @@ def glyph_svg(outline, advance: int, ascender: int, descender: int) -> str:
             f'  <path fill="black" fill-rule="nonzero" d="{pen.getCommands()}"/>\n</svg>\n')
 
 
-def manifest(ex: Extraction, ufo_name: str) -> dict:
+def font_fields(ex: Extraction) -> dict:
+    """The manifest's `font` object for an extraction (or one face's view of it)."""
     m = ex.metrics
+    return {"familyName": ex.family, "styleName": ex.style, "unitsPerEm": m.units_per_em, "ascender": m.ascender,
+            "descender": m.descender, "xHeight": m.x_height, "capHeight": m.cap_height}
+
+
+def face_ufo_names(ex: Extraction) -> list:
+    """Each face's UFO file name (one entry, the font's, when the extraction has no faces list)."""
+    if not ex.faces:
+        return [ufo_filename(ex.family, ex.style)]
+    names = []
+    for k in range(len(ex.faces)):
+        view = ex.face_view(k)
+        name = ufo_filename(view.family, view.style)
+        while name in names:  # two faces given one family name: keep both fonts
+            name = name[:-4] + f"-{k + 1}.ufo"
+        names.append(name)
+    return names
+
+
+def manifest(ex: Extraction, ufo_name: str) -> dict:
+    ufo_names = face_ufo_names(ex)
     return {
         "version": MANIFEST_VERSION,
         "pages": [{"index": p.index, "width": p.width, "height": p.height, "dpi": p.dpi, "source": p.source,
                    "source_page": p.source_page} for p in ex.pages],
-        "font": {"familyName": ex.family, "styleName": ex.style, "unitsPerEm": m.units_per_em,
-                 "ascender": m.ascender, "descender": m.descender, "xHeight": m.x_height,
-                 "capHeight": m.cap_height},
+        # the main face (the one with the most glyphs); every face, the main one first, in `faces`
+        "font": font_fields(ex),
         "ufo": ufo_name,
+        "faces": [{"font": font_fields(ex.face_view(k)), "ufo": ufo_names[k], "sizes_pt": f.sizes_pt,
+                   "style_features": f.features,
+                   "glyphs": sum(1 for g in ex.glyphs if g.face == k)} for k, f in enumerate(ex.faces)],
+        # what is on the page but no type: kept out of the fonts
+        "elements": [{"kind": e.kind, "bbox": list(e.bbox), "page": e.page} for e in ex.elements],
         "segmenter": ex.timings.get("segmenter"),
-        "glyphs": [{"id": g.id, "page": g.page, "line": g.line, "bbox": list(g.bbox), "char": g.char,
-                    "name": g.name, "score": round(float(g.score), 4),
+        "glyphs": [{"id": g.id, "page": g.page, "line": g.line, "face": g.face, "bbox": list(g.bbox),
+                    "char": g.char, "name": g.name, "score": round(float(g.score), 4),
                     "origin": [round(g.origin[0], 3), round(g.origin[1], 3)],
                     "units_per_px": round(g.units_per_px, 6), "angle": round(g.angle, 4), "advance": g.advance,
                     "refined": g.refined, "topology_ok": g.topology_ok,
-                    "spacing": ex.spacing.get(g.id, "split"), "consensus": ex.consensus.get(g.id)}
+                    "spacing": _face_of(ex, g).spacing.get(g.id, "split"),
+                    "consensus": _face_of(ex, g).consensus.get(g.id)}
                    for g in ex.glyphs],
         # how the side bearings were found: solved from every gap between neighbours ("gaps"), with reference
         # bearings where the gaps leave them open ("prior"), or half of each gap ("split", --no-spacing);
-        # the specimen's tracking is taken as 0 (see glyphseg/spacing.py)
-        "spacing": {"method": "gaps" if ex.spacing else "split", "tracking": 0,
-                    "space": space_width(ex),
-                    # kern pairs: only where a pair's gaps repeat the same departure from RSB + LSB
-                    "kerning": [{"left": a, "right": b, "value": v, "seen": n}
-                                for (a, b), (v, n) in sorted(ex.kerning.items())]},
+        # the specimen's tracking is taken as 0 (see glyphseg/spacing.py). The main face's; each face's in
+        # `faces_spacing` when there are several
+        "spacing": spacing_fields(ex),
+        **({"faces_spacing": [spacing_fields(ex.face_view(k)) for k in range(len(ex.faces))]}
+           if len(ex.faces) > 1 else {}),
         "timings": {k: v for k, v in ex.timings.items() if isinstance(v, (int, float))},
         "notes": ex.notes,
     }
+
+
+def _face_of(ex: Extraction, g):
+    """The record holding glyph g's face's spacing and consensus (the extraction itself without faces)."""
+    return ex.faces[g.face] if ex.faces else ex
+
+
+def spacing_fields(ex: Extraction) -> dict:
+    return {"method": "gaps" if ex.spacing else "split", "tracking": 0, "space": space_width(ex),
+            # kern pairs: only where a pair's gaps repeat the same departure from RSB + LSB
+            "kerning": [{"left": a, "right": b, "value": v, "seen": n} for (a, b), (v, n) in sorted(ex.kerning.items())]}
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -559,17 +595,25 @@ def write_extraction(ex: Extraction, outdir: str, force: bool = False, extra_wri
             write_extraction(ex, outdir, extra_writers=extra_writers, into=tmp)
         return os.path.abspath(outdir)
     tmp = into
-    ufo_name = ufo_filename(ex.family, ex.style)
-    font = build_ufo(ex)
-    add_background_images(font, ex)
-    font.save(os.path.join(tmp, ufo_name), overwrite=True)
+    ufo_names = face_ufo_names(ex)
     os.makedirs(os.path.join(tmp, "svg"))
-    for g in ex.glyphs:
-        outline = ex.outlines.get(g.id)
-        if outline is None or g.name is None:
-            continue
-        with open(os.path.join(tmp, "svg", f"{g.name}.svg"), "w", encoding="utf-8") as fh:
-            fh.write(glyph_svg(outline, g.advance, ex.metrics.ascender, ex.metrics.descender))
+    fonts = []
+    for k, ufo_name in enumerate(ufo_names):
+        view = ex.face_view(k)
+        font = build_ufo(view)
+        add_background_images(font, view)
+        font.save(os.path.join(tmp, ufo_name), overwrite=True)
+        fonts.append(font)
+        # the main face's SVGs in svg/, another face's in svg/<its UFO's name>/ (their glyph names repeat)
+        svg_dir = os.path.join(tmp, "svg", *(() if k == 0 else (ufo_name[:-4],)))
+        os.makedirs(svg_dir, exist_ok=True)
+        for g in view.glyphs:
+            outline = ex.outlines.get(g.id)
+            if outline is None or g.name is None:
+                continue
+            with open(os.path.join(svg_dir, f"{g.name}.svg"), "w", encoding="utf-8") as fh:
+                fh.write(glyph_svg(outline, g.advance, view.metrics.ascender, view.metrics.descender))
+    font, ufo_name = fonts[0], ufo_names[0]
     os.makedirs(os.path.join(tmp, "masks"))
     for p in ex.pages:
         masks = [ex.masks[g.id] for g in ex.glyphs if g.page == p.index and g.id in ex.masks]

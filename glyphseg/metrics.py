@@ -209,9 +209,12 @@ def extent_zone(det: PageLayout, g: Glyph, extent, em_px: float) -> GlyphZone:
 
 
 def frames(labelling: Labelling, pages: Sequence[Page]) -> Frames:
-    """The metrics stage: every glyph placed in its font-unit frame, and the font's vertical metrics."""
+    """The metrics stage: every glyph placed in its font-unit frame, and each face's vertical metrics."""
     glyphs = placed_glyphs(labelling.glyphs, pages, labelling.layouts, labelling.em_inch)
-    return Frames(glyphs=glyphs, metrics=font_metrics(glyphs, labelling.zones))
+    n_faces = max((g.face for g in glyphs), default=0) + 1
+    per_face = [font_metrics([g for g in glyphs if g.face == k],
+                             [z for g, z in zip(glyphs, labelling.zones) if g.face == k]) for k in range(n_faces)]
+    return Frames(glyphs=glyphs, metrics=per_face[0], face_metrics=per_face)
 
 
 def placed_glyphs(glyphs: Sequence[Glyph], pages: Sequence[Page], detections: Sequence[PageLayout],

@@ -16,13 +16,14 @@ from typing import Dict, List, Optional, Sequence
 from . import SAM2_INSTALL_HINT
 from .consensus import consensus
 from .detect import detect
+from .faces import chosen_faces, faces
 from .ingest import load_pages
 from .label import MIN_SCORE, label
 from .metrics import frames
 from .refine import refine
 from .segment import Segmenter, ThresholdSegmenter, segment
 from .spacing import space
-from .types import Extraction, GlyphsegError, Page, Refined
+from .types import Extraction, Face, GlyphsegError, Page, Refined
 from .vectorize import vectorize
 from .workers import resolve_jobs
 
@@ -46,6 +47,8 @@ class ExtractOptions:
     jobs: Optional[int] = None  # processes for the per-glyph stages; None: all available cores
     spacing: bool = True  # side bearings solved from all gaps (spacing.space); False: half of each gap
     consensus: bool = True  # with a transcript: one outline from all agreeing prints of a character
+    faces: str = "all"  # which faces become fonts: all | main | 1-based numbers "1,3" (faces.faces orders them)
+    families: Sequence[str] = ()  # a family name per face (more faces: "<family> 2", "<family> 3" …)
 
 
 MIN_TEXT_HEIGHT_PX = 12  # letters smaller than this on the page hold too few pixels for outlines or templates
@@ -114,10 +117,11 @@ def _counted(result, bar):
 
 
 @contextmanager
-def _timed(timings: Dict[str, float], stage: str):
+def _timed(timings: Dict[str, float], stage: str, add: bool = False):
     t = time.perf_counter()
     yield
-    timings[f"{stage}_s"] = time.perf_counter() - t
+    key = f"{stage}_s"
+    timings[key] = (timings.get(key, 0.0) if add else 0.0) + time.perf_counter() - t
 
 
 def extract(paths: Sequence[str], options: Optional[ExtractOptions] = None,
@@ -138,6 +142,10 @@ def extract(paths: Sequence[str], options: Optional[ExtractOptions] = None,
     _check_layouts(pages, layouts, prog, notes)
     with _timed(timings, "label"):
         labelling = label(layouts, pages, opt.text, recognise=opt.recognise, min_score=opt.min_score)
+    with _timed(timings, "faces"):
+        typefaces = faces(labelling, pages)
+        labelling, found = chosen_faces(labelling, typefaces, pages, opt.faces, name_unlabelled=opt.text is None)
+    with _timed(timings, "label"):
         framed = frames(labelling, pages)
     seg = seg or make_segmenter(opt, prog)
     with prog.bar(f"segment ({seg.name})", len(framed.glyphs)) as bar:
@@ -148,22 +156,53 @@ def extract(paths: Sequence[str], options: Optional[ExtractOptions] = None,
     with _timed(timings, "vectorize"), prog.bar("vectorize", len(refined.glyphs)) as bar:
         outlines = vectorize(refined.glyphs, refined.masks, labelling.layouts, opt.tolerance, progress=bar.update,
                              jobs=resolve_jobs(opt.jobs))
-    glyphs, spacing_method, space_width, kerning, fused = refined.glyphs, {}, None, {}, {}
+    glyphs, outlines, fonts = refined.glyphs, dict(outlines), []
+    for k, face in enumerate(found):
+        font, glyphs, outlines = _face_font(k, face, glyphs, outlines, refined.masks, labelling, framed, opt,
+                                            timings)
+        fonts.append(font)
+    timings.update({k if k == "segment_s" else f"{segmentation.backend}_{k}": v
+                    for k, v in segmentation.timings.items()}, segmenter=segmentation.backend)
+    main = fonts[0]
+    if len(fonts) > 1:
+        notes.append(f"{len(fonts)} faces found: " + "; ".join(
+            f"{f.family} ({sum(g.face == f.index for g in glyphs)} glyphs, {', '.join(f'{v:g}' for v in f.sizes_pt)} pt)"
+            for f in fonts))
+    return Extraction(pages=pages, glyphs=glyphs, lines=[ln for lay in labelling.layouts for ln in lay.lines],
+                      masks=refined.masks, outlines=outlines, metrics=main.metrics, family=main.family,
+                      style=main.style, unicodes=main.unicodes, timings=timings,
+                      notes=notes + labelling.notes + segmentation.notes, spacing=main.spacing,
+                      space_width=main.space_width, kerning=main.kerning, consensus=main.consensus, faces=fonts,
+                      elements=typefaces.elements)
+
+
+def face_family(opt: ExtractOptions, number: int) -> str:
+    """Face `number` (1-based, as found)'s family: `families`' entry, else the family, "<family> 2" …"""
+    if number - 1 < len(opt.families):
+        return opt.families[number - 1]
+    return opt.family if number == 1 else f"{opt.family} {number}"
+
+
+def _face_font(k, face, glyphs, outlines, masks, labelling, framed, opt, timings):
+    """Face k's font: consensus outlines and spacing over its glyphs alone (a letter's prints and gaps in
+    another face tell nothing of this one's)."""
+    mine = [g for g in glyphs if g.face == k]
+    fused, spacing_method, space_width, kerning = {}, {}, None, {}
     # Prints are fused only when a transcript labelled them: recognised labels are not sure enough (l, I and 1
     # taken for one letter; measured on the blackletter pages: mean boundary distance 0.62 → 0.79 em/1000)
     if opt.consensus and opt.text:
-        with _timed(timings, "consensus"):
-            agreed = consensus(glyphs, refined.masks, outlines, labelling.layouts, opt.tolerance)
-        glyphs, outlines, fused = agreed.glyphs, agreed.outlines, agreed.fused
+        with _timed(timings, "consensus", add=True):
+            agreed = consensus(mine, masks, outlines, labelling.layouts, opt.tolerance)
+        mine, fused = agreed.glyphs, agreed.fused
+        outlines.update(agreed.outlines)
     if opt.spacing:
-        with _timed(timings, "spacing"):
-            spaced = space(glyphs, outlines, refined.masks)
-        glyphs, outlines, spacing_method, space_width, kerning = (spaced.glyphs, spaced.outlines, spaced.method,
-                                                                  spaced.space_width, spaced.kerning)
-    timings.update({k if k == "segment_s" else f"{segmentation.backend}_{k}": v
-                    for k, v in segmentation.timings.items()}, segmenter=segmentation.backend)
-    return Extraction(pages=pages, glyphs=glyphs, lines=[ln for lay in labelling.layouts for ln in lay.lines],
-                      masks=refined.masks, outlines=outlines, metrics=framed.metrics, family=opt.family,
-                      style=opt.style, unicodes=labelling.unicodes, timings=timings,
-                      notes=notes + labelling.notes + segmentation.notes, spacing=spacing_method,
-                      space_width=space_width, kerning=kerning, consensus=fused)
+        with _timed(timings, "spacing", add=True):
+            spaced = space(mine, outlines, masks)
+        mine, spacing_method, space_width, kerning = spaced.glyphs, spaced.method, spaced.space_width, spaced.kerning
+        outlines.update(spaced.outlines)
+    by_id = {g.id: g for g in mine}
+    glyphs = [by_id.get(g.id, g) for g in glyphs]
+    font = Face(index=k, family=face_family(opt, face.number), style=opt.style, metrics=framed.face_metrics[k],
+                unicodes=face.unicodes, spacing=spacing_method, space_width=space_width, kerning=kerning,
+                consensus=fused, sizes_pt=face.found.sizes_pt, features=face.found.features)
+    return font, glyphs, outlines

@@ -359,8 +359,19 @@ def page_overview(ex: Extraction, page_index: int) -> dict:
             "tip": f"{g.char or '—'} · {g.name or 'not in the font'} · score {g.score:.2f} · {g.id}",
             "x": _n(x0 - 0.5), "y": _n(y0 - 0.5), "w": _n(x1 - x0 + 1), "h": _n(y1 - y0 + 1),
             "tx": _n(x0), "ty": _n(y0 - 0.25 * fs)})
+    several = len(ex.faces) > 1
+    tags = []  # which face each line is set in, at its start (several faces only)
+    for line in ex.lines:
+        members = [by_id[i] for i in line.glyph_ids if i in by_id] if line.page == page_index else []
+        if several and members:
+            first = min(members, key=lambda g: g.bbox[0])
+            tags.append({"x": _n(max(0.0, first.bbox[0] - 2.2 * fs)), "y": _n(line.baseline_y(first.bbox[0])),
+                         "face": first.face, "label": f"F{first.face + 1}"})
+    elements = [{"kind": e.kind, "x": _n(e.bbox[0] - 0.5), "y": _n(e.bbox[1] - 0.5), "w": _n(e.bbox[2] - e.bbox[0] + 1),
+                 "h": _n(e.bbox[3] - e.bbox[1] + 1), "ty": _n(e.bbox[1] - 0.25 * fs)}
+                for e in ex.elements if e.page == page_index]
     return {"width": page.width, "height": page.height, "font_size": _n(fs), "baselines": baselines,
-            "boxes": boxes}
+            "boxes": boxes, "tags": tags, "elements": elements}
 
 
 def page_overview_svg(ex: Extraction, page_index: int) -> Markup:
@@ -545,8 +556,54 @@ def card_groups(ex: Extraction, glyphs: Sequence[Glyph], pictures: Dict[str, Gly
     return groups
 
 
+FACE_LINE_MAX_PX = 1100  # width of a face's scanned sample line in the report
+
+
+def write_face_views(ex: Extraction, rdir: str) -> List[dict]:
+    """The faces side by side (several faces only): for each, its name, glyphs, sizes, lines, the scan of its
+    longest line (report/faces/face-N.png) and its own compiled font setting its characters."""
+    if len(ex.faces) < 2:
+        return []
+    from .export import build_ufo, face_ufo_names
+
+    os.makedirs(os.path.join(rdir, "faces"), exist_ok=True)
+    ufo_names = face_ufo_names(ex)
+    out = []
+    for k, face in enumerate(ex.faces):
+        view = ex.face_view(k)
+        lines: Dict[Tuple[int, int], List[Glyph]] = {}
+        for g in view.glyphs:
+            lines.setdefault((g.page, g.line), []).append(g)
+        if not lines:
+            continue
+        key, members = max(lines.items(), key=lambda kv: len(kv[1]))
+        page = ex.pages[key[0]]
+        x0, y0 = min(g.bbox[0] for g in members), min(g.bbox[1] for g in members)
+        x1, y1 = max(g.bbox[2] for g in members), max(g.bbox[3] for g in members)
+        pad = max(4, (y1 - y0) // 6)
+        crop = page.image[max(0, y0 - pad):y1 + pad, max(0, x0 - pad):x1 + pad]
+        scale = min(1.0, FACE_LINE_MAX_PX / max(1, crop.shape[1]))
+        if scale < 1.0:
+            crop = cv2.resize(crop, (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale))),
+                              interpolation=cv2.INTER_AREA)
+        name = f"faces/face-{k + 1}.png"
+        _write_png(os.path.join(rdir, name), np.ascontiguousarray(crop))
+        font = build_ufo(view)
+        path, fmt, _ = compile_font(font, os.path.join(rdir, "faces", f"face-{k + 1}"))
+        chars = {chr(u) for glyph in font for u in glyph.unicodes}
+        char_lines, _, _ = sample_lines(view, chars)
+        out.append({"number": k + 1, "family": view.family, "style": view.style, "ufo": ufo_names[k],
+                    "glyphs": len(view.glyphs), "sizes": ", ".join(f"{v:g}" for v in face.sizes_pt),
+                    "lines": ", ".join(f"p{p + 1}·l{ln + 1}" for p, ln in sorted(lines)),
+                    "scan": f"{REPORT_DIR}/{name}", "scan_w": int(crop.shape[1]), "scan_h": int(crop.shape[0]),
+                    "css_family": f"{FONT_FAMILY_CSS} {k + 1}",
+                    "face": {"src": f"{REPORT_DIR}/faces/{os.path.basename(path)}", "format": fmt} if path else None,
+                    "sample": " ".join(char_lines[:2]) if path else ""})
+    return out
+
+
 def report_view(ex: Extraction, font, fonts: dict, pages: Dict[int, PagePicture],
-                glyphs: Dict[str, GlyphPictures]) -> dict:
+                glyphs: Dict[str, GlyphPictures], faces: Sequence[dict] = ()) -> dict:
     """Everything report.html.j2 shows. `fonts` is `font_view`'s dict; `pages` and `glyphs` are what
     `write_page_images` and `write_glyph_images` wrote. The footer's `report_s` is left to the caller."""
     outside = [g for g in ex.glyphs if g.name is None]
@@ -557,7 +614,16 @@ def report_view(ex: Extraction, font, fonts: dict, pages: Dict[int, PagePicture]
         "unsure": UNSURE, "low_confidence": LOW_CONFIDENCE,
         "pages": [page_view(ex, p, pages[p.index]) for p in ex.pages],
         "font_cards": card_groups(ex, [g for g in ex.glyphs if g.name is not None], glyphs),
-        "outside_cards": card_groups(ex, outside, glyphs), "n_outside": len(outside)}
+        "outside_cards": card_groups(ex, outside, glyphs), "n_outside": len(outside),
+        "faces": list(faces), "elements": _element_counts(ex)}
+
+
+def _element_counts(ex: Extraction) -> str:
+    """'2 rules, 1 ornament' — what was kept out of the fonts as no type."""
+    counts: Dict[str, int] = {}
+    for e in ex.elements:
+        counts[e.kind] = counts.get(e.kind, 0) + 1
+    return ", ".join(f"{n} {kind}{'s' if n > 1 else ''}" for kind, n in sorted(counts.items()))
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -589,7 +655,8 @@ def write_report(ex: Extraction, outdir: str, font=None) -> str:
         font = build_ufo(ex)
     stem = _safe(f"{ex.family}-{ex.style}".replace(" ", "")) or "font"
     fonts = font_view(ex, font, *compile_font(font, os.path.join(rdir, stem)))
-    view = report_view(ex, font, fonts, write_page_images(ex, rdir), write_glyph_images(ex, rdir))
+    view = report_view(ex, font, fonts, write_page_images(ex, rdir), write_glyph_images(ex, rdir),
+                       write_face_views(ex, rdir))
     view["report_s"] = None if reproducible() else time.perf_counter() - t_start
     path = os.path.join(outdir, "report.html")
     with open(path, "w", encoding="utf-8") as fh:

@@ -153,9 +153,60 @@ class PageLayout:
     extents: Dict[str, Tuple[float, float, float, float]]  # glyph id → ink extent in the line frame
     dropped: Dict[str, int]  # components set aside: specks, large (rules, ornaments)
     rejected: str = ""  # why the page was set aside as not a specimen (then it has no glyphs)
+    elements: List["Element"] = field(default_factory=list)  # what is no type: rules, frames, ornaments
+
 
     def glyph(self, gid: str) -> Glyph:
         return next(g for g in self.glyphs if g.id == gid)
+
+
+@dataclass
+class Element:
+    """Something on the page that is not type: a rule, frame, ornament, page number, decorated initial. It
+    stays out of the fonts; the manifest lists it and the report draws it."""
+
+    kind: str  # "rule" | "frame" | "ornament" | "number" | "initial"
+    bbox: BBox  # page pixels
+    page: int
+
+
+@dataclass
+class FaceFound:
+    """One typeface the faces stage found: its lines and what its style measured (glyphseg.faces)."""
+
+    index: int  # Glyph.face of its glyphs; 0 is the face with the most glyphs
+    lines: List[Tuple[int, int]]  # (page, line index)
+    sizes_pt: List[float]  # the body sizes it is set at
+    features: Dict[str, float]  # median style features of its lines (faces.FEATURE_SCALES)
+    glyphs: int = 0
+
+
+@dataclass
+class Faces:
+    """The faces stage's answer (glyphseg.faces.faces): glyphs with their face, the faces, and the elements
+    that left the run."""
+
+    layouts: List[PageLayout]
+    glyphs: List["Glyph"]
+    found: List[FaceFound]
+    elements: List[Element]
+
+
+@dataclass
+class Face:
+    """One face's font in the Extraction: its name, metrics, encoding and spacing."""
+
+    index: int
+    family: str
+    style: str
+    metrics: "FontMetrics"
+    unicodes: Dict[str, Optional[int]] = field(default_factory=dict)
+    spacing: dict = field(default_factory=dict)  # glyph id → "gaps" | "prior"
+    space_width: Optional[int] = None
+    kerning: dict = field(default_factory=dict)
+    consensus: dict = field(default_factory=dict)
+    sizes_pt: List[float] = field(default_factory=list)
+    features: Dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -185,7 +236,8 @@ class Frames:
     vertical metrics."""
 
     glyphs: List[Glyph]  # as Labelling.glyphs, with origin, units_per_px, angle and advance set
-    metrics: "FontMetrics"
+    metrics: "FontMetrics"  # the main face's (face 0)
+    face_metrics: List["FontMetrics"] = field(default_factory=list)  # each face's, by Glyph.face
 
 
 @dataclass
@@ -279,6 +331,21 @@ class Extraction:
     space_width: Optional[int] = None  # the word space, font units (None: a quarter em)
     kerning: dict = field(default_factory=dict)  # (char, char) → (kern in units, times seen)
     consensus: dict = field(default_factory=dict)  # glyph id → prints fused into its outline
+    # Several faces: each its own font. The fields above (metrics … consensus) are faces[0]'s, the main face.
+    faces: List[Face] = field(default_factory=list)
+    elements: List[Element] = field(default_factory=list)
+
+    def face_view(self, k: int) -> "Extraction":
+        """This extraction as face k's alone: its glyphs, metrics, names and spacing (what a UFO is built
+        from)."""
+        from dataclasses import replace
+
+        if not self.faces:
+            return self
+        f = self.faces[k]
+        return replace(self, glyphs=[g for g in self.glyphs if g.face == k], metrics=f.metrics, family=f.family,
+                       style=f.style, unicodes=f.unicodes, spacing=f.spacing, space_width=f.space_width,
+                       kerning=f.kerning, consensus=f.consensus, faces=[f])
 
 
 def bbox_union(boxes: Sequence[BBox]) -> BBox:

@@ -1,0 +1,460 @@
+"""Faces: which typeface each line is set in, and what on the page is no type at all (`faces`, the entry).
+
+A specimen-book page shows several faces at several sizes among rules, ornaments, page numbers and
+captions. After labelling, every line is measured in its own em (so a face at 10 and at 24 pt measures
+alike): stem weight and contrast (stroke widths from the distance transform along the ink's skeleton),
+slant (the shear that makes the vertical strokes sharpest), design width and x-height (labelled glyphs
+against where typical fonts put them), and how well the glyphs fit the Latin templates (blackletter and
+scripts fit badly: what recognition says). Where two lines show the same characters, their prints (scaled to
+one height) are compared directly; that tells apart faces whose statistics agree (two grotesques).
+
+Lines are clustered by average linkage on these distances, each feature in units of how much it varies
+between lines of one face (FEATURE_SCALES); lines closer than FACE_DISTANCE are one face. The same design
+cut at two sizes differs optically (heavier, wider at small sizes): within the scales it stays one face,
+beyond them it is given as two — the report shows both, and `--faces` chooses.
+
+Non-type elements (rules, frames, ornaments: components detection found too large for glyphs; page
+numbers: a short line of figures alone in the top or bottom margin; decorated initials: a glyph far taller
+than its line) are listed, not made into glyphs.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import cv2
+import numpy as np
+from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.ndimage import distance_transform_edt
+from skimage.morphology import skeletonize
+
+from . import templates as templates_mod
+from .label import assign_names
+from .metrics import expected_zone, glyph_em_px, glyph_zones
+from .segment import own_ink_mask
+from .types import Element, FaceFound, Faces, Glyph, GlyphsegError, Labelling, Page, PageLayout
+
+# How much each feature varies between lines of one face (measured on the suite's specimens: a line of
+# capitals against one of lowercase, figures, punctuation, clean and mild prints), the unit of distance.
+FEATURE_SCALES = {
+    "weight": 0.22,  # log of thick-stroke width per em (Old Standard's lowercase stems are 0.75 of its capitals')
+    "contrast": 0.35,  # log of thick ÷ thin stroke width
+    "slant": 4.0,  # degrees
+    "width": 0.10,  # log of labelled glyphs' ink width against typical fonts'
+    "xheight": 0.05,  # em
+    "fit": 0.10,  # median best correlation with the Latin templates
+    "shape": 0.05,  # median Σ|a − b| ÷ Σ(a + b) of the same characters' prints scaled to one height
+}
+FACE_DISTANCE = 1.25  # lines closer than this (line_distance, average linkage) are one face
+MIN_STYLE_GLYPHS = 4  # lines with fewer glyphs are too short to measure: they join the nearest line's face
+SHAPE_PX = 40  # px per em of the shape comparison rasters
+NUMBER_MARGIN = 0.12  # a page number sits in this share of the page's height at its top or bottom
+SLANT_GAIN = 1.08  # a slant is taken when shearing sharpens the column profile by this factor
+INITIAL_HEIGHT = 1.8  # a decorated initial stands this many times taller than its line's tall letters
+
+
+def faces(labelling: Labelling, pages: Sequence[Page],
+          library: Optional[templates_mod.TemplateLibrary] = None) -> Faces:
+    """The faces stage: every glyph's face (`Glyph.face`, faces ordered by glyph count, most first), and the
+    page's non-type elements, whose glyphs leave the run."""
+    layouts, elements = _set_aside_elements(labelling.layouts, pages)
+    glyphs = [g for lay in layouts for g in lay.glyphs]
+    keyed = _measurable_lines(layouts)
+    if not glyphs:
+        return Faces(layouts=layouts, glyphs=[], found=[], elements=elements)
+    features = line_features(layouts, pages, labelling.em_inch, library)
+    cluster = _cluster_lines(list(features), features, _shape_rasters(layouts, keyed))
+    # short lines (a page's lone figures, a word on its own) join the face of the nearest measured line
+    all_lines = [(lay.page, ln.index) for lay in layouts for ln in lay.lines if ln.glyph_ids]
+    for key in all_lines:
+        if key not in cluster:
+            cluster[key] = cluster[_nearest_line(key, list(cluster), layouts)] if cluster else 0
+    counts: Dict[int, int] = {}
+    for g in glyphs:
+        counts[cluster[(g.page, g.line)]] = counts.get(cluster[(g.page, g.line)], 0) + 1
+    order = sorted(counts, key=lambda c: (-counts[c], c))
+    index = {c: i for i, c in enumerate(order)}
+    glyphs = [replace(g, face=index[cluster[(g.page, g.line)]]) for g in glyphs]
+    by_id = {g.id: g for g in glyphs}
+    layouts = [replace(lay, glyphs=[by_id[g.id] for g in lay.glyphs]) for lay in layouts]
+    for c in order:
+        layouts = sizes_from_shared_letters(layouts, [k for k in keyed if cluster.get(k) == c])
+    found = []
+    for c in order:
+        lines = sorted(k for k in all_lines if cluster[k] == c)
+        sizes = sorted({round(labelling.em_inch * 72 * _line(layouts, k).size, 1) for k in lines})
+        measured = [features[k] for k in lines if k in features]
+        summary = {name: round(float(np.median([f[name] for f in measured if name in f])), 4)
+                   for name in FEATURE_SCALES if any(name in f for f in measured)}
+        found.append(FaceFound(index=index[c], lines=lines, sizes_pt=sizes, features=summary,
+                               glyphs=counts[c]))
+    return Faces(layouts=layouts, glyphs=glyphs, found=found, elements=elements)
+
+
+@dataclass
+class ChosenFace:
+    """A face that becomes a font: its number as found (1-based), what was found, its UFO names' unicodes."""
+
+    number: int
+    found: FaceFound
+    unicodes: Dict[str, Optional[int]]
+
+
+def parse_face_choice(choice: str) -> Optional[List[int]]:
+    """`--faces`: "all" → None (every face), "main" → [1], "1,3" → [1, 3] (1-based, as the report numbers
+    them).
+
+    >>> parse_face_choice("all"), parse_face_choice("main"), parse_face_choice("2, 1")
+    (None, [1], [1, 2])
+    """
+    choice = choice.strip().lower()
+    if choice == "all":
+        return None
+    if choice == "main":
+        return [1]
+    try:
+        numbers = sorted({int(v) for v in choice.split(",") if v.strip()})
+    except ValueError:
+        numbers = []
+    if not numbers or numbers[0] < 1:
+        raise GlyphsegError(f"--faces: {choice!r} is not all, main or face numbers such as 1,3")
+    return numbers
+
+
+def chosen_faces(labelling: Labelling, typefaces: Faces, pages: Sequence[Page], choice: str = "all",
+                 name_unlabelled: bool = True) -> Tuple[Labelling, List[ChosenFace]]:
+    """The labelling narrowed to the chosen faces (`--faces`), renumbered 0… in the order found, with UFO
+    names given per face (each face is its own font: its first `a` is `a`)."""
+    numbers = parse_face_choice(choice)
+    found = typefaces.found
+    if numbers is not None:
+        missing = [n for n in numbers if n > len(found)]
+        if missing:
+            raise GlyphsegError(f"--faces: face {missing[0]} asked for, but {len(found)} face(s) were found")
+        found = [f for f in found if f.index + 1 in numbers]
+    new_index = {f.index: k for k, f in enumerate(found)}
+    kept = [replace(g, face=new_index[g.face]) for g in typefaces.glyphs if g.face in new_index]
+    named, chosen = {}, []
+    for k, f in enumerate(found):
+        face_glyphs, unicodes = assign_names([g for g in kept if g.face == k], name_unlabelled=name_unlabelled)
+        named.update({g.id: g for g in face_glyphs})
+        chosen.append(ChosenFace(number=f.index + 1, found=f, unicodes=unicodes))
+    glyphs = [named[g.id] for g in kept]
+    ids = set(named)
+    layouts = [replace(lay, glyphs=[named[g.id] for g in lay.glyphs if g.id in ids],
+                       lines=[replace(ln, glyph_ids=[i for i in ln.glyph_ids if i in ids]) for ln in lay.lines])
+               for lay in typefaces.layouts]
+    zones = glyph_zones(glyphs, pages, layouts, labelling.em_inch)
+    unicodes = chosen[0].unicodes if chosen else {}
+    return replace(labelling, layouts=layouts, glyphs=glyphs, zones=zones, unicodes=unicodes), chosen
+
+
+# ----------------------------------------------------------------------------------------------------------
+# measuring a line's style
+
+
+def _line(layouts: Sequence[PageLayout], key: Tuple[int, int]):
+    lay = next(lay for lay in layouts if lay.page == key[0])
+    return lay.lines[key[1]]
+
+
+SIZE_TOLERANCE = 0.03  # lines of one face whose sizes differ by less than this are one size
+
+
+def sizes_from_shared_letters(layouts: Sequence[PageLayout], keys: Sequence[Tuple[int, int]]) -> List[PageLayout]:
+    """One face's lines at other sizes than its main one, sized again by the letters they share with it: the
+    median ratio of the same characters' ink heights is exact, where an em from the zone table carries each
+    character's typical proportions (±8 %)."""
+    lines = {k: _line(layouts, k) for k in keys}
+    if len({round(ln.size, 3) for ln in lines.values()}) < 2:
+        return list(layouts)
+    heights = {k: _char_heights(layouts, k) for k in keys}
+
+    def same_size(a, b):
+        return abs(lines[a].size / lines[b].size - 1) < SIZE_TOLERANCE
+
+    # the anchor: the size the face shows most glyphs at
+    anchor = max(keys, key=lambda k: sum(len(lines[a].glyph_ids) for a in keys if same_size(a, k)))
+    same = [a for a in keys if same_size(a, anchor)]
+    resized = {}
+    for k in keys:
+        if same_size(k, anchor):
+            continue
+        ratios = [heights[k][c] / heights[a][c] for a in same for c in heights[k] if c in heights[a]]
+        if len(ratios) >= 3:
+            resized[k] = lines[anchor].size * float(np.median(ratios))
+    return [replace(lay, lines=[replace(ln, size=resized.get((lay.page, ln.index), ln.size)) for ln in lay.lines])
+            for lay in layouts]
+
+
+def _char_heights(layouts: Sequence[PageLayout], key: Tuple[int, int]) -> Dict[str, float]:
+    """character → ink height (px) of its first labelled print on the line (letters and figures)."""
+    lay = next(lay for lay in layouts if lay.page == key[0])
+    out = {}
+    for gid in _line(layouts, key).glyph_ids:
+        g = lay.glyph(gid)
+        if g.char is not None and g.char.isalnum() and g.score >= 0.3 and g.char not in out:
+            x0, y0, x1, y1 = lay.extents[gid]
+            out[g.char] = y1 - y0
+    return out
+
+
+def _measurable_lines(layouts: Sequence[PageLayout]) -> Dict[Tuple[int, int], List[Glyph]]:
+    out = {}
+    for lay in layouts:
+        by_id = {g.id: g for g in lay.glyphs}
+        for ln in lay.lines:
+            members = [by_id[gid] for gid in ln.glyph_ids if gid in by_id]
+            if len(members) >= MIN_STYLE_GLYPHS:
+                out[(lay.page, ln.index)] = members
+    return out
+
+
+def line_features(layouts: Sequence[PageLayout], pages: Sequence[Page], em_inch: float,
+                  library: Optional[templates_mod.TemplateLibrary] = None) -> Dict[Tuple[int, int], Dict[str, float]]:
+    """(page, line) → style features of every line with at least MIN_STYLE_GLYPHS glyphs, in its own em."""
+    lib = library or templates_mod.library()
+    out = {}
+    for key, members in _measurable_lines(layouts).items():
+        lay = next(lay for lay in layouts if lay.page == key[0])
+        em_px = glyph_em_px(lay, members[0], em_inch, pages[key[0]].dpi)
+        f = stroke_features(lay, members, em_px)
+        f["slant"] = slant_degrees(lay, members)
+        f.update(_label_features(lay, members, em_px))
+        costs = lib.shape_costs(templates_mod.glyph_rasters(members, [lay]), lib.chars)
+        f["fit"] = float(np.median(1.0 - costs.min(axis=1)))
+        out[key] = f
+    return out
+
+
+def _line_ink(lay: PageLayout, members: Sequence[Glyph]) -> Tuple[np.ndarray, int, int]:
+    """The line's glyph ink (their own components only) as one boolean crop, and its page origin."""
+    x0 = min(g.bbox[0] for g in members)
+    y0 = min(g.bbox[1] for g in members)
+    x1 = max(g.bbox[2] for g in members)
+    y1 = max(g.bbox[3] for g in members)
+    comps = lay.ink.components[y0:y1, x0:x1]
+    labels = np.concatenate([np.asarray(g.components) for g in members])
+    return np.isin(comps, labels), x0, y0
+
+
+def stroke_features(lay: PageLayout, members: Sequence[Glyph], em_px: float) -> Dict[str, float]:
+    """Stroke widths along the ink's skeleton (twice the distance to the paper): the thick strokes' width per
+    em (weight) and thick ÷ thin (contrast), as logs.
+
+    >>> from glyphseg.types import InkMap
+    >>> comps = np.zeros((60, 60), np.int32); comps[10:50, 10:18] = 1; comps[10:13, 18:50] = 1
+    >>> ink = InkMap(ink=(comps > 0).astype(np.float32), binary=comps > 0, components=comps)
+    >>> lay = PageLayout(0, ink, [], [], 40.0, 0.0, {}, {})
+    >>> f = stroke_features(lay, [Glyph("a", 0, (0, 0, 60, 60), (1,))], em_px=60.0)
+    >>> round(math.exp(f["weight"]) * 60), round(math.exp(f["contrast"]), 1)
+    (8, 2.7)
+    """
+    ink, _, _ = _line_ink(lay, members)
+    if ink.sum() < 20:
+        return {}
+    skeleton = skeletonize(ink)
+    widths = 2.0 * distance_transform_edt(ink)[skeleton]
+    if widths.size < 10:
+        return {}
+    thick, thin = np.percentile(widths, [80, 20])
+    return {"weight": math.log(max(thick, 1.0) / em_px), "contrast": math.log(max(thick, 1.0) / max(thin, 1.0))}
+
+
+def slant_degrees(lay: PageLayout, members: Sequence[Glyph], max_shear: float = 0.45) -> float:
+    """The slant of the line's upright strokes in degrees (positive leaning right): the horizontal shear
+    after which the ink's column profile is sharpest (its sum of squares largest)."""
+    ink, _, _ = _line_ink(lay, members)
+    ys, xs = np.nonzero(ink)
+    if xs.size < 50:
+        return 0.0
+    step = max(1, xs.size // 200_000)  # bounded work on very long lines
+    ys, xs = ys[::step], xs[::step]
+    height = float(ys.max())
+
+    def sharpness(shear: float) -> float:
+        cols = np.round(xs + shear * (ys - height)).astype(np.int64)
+        counts = np.bincount(cols - cols.min())
+        return float(np.dot(counts, counts))
+
+    shears = np.linspace(-max_shear, max_shear, 37)
+    scores = [sharpness(s) for s in shears]
+    best = int(np.argmax(scores))
+    # upright unless a shear sharpens the strokes clearly: diagonal strokes (blackletter capitals, A V W)
+    # sharpen a little at their own angle, italic stems a lot
+    if scores[best] < SLANT_GAIN * sharpness(0.0):
+        return 0.0
+    return math.degrees(math.atan(shears[best]))
+
+
+def _label_features(lay: PageLayout, members: Sequence[Glyph], em_px: float) -> Dict[str, float]:
+    """Design width (log of labelled letters' ink width against typical fonts') and x-height (the top of
+    x-height letters, em), where the line has labelled letters enough."""
+    out = {}
+    widths, xtops = [], []
+    base = lay.lines[members[0].line].baseline_offset
+    for g in members:
+        if g.char is None or not g.char.isalpha() or g.score < 0.3:
+            continue
+        x0, y0, x1, _ = lay.extents[g.id]
+        typical = expected_zone(g.char)[2]
+        if typical > 0.2:
+            widths.append(math.log((x1 - x0) / em_px / typical))
+        if g.char in "acemnorsuvwxz":
+            xtops.append((base - y0) / em_px)
+    if len(widths) >= 3:
+        out["width"] = float(np.median(widths))
+    if len(xtops) >= 3:
+        out["xheight"] = float(np.median(xtops))
+    return out
+
+
+def _shape_rasters(layouts, keyed) -> Dict[Tuple[int, int], Dict[str, np.ndarray]]:
+    """(page, line) → {character: its first print's ink scaled to SHAPE_PX tall}, for the labelled letters and
+    figures of measurable lines."""
+    out = {}
+    for key, members in keyed.items():
+        lay = next(lay for lay in layouts if lay.page == key[0])
+        rasters = {}
+        for g in members:
+            if g.char is None or not g.char.isalnum() or g.score < 0.3 or g.char in rasters:
+                continue
+            rasters[g.char] = height_raster(own_ink_mask(lay.ink, g).soft)
+        out[key] = rasters
+    return out
+
+
+def height_raster(soft: np.ndarray) -> np.ndarray:
+    """Ink scaled, aspect kept, to SHAPE_PX tall on a 2 × SHAPE_PX wide canvas, its ink centre in the middle:
+    two prints of one character compare by design, whatever their size and however well their em was
+    estimated."""
+    ys, xs = np.nonzero(soft > 0.1)
+    size = 2 * SHAPE_PX
+    canvas = np.zeros((SHAPE_PX, size), np.float32)
+    if ys.size == 0:
+        return canvas
+    crop = soft[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+    scale = SHAPE_PX / crop.shape[0]
+    w = int(min(size, max(1, round(crop.shape[1] * scale))))
+    small = cv2.resize(crop, (w, SHAPE_PX), interpolation=cv2.INTER_AREA)
+    cx = float((small.sum(axis=0) * np.arange(w)).sum() / max(1e-6, small.sum()))
+    left = int(np.clip(round(size / 2 - cx), 0, size - w))
+    canvas[:, left:left + w] = small
+    return cv2.GaussianBlur(canvas, (0, 0), 1.0)
+
+
+def shape_difference(a: Dict[str, np.ndarray], b: Dict[str, np.ndarray]) -> Optional[float]:
+    """Mean over the characters two lines share of Σ|a − b| ÷ Σ(a + b) (0: the same ink), or None when they
+    share fewer than three."""
+    shared = [c for c in a if c in b]
+    if len(shared) < 3:
+        return None
+    diffs = [float(np.abs(a[c] - b[c]).sum() / max(1e-6, (a[c] + b[c]).sum())) for c in shared]
+    return float(np.median(diffs))
+
+
+# ----------------------------------------------------------------------------------------------------------
+# clustering lines into faces
+
+
+def line_distance(fa: Dict[str, float], fb: Dict[str, float], shape: Optional[float]) -> float:
+    """How unlike two lines' styles are: the RMS of the scaled differences of the features both have; where
+    they show the same characters, their shapes' difference weighs as much as all features together (it
+    alone tells apart two grotesques whose statistics agree).
+
+    >>> a = {"weight": -2.3, "slant": 0.0}
+    >>> line_distance(a, {"weight": -2.3, "slant": 12.0}, None) > FACE_DISTANCE > line_distance(a, a, 0.03)
+    True
+    """
+    terms = [((fa[k] - fb[k]) / s) ** 2 for k, s in FEATURE_SCALES.items() if k in fa and k in fb]
+    stats = sum(terms) / len(terms) if terms else 0.0
+    if shape is None:
+        return math.sqrt(stats)
+    shape_term = (shape / FEATURE_SCALES["shape"]) ** 2
+    return math.sqrt(0.5 * stats + 0.5 * shape_term) if terms else math.sqrt(shape_term)
+
+
+def _cluster_lines(keys, features, shapes) -> Dict[Tuple[int, int], int]:
+    if len(keys) < 2:
+        return {k: 0 for k in keys}
+    n = len(keys)
+    dist = np.zeros((n, n))
+    for i in range(n):
+        for j in range(i + 1, n):
+            shape = shape_difference(shapes.get(keys[i], {}), shapes.get(keys[j], {}))
+            dist[i, j] = dist[j, i] = line_distance(features[keys[i]], features[keys[j]], shape)
+    condensed = dist[np.triu_indices(n, 1)]
+    labels = fcluster(linkage(condensed, method="average"), t=FACE_DISTANCE, criterion="distance")
+    return {k: int(c) - 1 for k, c in zip(keys, labels)}
+
+
+def _nearest_line(key, measured, layouts) -> Tuple[int, int]:
+    """The measured line nearest a short one: same page first, then by baseline distance."""
+    base = _line(layouts, key).baseline_offset
+    return min(measured, key=lambda k: (k[0] != key[0], abs(_line(layouts, k).baseline_offset - base)))
+
+
+# ----------------------------------------------------------------------------------------------------------
+# what is on the page but no type
+
+
+def _set_aside_elements(layouts: Sequence[PageLayout], pages: Sequence[Page]) -> Tuple[List[PageLayout], List[Element]]:
+    """Detection's large components as rules, frames and ornaments; page numbers and decorated initials
+    taken out of the glyphs. Returns the layouts without them and the elements."""
+    out, elements = [], []
+    for lay in layouts:
+        elements.extend(lay.elements)
+        page = pages[lay.page]
+        leave: Dict[str, str] = {}
+        by_id = {g.id: g for g in lay.glyphs}
+        for ln in lay.lines:
+            members = [by_id[gid] for gid in ln.glyph_ids if gid in by_id]
+            if not members:
+                continue
+            if _is_page_number(members, page, lay):
+                leave.update({g.id: "number" for g in members})
+                continue
+            first = min(members, key=lambda g: g.bbox[0])
+            others = [g.height for g in members if g is not first]
+            # the line's tall letters (capitals, ascenders), not its median: a line of punctuation is mostly low
+            if len(others) >= 3 and first.height > INITIAL_HEIGHT * float(np.percentile(others, 90)):
+                leave[first.id] = "initial"
+        for gid, kind in leave.items():
+            elements.append(Element(kind=kind, bbox=by_id[gid].bbox, page=lay.page))
+        if leave:
+            lines = [replace(ln, glyph_ids=[gid for gid in ln.glyph_ids if gid not in leave]) for ln in lay.lines]
+            lay = replace(lay, glyphs=[g for g in lay.glyphs if g.id not in leave], lines=lines)
+        out.append(lay)
+    return out, _merged_numbers(elements)
+
+
+def _is_page_number(members: Sequence[Glyph], page: Page, lay: PageLayout) -> bool:
+    """1–3 glyphs, figures where labelled, alone in the top or bottom margin band of the page: no other
+    line's glyphs share that band."""
+    if len(members) > 3 or any(g.char is not None and not g.char.isdigit() for g in members):
+        return False
+    y0 = min(g.bbox[1] for g in members)
+    y1 = max(g.bbox[3] for g in members)
+    band = NUMBER_MARGIN * page.height
+    if not (y1 < band or y0 > page.height - band):
+        return False
+    ids = {g.id for g in members}
+    top, bottom = (0, band) if y1 < band else (page.height - band, page.height)
+    return not any(g.id not in ids and g.bbox[3] > top and g.bbox[1] < bottom
+                   and min(g.bbox[3], y1) - max(g.bbox[1], y0) > 0 for g in lay.glyphs)
+
+
+def _merged_numbers(elements: List[Element]) -> List[Element]:
+    """One element per page number, not one per figure."""
+    out: List[Element] = []
+    for e in elements:
+        last = out[-1] if out else None
+        if (e.kind == "number" and last is not None and last.kind == "number" and last.page == e.page
+                and abs(last.bbox[1] - e.bbox[1]) < (e.bbox[3] - e.bbox[1])):
+            b = last.bbox
+            out[-1] = replace(last, bbox=(min(b[0], e.bbox[0]), min(b[1], e.bbox[1]),
+                                          max(b[2], e.bbox[2]), max(b[3], e.bbox[3])))
+        else:
+            out.append(e)
+    return out

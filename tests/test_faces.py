@@ -1,0 +1,140 @@
+"""Several faces and sizes on a page: line sizes, faces as fonts, non-type elements, --faces and --family."""
+import doctest
+import json
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+import ufoLib2
+
+import glyphseg.detect
+import glyphseg.faces
+from glyphseg.detect import detect
+from glyphseg.export import write_extraction
+from glyphseg.label import label
+from glyphseg.pipeline import ExtractOptions, extract
+from glyphseg.score import match_boxes
+from glyphseg.specimen import DEFAULT_LINES, render_specimen
+from glyphseg.types import Page
+
+from conftest import font_path
+
+WORDS = ["Hamburgefonstiv quijote", "affiliate office"]
+
+
+def stacked(parts, gap=80):
+    """Specimens one below the other on one page; the ground truth shifted with them, face = part index."""
+    width = max(p.image.shape[1] for p in parts)
+    images, truth, y = [], [], 0
+    for face, p in enumerate(parts):
+        images.append(np.pad(p.image, ((0, gap), (0, width - p.image.shape[1])), constant_values=255))
+        for g in p.glyphs:
+            x0, y0, x1, y1 = g.bbox
+            truth.append((face, g.char, (x0, y0 + y, x1, y1 + y)))
+        y += p.image.shape[0] + gap
+    return np.vstack(images), truth
+
+
+@pytest.fixture(scope="module")
+def two_faces():
+    """DejaVu Serif at 14 and 28 pt (one face, two sizes), Liberation Sans at 10 pt (a second face)."""
+    serif, sans = font_path("serif"), font_path("sans")
+    parts = [render_specimen(serif, DEFAULT_LINES[:4], size_pt=14, tracking_em=0),
+             render_specimen(serif, WORDS, size_pt=28, tracking_em=0),
+             render_specimen(sans, WORDS + DEFAULT_LINES[2:4], size_pt=10, tracking_em=0)]
+    image, truth = stacked(parts)
+    truth = [(0 if face < 2 else 1, ch, box) for face, ch, box in truth]  # the serif at two sizes is one face
+    text = "".join(ch for _, ch, _ in truth)
+    return image, truth, text
+
+
+def test_line_sizes_follow_the_print(two_faces):
+    image, truth, text = two_faces
+    page = Page(0, "three-blocks.png", 600, image)
+    lab = label([detect(page)], [page], text)
+    sizes = sorted({round(ln.size, 2) for ln in lab.layouts[0].lines})
+    assert len(sizes) == 3, sizes
+    assert 1.0 in sizes  # the main size, the reference em
+    big = max(sizes)
+    assert 1.9 < big < 2.35, sizes  # 28 pt against 14 pt, before faces size it by shared letters
+
+
+@pytest.mark.parametrize("with_text", [True, False])
+def test_each_face_its_own_font(two_faces, tmp_path, with_text):
+    image, truth, text = two_faces
+    page = Page(0, "three-blocks.png", 600, image)
+    ex = extract([], ExtractOptions(text=text if with_text else None, family="Proof"), pages=[page])
+    out = tmp_path / "out"
+    write_extraction(ex, str(out))
+    manifest = json.loads((out / "glyphs.json").read_text())
+    assert [f["ufo"] for f in manifest["faces"]] == ["Proof-Regular.ufo", "Proof2-Regular.ufo"]
+    assert manifest["ufo"] == "Proof-Regular.ufo" and manifest["font"]["familyName"] == "Proof"
+    entries = manifest["glyphs"]
+    m = match_boxes([e["bbox"] for e in entries], [box for _, _, box in truth])
+    assert m.f1 >= 0.99
+    right = sum(entries[i]["face"] == truth[j][0] for i, j in m.pairs)
+    assert right / len(truth) >= 0.98
+    # the serif's two sizes are one face, normalised to one em: 28 pt is twice 14 pt to 3 %
+    sizes = manifest["faces"][0]["sizes_pt"]
+    assert len(sizes) == 2 and abs(sizes[1] / sizes[0] - 2.0) < 0.06, sizes
+    for k, face in enumerate(manifest["faces"]):
+        font = ufoLib2.Font.open(out / face["ufo"])
+        assert font.info.familyName == ("Proof" if k == 0 else "Proof 2")
+        assert len(font) >= face["glyphs"] // 2
+    if with_text:  # each face's first "a" is its own "a"
+        assert (out / "svg" / "a.svg").exists() and (out / "svg" / "Proof2-Regular" / "a.svg").exists()
+
+
+def test_one_face_stays_one(tmp_path):
+    spec = render_specimen(font_path("mono"))
+    ex = extract([], ExtractOptions(text=spec.text), pages=[Page(0, "mono.png", 600, spec.image)])
+    assert len(ex.faces) == 1 and {g.face for g in ex.glyphs} == {0}
+    assert all(ln.size == 1.0 for ln in ex.lines)
+    assert ex.elements == []
+
+
+def test_rules_and_ornaments_stay_out_of_the_font(tmp_path):
+    spec = render_specimen(font_path("serif"), DEFAULT_LINES[:3], size_pt=14, tracking_em=0)
+    pad = 300
+    image = np.pad(spec.image, ((pad, pad), (0, 0)), constant_values=255)
+    h, w = image.shape
+    cv2.rectangle(image, (100, pad - 120), (w - 100, pad - 108), 0, thickness=-1)  # a rule above the text
+    cv2.ellipse(image, (w // 2, h - 140), (420, 90), 0, 0, 360, 0, thickness=25)  # an ornament below it
+    ex = extract([], ExtractOptions(text=spec.text), pages=[Page(0, "ruled.png", 600, image)])
+    kinds = sorted(e.kind for e in ex.elements)
+    assert kinds == ["ornament", "rule"], kinds
+    for g in ex.glyphs:
+        assert g.bbox[1] >= pad - 100 and g.bbox[3] <= h - 240, g  # no glyph on the rule or the ornament
+    assert len(ex.faces) == 1
+
+
+def test_cli_faces_and_family(two_faces, tmp_path):
+    image, _, text = two_faces
+    png = tmp_path / "page.png"
+    cv2.imwrite(str(png), image)
+    out = tmp_path / "main"
+    run = [sys.executable, "-m", "glyphseg.cli", "extract", str(png), "-q", "--dpi", "600", "--text", text]
+    done = subprocess.run(run + ["-o", str(out), "--faces", "main", "--family", "Serif Proof"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    manifest = json.loads((out / "glyphs.json").read_text())
+    assert len(manifest["faces"]) == 1 and manifest["ufo"] == "SerifProof-Regular.ufo"
+    assert sorted(p.name for p in out.glob("*.ufo")) == ["SerifProof-Regular.ufo"]
+    named = tmp_path / "named"
+    done = subprocess.run(run + ["-o", str(named), "--family", "Serif Proof", "--family", "Sans Caption"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in named.glob("*.ufo")) == ["SansCaption-Regular.ufo", "SerifProof-Regular.ufo"]
+    bad = subprocess.run(run + ["-o", str(tmp_path / "bad"), "--faces", "3"], capture_output=True, text=True)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "--faces" in bad.stderr
+    assert not (tmp_path / "bad").exists()
+    worse = subprocess.run(run + ["-o", str(tmp_path / "worse"), "--faces", "x"], capture_output=True, text=True)
+    assert worse.returncode == 2 and "--faces" in worse.stderr
+
+
+def test_docstring_examples():
+    for module in (glyphseg.faces, glyphseg.detect):
+        result = doctest.testmod(module)
+        assert result.failed == 0
