@@ -3,8 +3,8 @@
 A specimen-book page shows several faces at several sizes among rules, ornaments, page numbers and
 captions. After labelling, every line is measured in its own em (so a face at 10 and at 24 pt measures
 alike): stem weight and contrast (stroke widths from the distance transform along the ink's skeleton),
-slant (the shear that makes the vertical strokes sharpest), design width and x-height (labelled glyphs
-against where typical fonts put them), and how well the glyphs fit the Latin templates (blackletter and
+slant (the shear that makes the vertical strokes sharpest), design width (labelled glyphs against
+typical fonts), and how well the glyphs fit the Latin templates (blackletter and
 scripts fit badly: what recognition says). Where two lines show the same characters, their prints (scaled to
 one height) are compared directly; that tells apart faces whose statistics agree (two grotesques).
 
@@ -35,17 +35,20 @@ from .metrics import expected_zone, glyph_em_px, glyph_zones
 from .segment import own_ink_mask
 from .types import Element, FaceFound, Faces, Glyph, GlyphsegError, Labelling, Page, PageLayout
 
-# How much each feature varies between lines of one face (measured on the suite's specimens: a line of
-# capitals against one of lowercase, figures, punctuation, clean and mild prints), the unit of distance.
+# How much each feature varies between lines of one face, the unit of distance: about the 90th percentile of
+# the differences between lines of one font (capitals, lowercase, figures, sample words; 10 and 20 pt; clean
+# and mild prints), measured on 12 of the template source fonts (URW base35), not on the benchmark's fonts.
 FEATURE_SCALES = {
-    "weight": 0.22,  # log of thick-stroke width per em (Old Standard's lowercase stems are 0.75 of its capitals')
-    "contrast": 0.35,  # log of thick ÷ thin stroke width
-    "slant": 4.0,  # degrees
-    "width": 0.10,  # log of labelled glyphs' ink width against typical fonts'
-    "xheight": 0.05,  # em
-    "fit": 0.10,  # median best correlation with the Latin templates
-    "shape": 0.05,  # median Σ|a − b| ÷ Σ(a + b) of the same characters' prints scaled to one height
+    "weight": 0.22,  # log of thick-stroke width per em (same font: p90 0.23; two fonts: median 0.28)
+    "contrast": 0.3,  # log of thick ÷ thin stroke width (p90 0.23; two fonts: median 0.46)
+    "slant": 6.0,  # degrees (italics 14°; a line of A V W in a roman can read as −14°)
+    "width": 0.15,  # log of labelled letters' ink width against typical fonts' (p90 0.20: it carries each
+    #                 line's em error)
+    "fit": 0.10,  # median best correlation with the Latin templates (tells blackletter and scripts apart)
+    "shape": 0.08,  # median Σ|a − b| ÷ Σ(a + b) of shared characters' prints at one height (p90 0.095;
+    #                 two fonts: p10 0.19)
 }
+SHAPE_SHARE = 0.7  # the share of the distance that shared letters' shapes carry, where lines have them
 FACE_DISTANCE = 1.25  # lines closer than this (line_distance, average linkage) are one face
 MIN_STYLE_GLYPHS = 4  # lines with fewer glyphs are too short to measure: they join the nearest line's face
 SHAPE_PX = 40  # px per em of the shape comparison rasters
@@ -177,13 +180,15 @@ def sizes_from_shared_letters(layouts: Sequence[PageLayout], keys: Sequence[Tupl
     # the anchor: the size the face shows most glyphs at
     anchor = max(keys, key=lambda k: sum(len(lines[a].glyph_ids) for a in keys if same_size(a, k)))
     same = [a for a in keys if same_size(a, anchor)]
-    resized = {}
+    resized, done = {}, set(same)
     for k in keys:
-        if same_size(k, anchor):
+        if k in done:
             continue
-        ratios = [heights[k][c] / heights[a][c] for a in same for c in heights[k] if c in heights[a]]
+        group = [a for a in keys if a not in done and same_size(a, k)]  # the lines at k's size, sized as one
+        done.update(group)
+        ratios = [heights[g][c] / heights[a][c] for g in group for a in same for c in heights[g] if c in heights[a]]
         if len(ratios) >= 3:
-            resized[k] = lines[anchor].size * float(np.median(ratios))
+            resized.update({g: lines[anchor].size * float(np.median(ratios)) for g in group})
     return [replace(lay, lines=[replace(ln, size=resized.get((lay.page, ln.index), ln.size)) for ln in lay.lines])
             for lay in layouts]
 
@@ -249,13 +254,13 @@ def stroke_features(lay: PageLayout, members: Sequence[Glyph], em_px: float) -> 
     >>> lay = PageLayout(0, ink, [], [], 40.0, 0.0, {}, {})
     >>> f = stroke_features(lay, [Glyph("a", 0, (0, 0, 60, 60), (1,))], em_px=60.0)
     >>> round(math.exp(f["weight"]) * 60), round(math.exp(f["contrast"]), 1)
-    (8, 2.7)
+    (7, 2.3)
     """
     ink, _, _ = _line_ink(lay, members)
     if ink.sum() < 20:
         return {}
     skeleton = skeletonize(ink)
-    widths = 2.0 * distance_transform_edt(ink)[skeleton]
+    widths = 2.0 * distance_transform_edt(ink)[skeleton] - 1.0  # a 3-px stroke's middle pixel is 2 px from paper
     if widths.size < 10:
         return {}
     thick, thin = np.percentile(widths, [80, 20])
@@ -289,11 +294,11 @@ def slant_degrees(lay: PageLayout, members: Sequence[Glyph], max_shear: float = 
 
 
 def _label_features(lay: PageLayout, members: Sequence[Glyph], em_px: float) -> Dict[str, float]:
-    """Design width (log of labelled letters' ink width against typical fonts') and x-height (the top of
-    x-height letters, em), where the line has labelled letters enough."""
+    """Design width (log of labelled letters' ink width against typical fonts'), where the line has labelled
+    letters enough. (Not the x-height: the em is itself estimated from letters' heights against typical fonts,
+    which makes every face's x-height look typical.)"""
     out = {}
-    widths, xtops = [], []
-    base = lay.lines[members[0].line].baseline_offset
+    widths = []
     for g in members:
         if g.char is None or not g.char.isalpha() or g.score < 0.3:
             continue
@@ -301,12 +306,8 @@ def _label_features(lay: PageLayout, members: Sequence[Glyph], em_px: float) -> 
         typical = expected_zone(g.char)[2]
         if typical > 0.2:
             widths.append(math.log((x1 - x0) / em_px / typical))
-        if g.char in "acemnorsuvwxz":
-            xtops.append((base - y0) / em_px)
     if len(widths) >= 3:
         out["width"] = float(np.median(widths))
-    if len(xtops) >= 3:
-        out["xheight"] = float(np.median(xtops))
     return out
 
 
@@ -360,8 +361,9 @@ def shape_difference(a: Dict[str, np.ndarray], b: Dict[str, np.ndarray]) -> Opti
 
 def line_distance(fa: Dict[str, float], fb: Dict[str, float], shape: Optional[float]) -> float:
     """How unlike two lines' styles are: the RMS of the scaled differences of the features both have; where
-    they show the same characters, their shapes' difference weighs as much as all features together (it
-    alone tells apart two grotesques whose statistics agree).
+    they show the same characters, their shapes' difference weighs SHAPE_SHARE of it (it alone tells apart
+    two grotesques whose statistics agree: on the template fonts, one font's lines differ in shape by at most
+    0.13, two fonts' by 0.19 at their 10th percentile; the statistics overlap more).
 
     >>> a = {"weight": -2.3, "slant": 0.0}
     >>> line_distance(a, {"weight": -2.3, "slant": 12.0}, None) > FACE_DISTANCE > line_distance(a, a, 0.03)
@@ -372,7 +374,7 @@ def line_distance(fa: Dict[str, float], fb: Dict[str, float], shape: Optional[fl
     if shape is None:
         return math.sqrt(stats)
     shape_term = (shape / FEATURE_SCALES["shape"]) ** 2
-    return math.sqrt(0.5 * stats + 0.5 * shape_term) if terms else math.sqrt(shape_term)
+    return math.sqrt((1 - SHAPE_SHARE) * stats + SHAPE_SHARE * shape_term) if terms else math.sqrt(shape_term)
 
 
 def _cluster_lines(keys, features, shapes) -> Dict[Tuple[int, int], int]:

@@ -55,10 +55,11 @@ def test_line_sizes_follow_the_print(two_faces):
     page = Page(0, "three-blocks.png", 600, image)
     lab = label([detect(page)], [page], text)
     sizes = sorted({round(ln.size, 2) for ln in lab.layouts[0].lines})
-    assert len(sizes) == 3, sizes
-    assert 1.0 in sizes  # the main size, the reference em
-    big = max(sizes)
-    assert 1.9 < big < 2.35, sizes  # 28 pt against 14 pt, before faces size it by shared letters
+    assert len(sizes) == 3 and 1.0 in sizes, sizes  # 1: the size with the most glyphs, the reference em
+    small, mid, big = sizes
+    # 28 : 14 : 10 pt, from labels against typical fonts (±8 %) before faces re-sizes a face's lines by the
+    # letters they share
+    assert abs(big / mid - 2.0) < 0.16 and abs(mid / small - 1.4) < 0.12, sizes
 
 
 @pytest.mark.parametrize("with_text", [True, False])
