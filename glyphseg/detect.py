@@ -206,7 +206,8 @@ def detect(page: Page, options: Optional[DetectOptions] = None, ink: Optional[In
 
     # Component boxes in the line frame (rotate the corners; exact enough for grouping).
     rboxes = _rotated_boxes(comps_arr[:, 1:5].astype(float), angle)
-    groups = _group_components(rboxes, comps_arr[:, 5], text_height)
+    local = local_text_heights(comps_arr, text_height)
+    groups = _group_components(rboxes, comps_arr[:, 5], local)
     if len(groups) > opt.max_glyphs:
         return PageLayout(page.index, ink, [], [], text_height, angle, {}, dropped,
                           rejected=f"{len(groups)} glyphs, more than {opt.max_glyphs:,}")
@@ -222,7 +223,8 @@ def detect(page: Page, options: Optional[DetectOptions] = None, ink: Optional[In
         glyph_boxes.append(box)
         extents.append(_ink_extent(labels, box, labs, angle))
 
-    lines_of_glyphs = _find_lines(extents, text_height)
+    glyph_th = np.array([max(local[m] for m in members) for members in glyph_members])
+    lines_of_glyphs = _find_lines(extents, glyph_th)
 
     # Refine the angle with a least-squares baseline per line, then recompute the frame extents.
     refined = _refine_angle(lines_of_glyphs, glyph_boxes, extents, angle, text_height, labels,
@@ -234,7 +236,7 @@ def detect(page: Page, options: Optional[DetectOptions] = None, ink: Optional[In
 
     members = [tuple(int(v) for v in comps_arr[m, 0]) for m in glyph_members]
     glyphs, lines, ext_by_id = _reading_order(page.index, lines_of_glyphs, glyph_boxes, members, extents, angle,
-                                              text_height)
+                                              glyph_th)
     return PageLayout(page.index, ink, glyphs, lines, text_height, angle, ext_by_id, dropped, elements=elements)
 
 
@@ -267,7 +269,7 @@ def _component_table(labels: np.ndarray, n: int) -> np.ndarray:
     return np.array(comps, dtype=np.int64)
 
 
-def _reading_order(page_index, lines_of_glyphs, glyph_boxes, members, extents, angle, text_height):
+def _reading_order(page_index, lines_of_glyphs, glyph_boxes, members, extents, angle, glyph_th):
     """Glyphs (ids p<page>-<order>) and lines in reading order, and each glyph's ink extent by id."""
     glyphs: List[Glyph] = []
     lines: List[Line] = []
@@ -285,7 +287,7 @@ def _reading_order(page_index, lines_of_glyphs, glyph_boxes, members, extents, a
             order += 1
         bottoms = np.array([extents[i][3] for i in idxs])
         lines.append(Line(page=page_index, index=li, glyph_ids=ids, angle=angle,
-                          baseline_offset=_baseline(bottoms, text_height)))
+                          baseline_offset=_baseline(bottoms, float(np.median(glyph_th[idxs])))))
     return glyphs, lines, ext_by_id
 
 
@@ -317,7 +319,40 @@ def _ink_extent(labels, box, labs, angle) -> Tuple[float, float, float, float]:
     return float(xr.min() - 0.5), float(yr.min() - 0.5), float(xr.max() + 0.5), float(yr.max() + 0.5)
 
 
-def _group_components(rboxes: np.ndarray, areas: np.ndarray, text_height: float) -> List[List[int]]:
+LOCAL_NEIGHBOURS = 15  # components around one that tell its local text height
+LOCAL_SIZE_STEP = 1.5  # a neighbourhood's text this much larger or smaller than the page's is measured apart
+
+
+def local_text_heights(comps: np.ndarray, text_height: float) -> np.ndarray:
+    """Each component's text height: the page's, unless the letters around it (its LOCAL_NEIGHBOURS nearest
+    components, those of letter size among them) are set more than LOCAL_SIZE_STEP larger or smaller — a
+    specimen page's 10 pt sample between 24 pt lines, its caption. Grouping parts and finding lines at the
+    page's text height would stack the small lines' letters into one another.
+
+    >>> comps = np.array([[i, 30 * i, 0, 30 * i + 20, 40, 400] for i in range(20)]
+    ...                  + [[20 + i, 12 * i, 200, 12 * i + 8, 212, 60] for i in range(20)])
+    >>> h = local_text_heights(comps, 40.0); float(h[0]), float(h[-1])
+    (40.0, 12.0)
+    """
+    from scipy.spatial import cKDTree
+
+    out = np.full(len(comps), text_height, dtype=float)
+    heights = (comps[:, 4] - comps[:, 2]).astype(float)
+    centres = np.column_stack([(comps[:, 1] + comps[:, 3]) / 2.0, (comps[:, 2] + comps[:, 4]) / 2.0])
+    if len(comps) < 4:
+        return out
+    k = min(LOCAL_NEIGHBOURS, len(comps))
+    _, near = cKDTree(centres).query(centres, k=k)
+    hn = heights[near]
+    tall = np.percentile(hn, 90, axis=1, keepdims=True)
+    letterish = np.where(hn >= 0.4 * tall, hn, np.nan)
+    local = np.nanmedian(letterish, axis=1)
+    apart = (local > LOCAL_SIZE_STEP * text_height) | (local < text_height / LOCAL_SIZE_STEP)
+    out[apart] = local[apart]
+    return out
+
+
+def _group_components(rboxes: np.ndarray, areas: np.ndarray, text_heights: np.ndarray) -> List[List[int]]:
     """Group ink components into glyphs: i, j, ;, :, !, ?, %, ", ä are one glyph each.
 
     Each component is linked to its best partner, if any, under two rules:
@@ -346,9 +381,9 @@ def _group_components(rboxes: np.ndarray, areas: np.ndarray, text_height: float)
     w = np.maximum(x1 - x0, 1.0)
     h = np.maximum(y1 - y0, 1.0)
     box_area = w * h
-    small = h < 0.6 * text_height
-    th = text_height
+    small = h < 0.6 * text_heights  # each part measured against the text around it
     for c in range(k):
+        th = text_heights[c]
         xov = np.clip(np.minimum(x1[c], x1) - np.maximum(x0[c], x0), 0, None)
         yov = np.clip(np.minimum(y1[c], y1) - np.maximum(y0[c], y0), 0, None)
         xov_ratio = xov / np.minimum(w[c], w)
@@ -373,8 +408,9 @@ def _group_components(rboxes: np.ndarray, areas: np.ndarray, text_height: float)
     # Side-by-side small marks high on the line: the two strokes of a straight double quote. A mark that sits
     # on a part below it is not a quote's stroke: at a font's own spacing the dots of i and j (or of ; and :)
     # stand side by side as closely as a quote's strokes do.
-    mark = small & (h <= 0.45 * th) & ~has_stacked
+    mark = small & (h <= 0.45 * text_heights) & ~has_stacked
     for a in np.nonzero(mark)[0]:
+        th = text_heights[a]
         gap = x0 - x1[a]
         yov = np.minimum(y1[a], y1) - np.maximum(y0[a], y0)
         partner = (mark & (gap >= 0) & (gap <= np.minimum(2.0 * np.maximum(w[a], w), 0.4 * th))
@@ -395,24 +431,26 @@ def _group_components(rboxes: np.ndarray, areas: np.ndarray, text_height: float)
     return list(groups.values())
 
 
-def _find_lines(extents, text_height) -> List[List[int]]:
+def _find_lines(extents, text_heights: np.ndarray) -> List[List[int]]:
     """Lines of glyphs, top to bottom.
 
-    Letter-sized glyphs are clustered by their vertical centre (single linkage); the rest (dots, commas,
-    quotes, dashes) join the line whose band they are nearest to.
+    Letter-sized glyphs (against the text height around each, `text_heights`) are clustered by their
+    vertical centre (single linkage); the rest (dots, commas, quotes, dashes) join the line whose band they
+    are nearest to.
     """
     if not extents:
         return []
     ext = np.array(extents)
+    th = np.asarray(text_heights, dtype=float)
     h = ext[:, 3] - ext[:, 1]
     cy = (ext[:, 1] + ext[:, 3]) / 2
-    main = np.nonzero((h >= 0.5 * text_height) & (h <= 2.2 * text_height))[0]
+    main = np.nonzero((h >= 0.5 * th) & (h <= 2.2 * th))[0]
     if main.size == 0:
         main = np.arange(len(ext))
     order = main[np.argsort(cy[main])]
     clusters: List[List[int]] = [[int(order[0])]]
     for prev, cur in zip(order[:-1], order[1:]):
-        if cy[cur] - cy[prev] > 0.5 * text_height:
+        if cy[cur] - cy[prev] > 0.5 * min(th[prev], th[cur]):
             clusters.append([])
         clusters[-1].append(int(cur))
     bands = [(ext[c, 1].min(), ext[c, 3].max()) for c in clusters]
@@ -421,7 +459,7 @@ def _find_lines(extents, text_height) -> List[List[int]]:
     for i in rest:
         dist = [max(lo - cy[i], cy[i] - hi, 0.0) for lo, hi in bands]
         j = int(np.argmin(dist))
-        if dist[j] <= 0.6 * text_height:
+        if dist[j] <= 0.6 * th[i]:
             clusters[j].append(i)
         else:
             orphans.append(i)
@@ -429,7 +467,7 @@ def _find_lines(extents, text_height) -> List[List[int]]:
     if orphans:
         extra: List[List[int]] = [[orphans[0]]]
         for prev, cur in zip(orphans[:-1], orphans[1:]):
-            if cy[cur] - cy[prev] > 0.5 * text_height:
+            if cy[cur] - cy[prev] > 0.5 * min(th[prev], th[cur]):
                 extra.append([])
             extra[-1].append(cur)
         clusters.extend(extra)

@@ -47,13 +47,17 @@ FEATURE_SCALES = {
     "fit": 0.10,  # median best correlation with the Latin templates (tells blackletter and scripts apart)
     "shape": 0.08,  # median Σ|a − b| ÷ Σ(a + b) of shared characters' prints at one height (p90 0.095;
     #                 two fonts: p10 0.19)
+    "aspect": 0.04,  # median |log| of shared characters' width ratios at one height (p90 0.036; two fonts:
+    #                  p10 0.054, median 0.14)
 }
 SHAPE_SHARE = 0.7  # the share of the distance that shared letters' shapes carry, where lines have them
-FACE_DISTANCE = 1.25  # lines closer than this (line_distance, average linkage) are one face
+FACE_DISTANCE = 2.0  # lines are one face while every pair of them is closer than this (complete linkage)
 MIN_STYLE_GLYPHS = 4  # lines with fewer glyphs are too short to measure: they join the nearest line's face
 SHAPE_PX = 40  # px per em of the shape comparison rasters
 NUMBER_MARGIN = 0.12  # a page number sits in this share of the page's height at its top or bottom
 SLANT_GAIN = 1.08  # a slant is taken when shearing sharpens the column profile by this factor
+ORNAMENT_PIECE_LINE = 3  # a "line" of at most this many glyphs beside an ornament is a piece of it ...
+ORNAMENT_REACH = 0.25  # ... when it lies within this share of the ornament's smaller side from its box
 INITIAL_HEIGHT = 1.8  # a decorated initial stands this many times taller than its line's tall letters
 
 
@@ -345,35 +349,42 @@ def height_raster(soft: np.ndarray) -> np.ndarray:
     return cv2.GaussianBlur(canvas, (0, 0), 1.0)
 
 
-def shape_difference(a: Dict[str, np.ndarray], b: Dict[str, np.ndarray]) -> Optional[float]:
-    """Mean over the characters two lines share of Σ|a − b| ÷ Σ(a + b) (0: the same ink), or None when they
-    share fewer than three."""
+def _ink_width(raster: np.ndarray) -> int:
+    cols = np.nonzero(raster.max(axis=0) > 0.3)[0]
+    return int(cols.max() - cols.min() + 1) if cols.size else 1
+
+
+def shape_difference(a: Dict[str, np.ndarray], b: Dict[str, np.ndarray]) -> Optional[Tuple[float, float]]:
+    """For the characters two lines share: the median of Σ|a − b| ÷ Σ(a + b) (0: the same ink) and the median
+    |log| of their width ratios at one height (a condensed cut against the normal one); None when they share
+    fewer than three."""
     shared = [c for c in a if c in b]
     if len(shared) < 3:
         return None
     diffs = [float(np.abs(a[c] - b[c]).sum() / max(1e-6, (a[c] + b[c]).sum())) for c in shared]
-    return float(np.median(diffs))
+    aspects = [abs(math.log(_ink_width(a[c]) / _ink_width(b[c]))) for c in shared]
+    return float(np.median(diffs)), float(np.median(aspects))
 
 
 # ----------------------------------------------------------------------------------------------------------
 # clustering lines into faces
 
 
-def line_distance(fa: Dict[str, float], fb: Dict[str, float], shape: Optional[float]) -> float:
+def line_distance(fa: Dict[str, float], fb: Dict[str, float], shape: Optional[Tuple[float, float]]) -> float:
     """How unlike two lines' styles are: the RMS of the scaled differences of the features both have; where
     they show the same characters, their shapes' difference weighs SHAPE_SHARE of it (it alone tells apart
     two grotesques whose statistics agree: on the template fonts, one font's lines differ in shape by at most
     0.13, two fonts' by 0.19 at their 10th percentile; the statistics overlap more).
 
     >>> a = {"weight": -2.3, "slant": 0.0}
-    >>> line_distance(a, {"weight": -2.3, "slant": 12.0}, None) > FACE_DISTANCE > line_distance(a, a, 0.03)
+    >>> line_distance(a, {"weight": -2.3, "slant": 12.0}, None) > FACE_DISTANCE > line_distance(a, a, (0.03, 0.01))
     True
     """
     terms = [((fa[k] - fb[k]) / s) ** 2 for k, s in FEATURE_SCALES.items() if k in fa and k in fb]
     stats = sum(terms) / len(terms) if terms else 0.0
     if shape is None:
         return math.sqrt(stats)
-    shape_term = (shape / FEATURE_SCALES["shape"]) ** 2
+    shape_term = (shape[0] / FEATURE_SCALES["shape"]) ** 2 + (shape[1] / FEATURE_SCALES["aspect"]) ** 2
     return math.sqrt((1 - SHAPE_SHARE) * stats + SHAPE_SHARE * shape_term) if terms else math.sqrt(shape_term)
 
 
@@ -387,7 +398,7 @@ def _cluster_lines(keys, features, shapes) -> Dict[Tuple[int, int], int]:
             shape = shape_difference(shapes.get(keys[i], {}), shapes.get(keys[j], {}))
             dist[i, j] = dist[j, i] = line_distance(features[keys[i]], features[keys[j]], shape)
     condensed = dist[np.triu_indices(n, 1)]
-    labels = fcluster(linkage(condensed, method="average"), t=FACE_DISTANCE, criterion="distance")
+    labels = fcluster(linkage(condensed, method="complete"), t=FACE_DISTANCE, criterion="distance")
     return {k: int(c) - 1 for k, c in zip(keys, labels)}
 
 
@@ -417,6 +428,12 @@ def _set_aside_elements(layouts: Sequence[PageLayout], pages: Sequence[Page]) ->
             if _is_page_number(members, page, lay):
                 leave.update({g.id: "number" for g in members})
                 continue
+            if len(members) <= ORNAMENT_PIECE_LINE:  # a piece of an ornament beside it (a lozenge, a leaf)
+                for g in members:
+                    if any(_beside(g.bbox, e.bbox) for e in lay.elements if e.kind in ("ornament", "frame")):
+                        leave[g.id] = "ornament"
+                if all(g.id in leave for g in members):
+                    continue
             first = min(members, key=lambda g: g.bbox[0])
             others = [g.height for g in members if g is not first]
             # the line's tall letters (capitals, ascenders), not its median: a line of punctuation is mostly low
@@ -429,6 +446,13 @@ def _set_aside_elements(layouts: Sequence[PageLayout], pages: Sequence[Page]) ->
             lay = replace(lay, glyphs=[g for g in lay.glyphs if g.id not in leave], lines=lines)
         out.append(lay)
     return out, _merged_numbers(elements)
+
+
+def _beside(box, element_box, reach: float = ORNAMENT_REACH) -> bool:
+    """The box touches the element's box grown by `reach` of its smaller side."""
+    x0, y0, x1, y1 = element_box
+    grow = reach * min(x1 - x0, y1 - y0)
+    return box[0] < x1 + grow and box[2] > x0 - grow and box[1] < y1 + grow and box[3] > y0 - grow
 
 
 def _is_page_number(members: Sequence[Glyph], page: Page, lay: PageLayout) -> bool:
