@@ -428,12 +428,18 @@ def _set_aside_elements(layouts: Sequence[PageLayout], pages: Sequence[Page]) ->
             if _is_page_number(members, page, lay):
                 leave.update({g.id: "number" for g in members})
                 continue
-            if len(members) <= ORNAMENT_PIECE_LINE:  # a piece of an ornament beside it (a lozenge, a leaf)
-                for g in members:
-                    if any(_beside(g.bbox, e.bbox) for e in lay.elements if e.kind in ("ornament", "frame")):
-                        leave[g.id] = "ornament"
-                if all(g.id in leave for g in members):
-                    continue
+            # pieces of an ornament beside it (a lozenge, a leaf): alone on their "line", or at its end, set
+            # far off from its letters
+            ordered = sorted(members, key=lambda g: g.bbox[0])
+            far = 1.5 * float(np.median([g.height for g in members]))
+            for k, g in enumerate(ordered):
+                gaps = [ordered[k + 1].bbox[0] - g.bbox[2]] if k + 1 < len(ordered) else []
+                gaps += [g.bbox[0] - ordered[k - 1].bbox[2]] if k > 0 else []
+                alone = len(members) <= ORNAMENT_PIECE_LINE or min(gaps) > far
+                if alone and any(_beside(g.bbox, e.bbox) for e in lay.elements if e.kind in ("ornament", "frame")):
+                    leave[g.id] = "ornament"
+            if all(g.id in leave for g in members):
+                continue
             first = min(members, key=lambda g: g.bbox[0])
             others = [g.height for g in members if g is not first]
             # the line's tall letters (capitals, ascenders), not its median: a line of punctuation is mostly low
@@ -456,9 +462,9 @@ def _beside(box, element_box, reach: float = ORNAMENT_REACH) -> bool:
 
 
 def _is_page_number(members: Sequence[Glyph], page: Page, lay: PageLayout) -> bool:
-    """1–3 glyphs, figures where labelled, alone in the top or bottom margin band of the page: no other
-    line's glyphs share that band."""
-    if len(members) > 3 or any(g.char is not None and not g.char.isdigit() for g in members):
+    """1–3 glyphs alone in the top or bottom margin band of the page: no other line's glyphs share that band.
+    (Labels are not asked: without a transcript recognition reads a lone 0 as o as readily.)"""
+    if len(members) > 3:
         return False
     y0 = min(g.bbox[1] for g in members)
     y1 = max(g.bbox[3] for g in members)
