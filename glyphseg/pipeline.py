@@ -143,7 +143,7 @@ def extract(paths: Sequence[str], options: Optional[ExtractOptions] = None,
     with _timed(timings, "label"):
         labelling = label(layouts, pages, opt.text, recognise=opt.recognise, min_score=opt.min_score)
     with _timed(timings, "faces"):
-        typefaces = faces(labelling, pages)
+        typefaces = faces(labelling, pages, labels_from_text=opt.text is not None)
         labelling, found = chosen_faces(labelling, typefaces, pages, opt.faces, name_unlabelled=opt.text is None)
     with _timed(timings, "label"):
         framed = frames(labelling, pages)
