@@ -388,7 +388,8 @@ def line_distance(fa: Dict[str, float], fb: Dict[str, float], shape: Optional[Tu
     0.13, two fonts' by 0.19 at their 10th percentile; the statistics overlap more).
 
     >>> a = {"weight": -2.3, "slant": 0.0}
-    >>> line_distance(a, {"weight": -2.3, "slant": 12.0}, None) > FACE_DISTANCE > line_distance(a, a, (0.03, 0.01))
+    >>> bold_italic = {"weight": -1.6, "slant": 14.0}
+    >>> line_distance(a, bold_italic, None) > FACE_DISTANCE > line_distance(a, a, (0.03, 0.01))
     True
     """
     terms = [((fa[k] - fb[k]) / s) ** 2 for k, s in FEATURE_SCALES.items() if k in fa and k in fb]
