@@ -206,7 +206,7 @@ def detect(page: Page, options: Optional[DetectOptions] = None, ink: Optional[In
 
     # Component boxes in the line frame (rotate the corners; exact enough for grouping).
     rboxes = _rotated_boxes(comps_arr[:, 1:5].astype(float), angle)
-    local = local_text_heights(comps_arr, text_height)
+    local = local_text_heights(comps_arr, text_height, tall)
     groups = _group_components(rboxes, comps_arr[:, 5], local)
     if len(groups) > opt.max_glyphs:
         return PageLayout(page.index, ink, [], [], text_height, angle, {}, dropped,
@@ -249,14 +249,18 @@ def element_kind(row: np.ndarray, text_height: float) -> str:
     """What a component too large for a glyph is (row: label, x0, y0, x1, y1, area): a rule (long and thin,
     straight or wavy), a frame (a large box its ink hardly fills) or an ornament (the rest).
 
-    >>> element_kind(np.array([1, 0, 0, 900, 6, 5400]), 40.0), element_kind(np.array([1, 0, 0, 400, 300, 9000]), 40.0)
-    ('rule', 'frame')
+    >>> rule, tilted = np.array([1, 0, 0, 900, 6, 5400]), np.array([1, 0, 0, 2800, 40, 16800])
+    >>> element_kind(rule, 40.0), element_kind(tilted, 40.0), element_kind(np.array([1, 0, 0, 400, 300, 9000]), 40.0)
+    ('rule', 'rule', 'frame')
     """
     w, h, area = row[3] - row[1], row[4] - row[2], row[5]
-    if min(w, h) <= RULE_THICKNESS * text_height and max(w, h) >= RULE_ASPECT * min(w, h):
-        return "rule"
     if area < FRAME_FILL * w * h and min(w, h) >= 3 * text_height:
         return "frame"
+    # a rule's thickness is its ink over its length, not its box's height: a skewed scan tilts long rules
+    length = max(w, h)
+    thickness = area / max(length, 1)
+    if thickness <= RULE_THICKNESS * text_height and length >= RULE_ASPECT * thickness:
+        return "rule"
     return "ornament"
 
 
@@ -323,32 +327,29 @@ LOCAL_NEIGHBOURS = 15  # components around one that tell its local text height
 LOCAL_SIZE_STEP = 1.5  # a neighbourhood's text this much larger or smaller than the page's is measured apart
 
 
-def local_text_heights(comps: np.ndarray, text_height: float) -> np.ndarray:
-    """Each component's text height: the page's, unless the letters around it (its LOCAL_NEIGHBOURS nearest
-    components, those of letter size among them) are set more than LOCAL_SIZE_STEP larger or smaller — a
-    specimen page's 10 pt sample between 24 pt lines, its caption. Grouping parts and finding lines at the
-    page's text height would stack the small lines' letters into one another.
+def local_text_heights(comps: np.ndarray, text_height: float, tall: float) -> np.ndarray:
+    """Each component's text height: the page's (`text_height`), unless the tall letters around it — the 90th
+    percentile of its LOCAL_NEIGHBOURS nearest components' heights, against the page's (`tall`) — are set
+    more than LOCAL_SIZE_STEP larger or smaller: a specimen page's 10 pt sample between 24 pt lines, its
+    caption. Grouping parts and finding lines at the page's text height would stack the small lines' letters
+    into one another. (The tall letters, not the median: dots, commas and quotes crowd a line of punctuation.)
 
     >>> comps = np.array([[i, 30 * i, 0, 30 * i + 20, 40, 400] for i in range(20)]
     ...                  + [[20 + i, 12 * i, 200, 12 * i + 8, 212, 60] for i in range(20)])
-    >>> h = local_text_heights(comps, 40.0); float(h[0]), float(h[-1])
+    >>> h = local_text_heights(comps, 40.0, 40.0); float(h[0]), float(h[-1])
     (40.0, 12.0)
     """
     from scipy.spatial import cKDTree
 
     out = np.full(len(comps), text_height, dtype=float)
-    heights = (comps[:, 4] - comps[:, 2]).astype(float)
-    centres = np.column_stack([(comps[:, 1] + comps[:, 3]) / 2.0, (comps[:, 2] + comps[:, 4]) / 2.0])
     if len(comps) < 4:
         return out
-    k = min(LOCAL_NEIGHBOURS, len(comps))
-    _, near = cKDTree(centres).query(centres, k=k)
-    hn = heights[near]
-    tall = np.percentile(hn, 90, axis=1, keepdims=True)
-    letterish = np.where(hn >= 0.4 * tall, hn, np.nan)
-    local = np.nanmedian(letterish, axis=1)
-    apart = (local > LOCAL_SIZE_STEP * text_height) | (local < text_height / LOCAL_SIZE_STEP)
-    out[apart] = local[apart]
+    heights = (comps[:, 4] - comps[:, 2]).astype(float)
+    centres = np.column_stack([(comps[:, 1] + comps[:, 3]) / 2.0, (comps[:, 2] + comps[:, 4]) / 2.0])
+    _, near = cKDTree(centres).query(centres, k=min(LOCAL_NEIGHBOURS, len(comps)))
+    ratio = np.percentile(heights[near], 90, axis=1) / max(tall, 1.0)
+    apart = (ratio > LOCAL_SIZE_STEP) | (ratio < 1.0 / LOCAL_SIZE_STEP)
+    out[apart] = text_height * ratio[apart]
     return out
 
 

@@ -478,6 +478,10 @@ def _is_page_number(members: Sequence[Glyph], page: Page, lay: PageLayout) -> bo
     (Labels are not asked: without a transcript recognition reads a lone 0 as o as readily.)"""
     if len(members) > 3:
         return False
+    # the outermost line, below (or above) a text block of its own: a specimen of one or two lines has none
+    others = [ln for ln in lay.lines if ln.glyph_ids and ln.index != members[0].line]
+    if len(others) < 2:
+        return False
     y0 = min(g.bbox[1] for g in members)
     y1 = max(g.bbox[3] for g in members)
     band = NUMBER_MARGIN * page.height

@@ -163,6 +163,8 @@ def extract(paths: Sequence[str], options: Optional[ExtractOptions] = None,
         fonts.append(font)
     timings.update({k if k == "segment_s" else f"{segmentation.backend}_{k}": v
                     for k, v in segmentation.timings.items()}, segmenter=segmentation.backend)
+    if not fonts:  # every glyph was set aside as no type: an empty font, as a one-face run without glyphs
+        fonts = [Face(index=0, family=face_family(opt, 1), style=opt.style, metrics=framed.metrics)]
     main = fonts[0]
     if len(fonts) > 1:
         notes.append(f"{len(fonts)} faces found: " + "; ".join(
