@@ -78,7 +78,7 @@ def faces(labelling: Labelling, pages: Sequence[Page], labels_from_text: bool = 
     keyed = _measurable_lines(layouts)
     if not glyphs:
         return Faces(layouts=layouts, glyphs=[], found=[], elements=elements)
-    features = line_features(layouts, pages, labelling.em_inch, library)
+    features = line_features(layouts, pages, labelling.em_inch, library, keyed)
     shapes = _shape_rasters(layouts, keyed)
     if not labels_from_text:
         shapes = {k: v for k, v in shapes.items() if features.get(k, {}).get("fit", 0.0) >= POOR_FIT}
@@ -172,9 +172,12 @@ def chosen_faces(labelling: Labelling, typefaces: Faces, pages: Sequence[Page], 
 # measuring a line's style
 
 
+def _layout(layouts: Sequence[PageLayout], page: int) -> PageLayout:
+    return next(lay for lay in layouts if lay.page == page)
+
+
 def _line(layouts: Sequence[PageLayout], key: Tuple[int, int]):
-    lay = next(lay for lay in layouts if lay.page == key[0])
-    return lay.lines[key[1]]
+    return _layout(layouts, key[0]).lines[key[1]]
 
 
 SIZE_TOLERANCE = 0.03  # lines of one face whose sizes differ by less than this are one size
@@ -210,10 +213,11 @@ def sizes_from_shared_letters(layouts: Sequence[PageLayout], keys: Sequence[Tupl
 
 def _char_heights(layouts: Sequence[PageLayout], key: Tuple[int, int]) -> Dict[str, float]:
     """character → ink height (px) of its first labelled print on the line (letters and figures)."""
-    lay = next(lay for lay in layouts if lay.page == key[0])
+    lay = _layout(layouts, key[0])
+    by_id = {g.id: g for g in lay.glyphs}
     out = {}
     for gid in _line(layouts, key).glyph_ids:
-        g = lay.glyph(gid)
+        g = by_id[gid]
         if g.char is not None and g.char.isalnum() and g.score >= 0.3 and g.char not in out:
             x0, y0, x1, y1 = lay.extents[gid]
             out[g.char] = y1 - y0
@@ -232,12 +236,14 @@ def _measurable_lines(layouts: Sequence[PageLayout]) -> Dict[Tuple[int, int], Li
 
 
 def line_features(layouts: Sequence[PageLayout], pages: Sequence[Page], em_inch: float,
-                  library: Optional[templates_mod.TemplateLibrary] = None) -> Dict[Tuple[int, int], Dict[str, float]]:
-    """(page, line) → style features of every line with at least MIN_STYLE_GLYPHS glyphs, in its own em."""
+                  library: Optional[templates_mod.TemplateLibrary] = None,
+                  keyed: Optional[Dict[Tuple[int, int], List[Glyph]]] = None) -> Dict[Tuple[int, int], Dict[str, float]]:
+    """(page, line) → style features of every line with at least MIN_STYLE_GLYPHS glyphs (`keyed`: those
+    lines' glyphs, `_measurable_lines`), in its own em."""
     lib = library or templates_mod.library()
     out = {}
-    for key, members in _measurable_lines(layouts).items():
-        lay = next(lay for lay in layouts if lay.page == key[0])
+    for key, members in (keyed if keyed is not None else _measurable_lines(layouts)).items():
+        lay = _layout(layouts, key[0])
         em_px = glyph_em_px(lay, members[0], em_inch, pages[key[0]].dpi)
         f = stroke_features(lay, members, em_px)
         f["slant"] = slant_degrees(lay, members)
@@ -331,7 +337,7 @@ def _shape_rasters(layouts, keyed) -> Dict[Tuple[int, int], Dict[str, np.ndarray
     figures of measurable lines."""
     out = {}
     for key, members in keyed.items():
-        lay = next(lay for lay in layouts if lay.page == key[0])
+        lay = _layout(layouts, key[0])
         rasters = {}
         for g in members:
             if g.char is None or not g.char.isalnum() or g.score < 0.3 or g.char in rasters:

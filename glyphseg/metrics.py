@@ -43,15 +43,23 @@ def _baseline_of(det: PageLayout, g: Glyph) -> float:
     return det.lines[g.line].baseline_offset
 
 
+def line_em_from_ink(det: PageLayout, line, dpi: float) -> Optional[float]:
+    """A line's body size in inches from its tallest ink (the 90th percentile of its glyphs' tops above the
+    baseline, taken as tall letters), or None for a line of fewer than 3 glyphs."""
+    if len(line.glyph_ids) < 3:
+        return None
+    tops = [line.baseline_offset - det.extents[gid][1] for gid in line.glyph_ids]
+    return float(np.percentile(tops, 90)) / TALL_LETTER_EM / dpi
+
+
 def em_from_lines(pages: Sequence[Page], detections: Sequence[PageLayout]) -> Optional[float]:
-    """Body size in inches from line heights alone (no labels)."""
+    """Body size in inches from line heights alone (no labels), each line brought to the reference size."""
     sizes = []
     for page, det in zip(pages, detections):
         for line in det.lines:
-            if len(line.glyph_ids) < 3:
-                continue
-            tops = [line.baseline_offset - det.extents[gid][1] for gid in line.glyph_ids]
-            sizes.append(float(np.percentile(tops, 90)) / TALL_LETTER_EM / page.dpi / line.size)
+            em = line_em_from_ink(det, line, page.dpi)
+            if em is not None:
+                sizes.append(em / line.size)
     return float(np.median(sizes)) if sizes else None
 
 
@@ -66,20 +74,28 @@ def glyph_em_px(layout: PageLayout, g: Glyph, em_inch: float, dpi: float) -> flo
     return em_inch * dpi * size
 
 
+def glyph_em_from_label(det: PageLayout, g: Glyph, dpi: float) -> Optional[float]:
+    """The body size in inches one labelled glyph implies: its ink height ÷ its character's typical height in
+    em; None when it is unlabelled, unsure, or its character is too flat to tell (a dash, a dot)."""
+    if g.char is None or g.score < 0.3:
+        return None
+    top, bottom, _ = expected_zone(g.char)
+    if top - bottom < 0.3:
+        return None
+    x0, y0, x1, y1 = det.extents[g.id]
+    return (y1 - y0) / (top - bottom) / dpi
+
+
 def em_from_labels(glyphs: Sequence[Glyph], pages: Sequence[Page], detections: Sequence[PageLayout]) -> Optional[float]:
-    """The reference body size in inches from labelled glyphs: measured ink height ÷ the character's typical
-    height in em, each glyph brought to the reference size by its line's size."""
+    """The reference body size in inches from labelled glyphs (`glyph_em_from_label`), each glyph brought to
+    the reference size by its line's size."""
     by_page = {d.page: d for d in detections}
     ratios = []
     for g in glyphs:
-        if g.char is None or g.score < 0.3:
-            continue
-        top, bottom, _ = expected_zone(g.char)
-        if top - bottom < 0.3:
-            continue
         det = by_page[g.page]
-        x0, y0, x1, y1 = det.extents[g.id]
-        ratios.append((y1 - y0) / (top - bottom) / pages[g.page].dpi / glyph_em_px(det, g, 1.0, 1.0))
+        em = glyph_em_from_label(det, g, pages[g.page].dpi)
+        if em is not None:
+            ratios.append(em / glyph_em_px(det, g, 1.0, 1.0))
     return float(np.median(ratios)) if len(ratios) >= 3 else None
 
 
@@ -117,28 +133,22 @@ def line_stems(layout: PageLayout) -> Dict[int, float]:
 
 
 def _line_em_estimates(layout: PageLayout, dpi: float, by_labels: bool) -> Dict[int, Tuple[float, int]]:
-    """line index → (body size in inches, glyphs it rests on), from the line's labelled glyphs or from its
-    tallest ink (90th percentile of tops, as `em_from_lines`)."""
+    """line index → (body size in inches, glyphs it rests on), from the line's labelled letters and figures
+    (`glyph_em_from_label`) or from its tallest ink (`line_em_from_ink`)."""
     by_id = {g.id: g for g in layout.glyphs}
     out = {}
     for line in layout.lines:
         members = [by_id[gid] for gid in line.glyph_ids if gid in by_id]
         if by_labels:
-            ratios = []
-            for g in members:
-                # letters and digits only: where punctuation's ink sits varies too much between fonts
-                if g.char is None or not g.char.isalnum() or g.score < 0.3:
-                    continue
-                top, bottom, _ = expected_zone(g.char)
-                if top - bottom < 0.3:
-                    continue
-                x0, y0, x1, y1 = layout.extents[g.id]
-                ratios.append((y1 - y0) / (top - bottom) / dpi)
-            if len(ratios) >= MIN_LINE_LABELS:
-                out[line.index] = (float(np.median(ratios)), len(ratios))
-        elif len(members) >= 3:
-            tops = [line.baseline_offset - layout.extents[g.id][1] for g in members]
-            out[line.index] = (float(np.percentile(tops, 90)) / TALL_LETTER_EM / dpi, len(members))
+            # letters and digits only: where punctuation's ink sits varies too much between fonts
+            ems = [glyph_em_from_label(layout, g, dpi) for g in members if g.char is not None and g.char.isalnum()]
+            ems = [em for em in ems if em is not None]
+            if len(ems) >= MIN_LINE_LABELS:
+                out[line.index] = (float(np.median(ems)), len(ems))
+        else:
+            em = line_em_from_ink(layout, line, dpi)
+            if em is not None:
+                out[line.index] = (em, len(members))
     return out
 
 

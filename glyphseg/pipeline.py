@@ -145,7 +145,7 @@ def extract(paths: Sequence[str], options: Optional[ExtractOptions] = None,
     with _timed(timings, "faces"):
         typefaces = faces(labelling, pages, labels_from_text=opt.text is not None)
         labelling, found = chosen_faces(labelling, typefaces, pages, opt.faces, name_unlabelled=opt.text is None)
-    with _timed(timings, "label"):
+    with _timed(timings, "label", add=True):  # the frames belong to the label stage's time, as before
         framed = frames(labelling, pages)
     seg = seg or make_segmenter(opt, prog)
     with prog.bar(f"segment ({seg.name})", len(framed.glyphs)) as bar:

@@ -8,7 +8,7 @@ another stage's internals.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -154,7 +154,6 @@ class PageLayout:
     dropped: Dict[str, int]  # components set aside: specks, large (rules, ornaments)
     rejected: str = ""  # why the page was set aside as not a specimen (then it has no glyphs)
     elements: List["Element"] = field(default_factory=list)  # what is no type: rules, frames, ornaments
-
 
     def glyph(self, gid: str) -> Glyph:
         return next(g for g in self.glyphs if g.id == gid)
@@ -338,8 +337,6 @@ class Extraction:
     def face_view(self, k: int) -> "Extraction":
         """This extraction as face k's alone: its glyphs, metrics, names and spacing (what a UFO is built
         from)."""
-        from dataclasses import replace
-
         if not self.faces:
             return self
         f = self.faces[k]
