@@ -63,6 +63,8 @@ SLANT_GAIN = 1.08  # a slant is taken when shearing sharpens the column profile 
 ORNAMENT_PIECE_LINE = 3  # a "line" of at most this many glyphs beside an ornament is a piece of it ...
 ORNAMENT_REACH = 0.25  # ... when it lies within this share of the ornament's smaller side from its box
 INITIAL_HEIGHT = 1.8  # a decorated initial stands this many times taller than its line's tall letters
+SURE_LABEL = 0.3  # labels this sure (or surer) measure widths, heights and shapes
+LABELLED_SHARE = 0.8  # with a transcript, a line's shapes count where this share of its glyphs is labelled surely
 
 
 def faces(labelling: Labelling, pages: Sequence[Page], labels_from_text: bool = True,
@@ -70,19 +72,24 @@ def faces(labelling: Labelling, pages: Sequence[Page], labels_from_text: bool = 
     """The faces stage: every glyph's face (`Glyph.face`, faces ordered by glyph count, most first), and the
     page's non-type elements, whose glyphs leave the run.
 
-    `labels_from_text`: the labels come from a transcript. Recognised labels compare shapes only between
+    `labels_from_text`: the labels come from a transcript. Shapes are compared only between lines whose labels
+    can be trusted: two different letters compared as one would split a face. With a transcript, lines that
+    the alignment labelled for the most part (LABELLED_SHARE; on Kant 1784's worn blackletter it labels
+    14–54 % of a line's glyphs with confidence, on the composed pages a median 100 %); recognised labels, on
     lines whose glyphs fit the templates well (on blackletter and Fraktur the few labels recognition keeps
-    are often wrong, and two different letters compared as one would split a face)."""
+    are often wrong)."""
     layouts, elements = _set_aside_elements(labelling.layouts, pages)
     glyphs = [g for lay in layouts for g in lay.glyphs]
     keyed = _measurable_lines(layouts)
     if not glyphs:
         return Faces(layouts=layouts, glyphs=[], found=[], elements=elements)
     features = line_features(layouts, pages, labelling.em_inch, library, keyed)
-    shapes = _shape_rasters(layouts, keyed)
-    if not labels_from_text:
-        shapes = {k: v for k, v in shapes.items() if features.get(k, {}).get("fit", 0.0) >= POOR_FIT}
-    cluster = _cluster_lines(list(features), features, shapes)
+    if labels_from_text:  # a line the alignment fell out of step on labels many glyphs wrong, or not at all
+        trusted = {k for k, members in keyed.items() if labelled_share(members) >= LABELLED_SHARE}
+    else:
+        trusted = {k for k in keyed if features.get(k, {}).get("fit", 0.0) >= POOR_FIT}
+    shapes, repeats = _shape_rasters(layouts, {k: v for k, v in keyed.items() if k in trusted})
+    cluster = _cluster_lines(list(features), features, shapes, shape_scales(repeats))
     # short lines (a page's lone figures, a word on its own) join the face of the nearest measured line
     all_lines = [(lay.page, ln.index) for lay in layouts for ln in lay.lines if ln.glyph_ids]
     for key in all_lines:
@@ -218,7 +225,7 @@ def _char_heights(layouts: Sequence[PageLayout], key: Tuple[int, int]) -> Dict[s
     out = {}
     for gid in _line(layouts, key).glyph_ids:
         g = by_id[gid]
-        if g.char is not None and g.char.isalnum() and g.score >= 0.3 and g.char not in out:
+        if g.char is not None and g.char.isalnum() and g.score >= SURE_LABEL and g.char not in out:
             x0, y0, x1, y1 = lay.extents[gid]
             out[g.char] = y1 - y0
     return out
@@ -321,7 +328,7 @@ def _label_features(lay: PageLayout, members: Sequence[Glyph], em_px: float) -> 
     out = {}
     widths = []
     for g in members:
-        if g.char is None or not g.char.isalpha() or g.score < 0.3:
+        if g.char is None or not g.char.isalpha() or g.score < SURE_LABEL:
             continue
         x0, y0, x1, _ = lay.extents[g.id]
         typical = expected_zone(g.char)[2]
@@ -332,19 +339,75 @@ def _label_features(lay: PageLayout, members: Sequence[Glyph], em_px: float) -> 
     return out
 
 
-def _shape_rasters(layouts, keyed) -> Dict[Tuple[int, int], Dict[str, np.ndarray]]:
-    """(page, line) → {character: its first print's ink scaled to SHAPE_PX tall}, for the labelled letters and
-    figures of measurable lines."""
-    out = {}
+
+
+def labelled_share(members: Sequence[Glyph]) -> float:
+    """The share of a line's glyphs that carry a label with a score of at least SURE_LABEL (the labels its shapes
+    are compared by)."""
+    return sum(1 for g in members if g.char is not None and g.score >= SURE_LABEL) / max(1, len(members))
+
+
+def _shape_rasters(layouts, keyed) -> Tuple[Dict[Tuple[int, int], Dict[str, List[np.ndarray]]], List[tuple]]:
+    """(page, line) → {character: its first PRINTS_COMPARED prints' ink, each scaled to SHAPE_PX tall}, for the
+    labelled letters and figures of measurable lines; and (line, first print, second print) of the characters a
+    line prints twice (what printing alone varies, `shape_scales`)."""
+    out, repeats = {}, []
     for key, members in keyed.items():
         lay = _layout(layouts, key[0])
-        rasters = {}
+        rasters: Dict[str, List[np.ndarray]] = {}
         for g in members:
-            if g.char is None or not g.char.isalnum() or g.score < 0.3 or g.char in rasters:
+            if g.char is None or not g.char.isalnum() or g.score < SURE_LABEL:
                 continue
-            rasters[g.char] = height_raster(own_ink_mask(lay.ink, g).soft)
+            prints = rasters.setdefault(g.char, [])
+            if len(prints) < PRINTS_COMPARED:
+                prints.append(height_raster(own_ink_mask(lay.ink, g).soft))
+                if len(prints) == 2:
+                    repeats.append((key, prints[0], prints[1]))
         out[key] = rasters
+    return out, repeats
+
+
+PRINTS_COMPARED = 3  # prints of a character per line compared: the best-matching pair counts (one damaged,
+#                      broken or mislabelled print does not make two lines of one face look unlike)
+MIN_REPEATS = 8  # prints of one character twice on a line needed to measure how much printing varies
+NOISE_DRAWS = 2000  # bootstrap draws per count of shared letters
+
+
+def shape_scales(repeats: Sequence[tuple], max_shared: int = 12) -> Dict[int, Dict[str, float]]:
+    """The units of the shape and aspect differences of two lines that share n letters (n → units, 3 … max_shared;
+    more letters use max_shared's). FEATURE_SCALES' units were measured on clean and mild renders, where two
+    prints of a letter are alike. A worn, broken or show-through scan prints one letter differently each time
+    (Kant 1784: two prints on one line differ by 0.17, as much as two fonts on clean pages): there two lines of
+    one face differ by print alone by what the median of n differences of two prints reaches at its 90th
+    percentile (as FEATURE_SCALES: the p90 of one face's differences) — bootstrapped from the pages' own repeated
+    prints, larger for fewer shared letters. The wider of the two is the unit (the calibrated one holds a mild
+    print's noise already); shapes then weigh as much as the print lets them.
+
+    >>> a = np.zeros((4, 8)); a[:, 2:6] = 1; b = a.copy(); b[0, 2:6] = 0
+    >>> shape_scales([((0, 0), a, a)] * 8)[3] == {"shape": FEATURE_SCALES["shape"], "aspect": FEATURE_SCALES["aspect"]}
+    True
+    >>> noisy = shape_scales([((0, 0), a, b)] * 8)
+    >>> noisy[3]["shape"] >= noisy[12]["shape"] > FEATURE_SCALES["shape"]
+    True
+    """
+    base = {"shape": FEATURE_SCALES["shape"], "aspect": FEATURE_SCALES["aspect"]}
+    counts = range(3, max_shared + 1)
+    if len(repeats) < MIN_REPEATS:
+        return {n: dict(base) for n in counts}
+    diffs = np.array([_print_difference(a, b) for _, a, b in repeats])
+    rng = np.random.default_rng(0)  # deterministic: the same pages give the same faces
+    out = {}
+    for n in counts:
+        drawn = diffs[rng.integers(0, len(diffs), size=(NOISE_DRAWS, n))]  # draws × n × (shape, aspect)
+        p90 = np.percentile(np.median(drawn, axis=1), 90, axis=0)
+        out[n] = {name: max(base[name], float(noise)) for name, noise in zip(("shape", "aspect"), p90)}
     return out
+
+
+def _print_difference(a: np.ndarray, b: np.ndarray) -> Tuple[float, float]:
+    """Two prints at one height: Σ|a − b| ÷ Σ(a + b) (0: the same ink), and |log| of their width ratio."""
+    return (float(np.abs(a - b).sum() / max(1e-6, (a + b).sum())),
+            abs(math.log(_ink_width(a) / _ink_width(b))))
 
 
 def height_raster(soft: np.ndarray) -> np.ndarray:
@@ -371,23 +434,31 @@ def _ink_width(raster: np.ndarray) -> int:
     return int(cols.max() - cols.min() + 1) if cols.size else 1
 
 
-def shape_difference(a: Dict[str, np.ndarray], b: Dict[str, np.ndarray]) -> Optional[Tuple[float, float]]:
-    """For the characters two lines share: the median of Σ|a − b| ÷ Σ(a + b) (0: the same ink) and the median
-    |log| of their width ratios at one height (a condensed cut against the normal one); None when they share
-    fewer than three."""
+def shape_difference(a: Dict[str, List[np.ndarray]], b: Dict[str, List[np.ndarray]]
+                     ) -> Optional[Tuple[float, float, int]]:
+    """For the characters two lines share (their prints, `_shape_rasters`): the median over characters of
+    Σ|a − b| ÷ Σ(a + b) (0: the same ink) and of |log| of the width ratio at one height (a condensed cut against
+    the normal one), each character's best-matching pair of prints counted, and how many they share; None when
+    they share fewer than three.
+
+    >>> o = np.zeros((4, 8)); o[:, 2:6] = 1; wide = np.zeros((4, 8)); wide[:, 1:7] = 1
+    >>> shape_difference({c: [o] for c in "abc"}, {c: [wide, o] for c in "abc"})
+    (0.0, 0.0, 3)
+    """
     shared = [c for c in a if c in b]
     if len(shared) < 3:
         return None
-    diffs = [float(np.abs(a[c] - b[c]).sum() / max(1e-6, (a[c] + b[c]).sum())) for c in shared]
-    aspects = [abs(math.log(_ink_width(a[c]) / _ink_width(b[c]))) for c in shared]
-    return float(np.median(diffs)), float(np.median(aspects))
+    diffs = np.array([min((_print_difference(x, y) for x in a[c] for y in b[c]), key=lambda d: d[0])
+                      for c in shared])
+    return float(np.median(diffs[:, 0])), float(np.median(diffs[:, 1])), len(shared)
 
 
 # ----------------------------------------------------------------------------------------------------------
 # clustering lines into faces
 
 
-def line_distance(fa: Dict[str, float], fb: Dict[str, float], shape: Optional[Tuple[float, float]]) -> float:
+def line_distance(fa: Dict[str, float], fb: Dict[str, float], shape: Optional[Tuple[float, ...]],
+                  scales: Optional[Dict[str, float]] = None) -> float:
     """How unlike two lines' styles are: the RMS of the scaled differences of the features both have; where
     they show the same characters, their shapes' difference weighs SHAPE_SHARE of it (it alone tells apart
     two grotesques whose statistics agree: on the template fonts, one font's lines differ in shape by at most
@@ -395,18 +466,20 @@ def line_distance(fa: Dict[str, float], fb: Dict[str, float], shape: Optional[Tu
 
     >>> a = {"weight": -2.3, "slant": 0.0}
     >>> bold_italic = {"weight": -1.6, "slant": 14.0}
-    >>> line_distance(a, bold_italic, None) > FACE_DISTANCE > line_distance(a, a, (0.03, 0.01))
+    >>> line_distance(a, bold_italic, None) > FACE_DISTANCE > line_distance(a, a, (0.03, 0.01, 5))
     True
     """
     terms = [((fa[k] - fb[k]) / s) ** 2 for k, s in FEATURE_SCALES.items() if k in fa and k in fb]
     stats = sum(terms) / len(terms) if terms else 0.0
     if shape is None:
         return math.sqrt(stats)
-    shape_term = (shape[0] / FEATURE_SCALES["shape"]) ** 2 + (shape[1] / FEATURE_SCALES["aspect"]) ** 2
+    scales = scales or FEATURE_SCALES
+    shape_term = (shape[0] / scales["shape"]) ** 2 + (shape[1] / scales["aspect"]) ** 2
     return math.sqrt((1 - SHAPE_SHARE) * stats + SHAPE_SHARE * shape_term) if terms else math.sqrt(shape_term)
 
 
-def _cluster_lines(keys, features, shapes) -> Dict[Tuple[int, int], int]:
+def _cluster_lines(keys, features, shapes, scales: Optional[Dict[int, Dict[str, float]]] = None
+                   ) -> Dict[Tuple[int, int], int]:
     if len(keys) < 2:
         return {k: 0 for k in keys}
     n = len(keys)
@@ -414,7 +487,8 @@ def _cluster_lines(keys, features, shapes) -> Dict[Tuple[int, int], int]:
     for i in range(n):
         for j in range(i + 1, n):
             shape = shape_difference(shapes.get(keys[i], {}), shapes.get(keys[j], {}))
-            dist[i, j] = dist[j, i] = line_distance(features[keys[i]], features[keys[j]], shape)
+            unit = scales[min(shape[2], max(scales))] if scales and shape else None
+            dist[i, j] = dist[j, i] = line_distance(features[keys[i]], features[keys[j]], shape, unit)
     condensed = dist[np.triu_indices(n, 1)]
     labels = fcluster(linkage(condensed, method="complete"), t=FACE_DISTANCE, criterion="distance")
     return {k: int(c) - 1 for k, c in zip(keys, labels)}
