@@ -541,6 +541,18 @@ def join_glyphs(layout: PageLayout, keep: Glyph, absorb: Glyph) -> PageLayout:
     return replace(layout, glyphs=glyphs, lines=lines, extents=extents)
 
 
+def with_components(layout: PageLayout, glyph: Glyph, labels: Sequence[int]) -> PageLayout:
+    """A new layout in which `glyph` also holds the ink components `labels` (ones detection set aside as
+    specks: a dot the transcript says the letter has), with its box and ink extent grown to them."""
+    ys, xs = np.nonzero(np.isin(layout.ink.components, labels))
+    box = tuple(int(v) for v in bbox_union([glyph.bbox, (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)]))
+    components = tuple(glyph.components) + tuple(int(v) for v in labels)
+    grown = replace(glyph, bbox=box, components=components)
+    extents = dict(layout.extents)
+    extents[glyph.id] = _ink_extent(layout.ink.components, box, np.array(components), layout.angle)
+    return replace(layout, glyphs=[grown if g.id == glyph.id else g for g in layout.glyphs], extents=extents)
+
+
 def split_glyphs(layout: PageLayout, cuts: Sequence[Tuple[Glyph, np.ndarray]]) -> PageLayout:
     """A new layout in which each glyph of `cuts` is cut into pieces: `pieces` is an int map over the glyph's
     box (0, 1, 2 … left to right; −1 where nothing is said), and each piece's ink becomes a glyph (the first

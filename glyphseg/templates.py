@@ -94,15 +94,17 @@ class TemplateLibrary:
         return best
 
     def shape_costs(self, glyph_rasters: np.ndarray, chars: Optional[Sequence[str]] = None) -> np.ndarray:
-        """N glyphs × M characters: 1 − best correlation with any template of the character
-        (1.0 for a character without templates)."""
+        """N glyphs × M characters: 1 − best correlation with any template of the character. A character
+        without templates (ſ, a ligature, a letter of another script in a transcript) costs each glyph its median
+        cost over the templates' characters: its shape says nothing for or against it (a cost of 1, no
+        correlation at all, would make the alignment skip every such character)."""
         chars = list(self.chars) if chars is None else list(chars)
         best = self._best_correlations(glyph_rasters)
         lookup = {c: i for i, c in enumerate(self.chars)}
-        out = np.ones((best.shape[0], len(chars)), np.float32)
+        out = np.empty((best.shape[0], len(chars)), np.float32)
+        unknown = np.median(1.0 - best, axis=1) if best.shape[1] else np.ones(best.shape[0], np.float32)
         for j, c in enumerate(chars):
-            if c in lookup:
-                out[:, j] = 1.0 - best[:, lookup[c]]
+            out[:, j] = 1.0 - best[:, lookup[c]] if c in lookup else unknown
         return out
 
     def own_shape_costs(self, glyph_rasters: np.ndarray, chars: Sequence[str]) -> np.ndarray:

@@ -31,8 +31,14 @@ SOURCES = [  # (path, licence)
 ]
 
 
+# Characters with a zone but no template: the long s and the f- and s-ligatures of historic and fine printing
+# (Fraktur's ſ, a ﬁ printed as one piece) give a transcript's alignment their ink zones; recognition without a
+# transcript keeps to the templates' characters (an ſ among its candidates would read many f as ſ).
+ZONE_ONLY_CHARS = "ſẞﬀﬁﬂﬃﬄﬅﬆ"
+
+
 def main(out="glyphseg/data/char_zones.json"):
-    per_char = {c: [] for c in CHARS}
+    per_char = {c: [] for c in CHARS + ZONE_ONLY_CHARS}
     used = []
     for path, licence in SOURCES:
         if not os.path.exists(path):
@@ -43,7 +49,7 @@ def main(out="glyphseg/data/char_zones.json"):
         cmap = font.getBestCmap()
         gs = font.getGlyphSet()
         used.append({"font": os.path.basename(path), "licence": licence})
-        for c in CHARS:
+        for c in per_char:
             name = cmap.get(ord(c))
             if name is None:
                 continue

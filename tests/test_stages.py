@@ -154,6 +154,25 @@ def test_letters_broken_side_by_side_are_joined_with_the_text():
     assert m.f1 == 1.0
 
 
+def test_dots_taken_for_dust_come_back_with_the_text():
+    """A worn 300 dpi print leaves an i's dot a few pixels, as small as dust, and detection drops it; the
+    transcript says the glyph is an i, whose ink reaches above the x-height: the dot joins it again."""
+    from glyphseg.detect import DetectOptions
+    from glyphseg.label import label
+
+    lines = ["mini bikini", "fijian skiing"]
+    spec = render_specimen(font_path("sans"), lines=lines, dpi=300, tracking_em=0.05)
+    page = Page(index=0, source="t", dpi=300, image=spec.image)
+    layout = detect(page, DetectOptions(speck_fraction=0.3))  # dots under (0.3 × text height)² px: dust
+    dotted = [t for t in spec.glyphs if t.char in "ij"]
+    assert layout.dropped["specks"] >= len(dotted)  # every dot was dropped, as on the worn page
+    lab = label([layout], [page], "".join(lines))
+    m = match_boxes([g.bbox for g in lab.glyphs], [g.bbox for g in spec.glyphs], threshold=0.75)
+    found = {j for _, j in m.pairs}
+    assert all(j in found for j, t in enumerate(spec.glyphs) if t.char in "ij"), \
+        "".join(spec.glyphs[j].char for j in m.unmatched_true)
+
+
 @pytest.mark.parametrize("with_text", [True, False])
 def test_a_split_percent_is_joined_once_labels_name_it(with_text):
     # The lower ring of % moved 10 px right: its box now overlaps the slash's too little to be grouped.
