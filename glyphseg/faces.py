@@ -64,7 +64,6 @@ ORNAMENT_PIECE_LINE = 3  # a "line" of at most this many glyphs beside an orname
 ORNAMENT_REACH = 0.25  # ... when it lies within this share of the ornament's smaller side from its box
 INITIAL_HEIGHT = 1.8  # a decorated initial stands this many times taller than its line's tall letters
 SURE_LABEL = 0.3  # labels this sure (or surer) measure widths, heights and shapes
-LABELLED_SHARE = 0.8  # with a transcript, a line's shapes count where this share of its glyphs is labelled surely
 
 
 def faces(labelling: Labelling, pages: Sequence[Page], labels_from_text: bool = True,
@@ -72,23 +71,19 @@ def faces(labelling: Labelling, pages: Sequence[Page], labels_from_text: bool = 
     """The faces stage: every glyph's face (`Glyph.face`, faces ordered by glyph count, most first), and the
     page's non-type elements, whose glyphs leave the run.
 
-    `labels_from_text`: the labels come from a transcript. Shapes are compared only between lines whose labels
-    can be trusted: two different letters compared as one would split a face. With a transcript, lines that
-    the alignment labelled for the most part (LABELLED_SHARE; on Kant 1784's worn blackletter it labels
-    14–54 % of a line's glyphs with confidence, on the composed pages a median 100 %); recognised labels, on
+    `labels_from_text`: the labels come from a transcript. Recognised labels compare shapes only between
     lines whose glyphs fit the templates well (on blackletter and Fraktur the few labels recognition keeps
-    are often wrong)."""
+    are often wrong, and two different letters compared as one would split a face). On a worn print, shapes
+    weigh as little as its own repeated prints say they can (`shape_scales`)."""
     layouts, elements = _set_aside_elements(labelling.layouts, pages)
     glyphs = [g for lay in layouts for g in lay.glyphs]
     keyed = _measurable_lines(layouts)
     if not glyphs:
         return Faces(layouts=layouts, glyphs=[], found=[], elements=elements)
     features = line_features(layouts, pages, labelling.em_inch, library, keyed)
-    if labels_from_text:  # a line the alignment fell out of step on labels many glyphs wrong, or not at all
-        trusted = {k for k, members in keyed.items() if labelled_share(members) >= LABELLED_SHARE}
-    else:
-        trusted = {k for k in keyed if features.get(k, {}).get("fit", 0.0) >= POOR_FIT}
-    shapes, repeats = _shape_rasters(layouts, {k: v for k, v in keyed.items() if k in trusted})
+    trusted = keyed if labels_from_text else {k: v for k, v in keyed.items()
+                                              if features.get(k, {}).get("fit", 0.0) >= POOR_FIT}
+    shapes, repeats = _shape_rasters(layouts, trusted)
     cluster = _cluster_lines(list(features), features, shapes, shape_scales(repeats))
     # short lines (a page's lone figures, a word on its own) join the face of the nearest measured line
     all_lines = [(lay.page, ln.index) for lay in layouts for ln in lay.lines if ln.glyph_ids]
@@ -341,12 +336,6 @@ def _label_features(lay: PageLayout, members: Sequence[Glyph], em_px: float) -> 
 
 
 
-def labelled_share(members: Sequence[Glyph]) -> float:
-    """The share of a line's glyphs that carry a label with a score of at least SURE_LABEL (the labels its shapes
-    are compared by)."""
-    return sum(1 for g in members if g.char is not None and g.score >= SURE_LABEL) / max(1, len(members))
-
-
 def _shape_rasters(layouts, keyed) -> Tuple[Dict[Tuple[int, int], Dict[str, List[np.ndarray]]], List[tuple]]:
     """(page, line) → {character: its first PRINTS_COMPARED prints' ink, each scaled to SHAPE_PX tall}, for the
     labelled letters and figures of measurable lines; and (line, first print, second print) of the characters a
@@ -371,6 +360,7 @@ PRINTS_COMPARED = 3  # prints of a character per line compared: the best-matchin
 #                      broken or mislabelled print does not make two lines of one face look unlike)
 MIN_REPEATS = 8  # prints of one character twice on a line needed to measure how much printing varies
 NOISE_DRAWS = 2000  # bootstrap draws per count of shared letters
+NOISE_PERCENTILE = 99  # the percentile of one face's print noise taken as the unit (`shape_scales`)
 
 
 def shape_scales(repeats: Sequence[tuple], max_shared: int = 12) -> Dict[int, Dict[str, float]]:
@@ -378,9 +368,10 @@ def shape_scales(repeats: Sequence[tuple], max_shared: int = 12) -> Dict[int, Di
     more letters use max_shared's). FEATURE_SCALES' units were measured on clean and mild renders, where two
     prints of a letter are alike. A worn, broken or show-through scan prints one letter differently each time
     (Kant 1784: two prints on one line differ by 0.17, as much as two fonts on clean pages): there two lines of
-    one face differ by print alone by what the median of n differences of two prints reaches at its 90th
-    percentile (as FEATURE_SCALES: the p90 of one face's differences) — bootstrapped from the pages' own repeated
-    prints, larger for fewer shared letters. The wider of the two is the unit (the calibrated one holds a mild
+    one face differ by print alone by what the median of n differences of two prints reaches at its 99th
+    percentile — bootstrapped from the pages' own repeated prints, larger for fewer shared letters. (The 99th,
+    not FEATURE_SCALES' 90th: complete linkage keeps a face together only while the worst of its lines' pairs
+    stays close, and a page of 20 lines has 190 pairs; at the 90th, Kant's body text was two faces.) The wider of the two is the unit (the calibrated one holds a mild
     print's noise already); shapes then weigh as much as the print lets them.
 
     >>> a = np.zeros((4, 8)); a[:, 2:6] = 1; b = a.copy(); b[0, 2:6] = 0
@@ -399,8 +390,8 @@ def shape_scales(repeats: Sequence[tuple], max_shared: int = 12) -> Dict[int, Di
     out = {}
     for n in counts:
         drawn = diffs[rng.integers(0, len(diffs), size=(NOISE_DRAWS, n))]  # draws × n × (shape, aspect)
-        p90 = np.percentile(np.median(drawn, axis=1), 90, axis=0)
-        out[n] = {name: max(base[name], float(noise)) for name, noise in zip(("shape", "aspect"), p90)}
+        high = np.percentile(np.median(drawn, axis=1), NOISE_PERCENTILE, axis=0)
+        out[n] = {name: max(base[name], float(noise)) for name, noise in zip(("shape", "aspect"), high)}
     return out
 
 

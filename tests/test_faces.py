@@ -137,9 +137,10 @@ def test_cli_faces_and_family(two_faces, tmp_path):
 
 
 def test_lines_with_unsure_labels_do_not_split_a_face_by_shape():
-    """Where the alignment is out of step (a worn blackletter page: most of a line's glyphs unlabelled or
-    unsure), the letters called alike are often different letters: their shapes must not part one face. Here
-    one font's lines get labels that are mostly missing and the rest shuffled between glyphs."""
+    """Where labels are unsure or out of step, the letters called alike are often different letters: their
+    shapes must not part one face. Here one font's lines get labels that are half missing and the rest shuffled
+    between glyphs: the "same" letter printed twice on a line differs as much as the lines do, and that print
+    noise is the unit shapes are measured in (`faces.shape_scales`)."""
     from dataclasses import replace
 
     from glyphseg.faces import faces
