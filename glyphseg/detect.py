@@ -545,11 +545,10 @@ def with_components(layout: PageLayout, glyph: Glyph, labels: Sequence[int]) -> 
     """A new layout in which `glyph` also holds the ink components `labels` (ones detection set aside as
     specks: a dot the transcript says the letter has), with its box and ink extent grown to them."""
     ys, xs = np.nonzero(np.isin(layout.ink.components, labels))
-    box = tuple(int(v) for v in bbox_union([glyph.bbox, (xs.min(), ys.min(), xs.max() + 1, ys.max() + 1)]))
-    components = tuple(glyph.components) + tuple(int(v) for v in labels)
-    grown = replace(glyph, bbox=box, components=components)
-    extents = dict(layout.extents)
-    extents[glyph.id] = _ink_extent(layout.ink.components, box, np.array(components), layout.angle)
+    marks = replace(glyph, bbox=(int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1),
+                    components=tuple(int(v) for v in labels))
+    grown, extent = joined_glyph(layout, glyph, marks, glyph.id)
+    extents = {**layout.extents, glyph.id: extent}
     return replace(layout, glyphs=[grown if g.id == glyph.id else g for g in layout.glyphs], extents=extents)
 
 

@@ -334,11 +334,10 @@ def _label_features(lay: PageLayout, members: Sequence[Glyph], em_px: float) -> 
     return out
 
 
-
-
-def _shape_rasters(layouts, keyed) -> Tuple[Dict[Tuple[int, int], Dict[str, List[np.ndarray]]], List[tuple]]:
+def _shape_rasters(layouts, keyed) -> Tuple[Dict[Tuple[int, int], Dict[str, List[np.ndarray]]],
+                                             List[Tuple[np.ndarray, np.ndarray]]]:
     """(page, line) → {character: its first PRINTS_COMPARED prints' ink, each scaled to SHAPE_PX tall}, for the
-    labelled letters and figures of measurable lines; and (line, first print, second print) of the characters a
+    labelled letters and figures of measurable lines; and the (first print, second print) of each character a
     line prints twice (what printing alone varies, `shape_scales`)."""
     out, repeats = {}, []
     for key, members in keyed.items():
@@ -351,7 +350,7 @@ def _shape_rasters(layouts, keyed) -> Tuple[Dict[Tuple[int, int], Dict[str, List
             if len(prints) < PRINTS_COMPARED:
                 prints.append(height_raster(own_ink_mask(lay.ink, g).soft))
                 if len(prints) == 2:
-                    repeats.append((key, prints[0], prints[1]))
+                    repeats.append((prints[0], prints[1]))
         out[key] = rasters
     return out, repeats
 
@@ -363,7 +362,8 @@ NOISE_DRAWS = 2000  # bootstrap draws per count of shared letters
 NOISE_PERCENTILE = 99  # the percentile of one face's print noise taken as the unit (`shape_scales`)
 
 
-def shape_scales(repeats: Sequence[tuple], max_shared: int = 12) -> Dict[int, Dict[str, float]]:
+def shape_scales(repeats: Sequence[Tuple[np.ndarray, np.ndarray]], max_shared: int = 12
+                 ) -> Dict[int, Dict[str, float]]:
     """The units of the shape and aspect differences of two lines that share n letters (n → units, 3 … max_shared;
     more letters use max_shared's). FEATURE_SCALES' units were measured on clean and mild renders, where two
     prints of a letter are alike. A worn, broken or show-through scan prints one letter differently each time
@@ -371,13 +371,14 @@ def shape_scales(repeats: Sequence[tuple], max_shared: int = 12) -> Dict[int, Di
     one face differ by print alone by what the median of n differences of two prints reaches at its 99th
     percentile — bootstrapped from the pages' own repeated prints, larger for fewer shared letters. (The 99th,
     not FEATURE_SCALES' 90th: complete linkage keeps a face together only while the worst of its lines' pairs
-    stays close, and a page of 20 lines has 190 pairs; at the 90th, Kant's body text was two faces.) The wider of the two is the unit (the calibrated one holds a mild
-    print's noise already); shapes then weigh as much as the print lets them.
+    stays close, and a page of 20 lines has 190 pairs; at the 90th, Kant's body text was two faces.) The wider
+    of the two is the unit (the calibrated one holds a mild print's noise already); shapes then weigh as much as
+    the print lets them.
 
     >>> a = np.zeros((4, 8)); a[:, 2:6] = 1; b = a.copy(); b[0, 2:6] = 0
-    >>> shape_scales([((0, 0), a, a)] * 8)[3] == {"shape": FEATURE_SCALES["shape"], "aspect": FEATURE_SCALES["aspect"]}
+    >>> shape_scales([(a, a)] * 8)[3] == {"shape": FEATURE_SCALES["shape"], "aspect": FEATURE_SCALES["aspect"]}
     True
-    >>> noisy = shape_scales([((0, 0), a, b)] * 8)
+    >>> noisy = shape_scales([(a, b)] * 8)
     >>> noisy[3]["shape"] >= noisy[12]["shape"] > FEATURE_SCALES["shape"]
     True
     """
@@ -385,7 +386,7 @@ def shape_scales(repeats: Sequence[tuple], max_shared: int = 12) -> Dict[int, Di
     counts = range(3, max_shared + 1)
     if len(repeats) < MIN_REPEATS:
         return {n: dict(base) for n in counts}
-    diffs = np.array([_print_difference(a, b) for _, a, b in repeats])
+    diffs = np.array([_print_difference(a, b) for a, b in repeats])
     rng = np.random.default_rng(0)  # deterministic: the same pages give the same faces
     out = {}
     for n in counts:

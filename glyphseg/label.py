@@ -198,8 +198,7 @@ def _pair_judge(pages, layouts, glyphs, em, lib, text, pairs) -> "PairJudge":
     def fits_better_joined(det, labelled, other) -> bool:
         alone = extent_zone(det, labelled, det.extents[labelled.id],
                             glyph_em_px(det, labelled, em, pages[det.page].dpi))
-        _, joined = describe(det, labelled, other)
-        return bool(match_costs([joined], labelled.char)[0, 0] < match_costs([alone], labelled.char)[0, 0])
+        return zone_fits_better(labelled.char, alone, describe(det, labelled, other)[1])
 
     return transcript_judge(glyphs, pairs, text, lib.topologies_of, templates_mod.topology,
                             recognise_pair=recognised, fits_better_joined=fits_better_joined)
@@ -338,6 +337,12 @@ def label_with_text(glyphs: Sequence[Glyph], zones: Sequence[GlyphZone], text: s
     return labelled, pairs, runs
 
 
+def zone_fits_better(char: str, before: GlyphZone, after: GlyphZone) -> bool:
+    """Whether ink at zone `after` fits where `char`'s ink sits in typical fonts better than at `before` (a
+    letter with a piece or a mark added, against the letter alone)."""
+    return bool(match_costs([after], char)[0, 0] < match_costs([before], char)[0, 0])
+
+
 def page_gap(cost: np.ndarray, steps: Sequence[Tuple[int, int, int]]) -> float:
     """The gap cost for these pages: GAP_COST, or GAP_PER_MATCH times the median cost of the glyph–character
     pairs a first alignment (`steps`, at GAP_COST) matched, whichever is larger.
@@ -450,7 +455,7 @@ def restore_dropped_marks(layouts: Sequence[PageLayout], pages: Sequence[Page], 
                       if np.any((window[rows.min():rows.max() + 1] == lab))]  # at the largest mark's height
             grown = with_components(layout, g, chosen)
             grown_zone = extent_zone(grown, g, grown.extents[g.id], em_px)
-            if match_costs([grown_zone], g.char)[0, 0] < match_costs([zone], g.char)[0, 0]:
+            if zone_fits_better(g.char, zone, grown_zone):
                 layout = grown
                 held.update(chosen)
                 restored += 1
@@ -505,7 +510,8 @@ def transcript_judge(glyphs: Sequence[Glyph], pairs: Sequence[Tuple[int, int]], 
         expected = topologies_of(labelled.char)
         if expected and glyph_topology(det, [labelled], topology) not in expected:
             return labelled.char
-        if not expected and fits_better_joined is not None and fits_better_joined(det, labelled, b if labelled is a else a):
+        other = b if labelled is a else a
+        if not expected and fits_better_joined is not None and fits_better_joined(det, labelled, other):
             return labelled.char
         return None
 

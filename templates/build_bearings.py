@@ -11,11 +11,10 @@ import os
 import sys
 
 import numpy as np
-from fontTools.pens.boundsPen import BoundsPen
 from fontTools.ttLib import TTFont
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from build_char_zones import SOURCES  # noqa: E402 - the same source fonts
+from build_char_zones import SOURCES, char_ink_bounds  # noqa: E402 - the same source fonts and bounds
 from build_templates import CHARS  # noqa: E402 - the same characters
 
 
@@ -23,15 +22,8 @@ def font_bearings(path: str, chars) -> tuple:
     """({char: (LSB, RSB)} in em, the space's width in em or None) of one font."""
     font = TTFont(path)
     upem, cmap, gs = font["head"].unitsPerEm, font.getBestCmap(), font.getGlyphSet()
-    out = {}
-    for c in chars:
-        name = cmap.get(ord(c))
-        if name is None:
-            continue
-        pen = BoundsPen(gs)
-        gs[name].draw(pen)
-        if pen.bounds is not None:
-            out[c] = (pen.bounds[0] / upem, (gs[name].width - pen.bounds[2]) / upem)
+    out = {c: (bounds[0] / upem, (advance - bounds[2]) / upem)
+           for c, (bounds, advance) in char_ink_bounds(font, chars).items()}
     return out, (gs[cmap[0x20]].width / upem if 0x20 in cmap else None)
 
 

@@ -37,6 +37,22 @@ SOURCES = [  # (path, licence)
 ZONE_ONLY_CHARS = "ſẞﬀﬁﬂﬃﬄﬅﬆ"
 
 
+def char_ink_bounds(font: TTFont, chars) -> dict:
+    """{char: (ink bounds (xMin, yMin, xMax, yMax), advance width)} in font units, for the characters the font
+    has and draws ink for (the space has none)."""
+    cmap, gs = font.getBestCmap(), font.getGlyphSet()
+    out = {}
+    for c in chars:
+        name = cmap.get(ord(c))
+        if name is None:
+            continue
+        pen = BoundsPen(gs)
+        gs[name].draw(pen)
+        if pen.bounds is not None:
+            out[c] = (pen.bounds, gs[name].width)
+    return out
+
+
 def main(out="glyphseg/data/char_zones.json"):
     per_char = {c: [] for c in CHARS + ZONE_ONLY_CHARS}
     used = []
@@ -46,18 +62,9 @@ def main(out="glyphseg/data/char_zones.json"):
             continue
         font = TTFont(path)
         upem = font["head"].unitsPerEm
-        cmap = font.getBestCmap()
-        gs = font.getGlyphSet()
         used.append({"font": os.path.basename(path), "licence": licence})
-        for c in per_char:
-            name = cmap.get(ord(c))
-            if name is None:
-                continue
-            bp = BoundsPen(gs)
-            gs[name].draw(bp)
-            if bp.bounds is None:
-                continue
-            per_char[c].append(ink_zone(bp.bounds, upem))
+        for c, (bounds, _) in char_ink_bounds(font, per_char).items():
+            per_char[c].append(ink_zone(bounds, upem))
     zones = {}
     for c, rows in per_char.items():
         if rows:
