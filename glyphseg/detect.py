@@ -191,6 +191,7 @@ def detect(page: Page, options: Optional[DetectOptions] = None, ink: Optional[In
 
     speck = comps_arr[:, 5] < max(9.0, (opt.speck_fraction * text_height) ** 2)
     large = np.maximum(heights, widths) > opt.max_glyph_size * text_height
+    large[large] = ~written_words(labels, comps_arr[large], text_height)
     dropped["specks"] = int(speck.sum())
     dropped["large"] = int(large.sum())
     elements = [Element(kind=element_kind(row, text_height), bbox=tuple(int(v) for v in row[1:5]), page=page.index)
@@ -235,8 +236,10 @@ def detect(page: Page, options: Optional[DetectOptions] = None, ink: Optional[In
                    for i in range(len(glyph_members))]
 
     members = [tuple(int(v) for v in comps_arr[m, 0]) for m in glyph_members]
+    bottoms_of = [letter_bottoms(labels, glyph_boxes[i], comps_arr[glyph_members[i], 0], angle, extents[i],
+                                 glyph_th[i]) for i in range(len(glyph_members))]
     glyphs, lines, ext_by_id = _reading_order(page.index, lines_of_glyphs, glyph_boxes, members, extents, angle,
-                                              glyph_th)
+                                              glyph_th, bottoms_of)
     return PageLayout(page.index, ink, glyphs, lines, text_height, angle, ext_by_id, dropped, elements=elements)
 
 
@@ -264,6 +267,36 @@ def element_kind(row: np.ndarray, text_height: float) -> str:
     return "ornament"
 
 
+WORD_BAND = (0.5, 2.5)  # a word's ink is this many text heights high: x-height to ascender-plus-descender and swash
+WORD_EDGE = 2.5  # ... and its outline this many times as long as its box is wide: letters have many sides
+
+
+def written_words(labels: np.ndarray, comps: np.ndarray, text_height: float) -> np.ndarray:
+    """Which components (rows of `comps`) are words or lines of joined letters (a connected script, Fraktur
+    set solid, a swash word with its flourish), to be kept as text for labelling to cut, although they are
+    longer than any glyph. A word's ink is as high as text and has far more outline than a rule: a straight
+    rule's outline is twice its length (ratio 1), a wavy one's up to ~1.6 times; joined letters measure 3.9–5.2
+    (Dancing Script lines, solid blackletter words, the Krause sample words).
+
+    >>> labels = np.zeros((40, 400), np.int32); labels[20:24, :] = 1  # a rule: long, thin, two sides
+    >>> for x in range(0, 400, 10): labels[5:35, x:x + 4] = 2  # a row of stems joined at the top
+    >>> labels[5:9, :] = 2
+    >>> comps = _component_table(labels, 2)
+    >>> written_words(labels, comps, 30.0).tolist()
+    [False, True]
+    """
+    heights = comps[:, 4] - comps[:, 2]
+    lengths = np.maximum(comps[:, 3] - comps[:, 1], heights)
+    out = np.zeros(len(comps), bool)
+    for k in np.nonzero((heights >= WORD_BAND[0] * text_height) & (heights <= WORD_BAND[1] * text_height))[0]:
+        lab, x0, y0, x1, y1 = (int(v) for v in comps[k, :5])
+        ink = (labels[y0:y1, x0:x1] == lab).astype(np.uint8)
+        edge = int(ink.sum()) - int(cv2.erode(ink, np.ones((3, 3), np.uint8), borderType=cv2.BORDER_CONSTANT,
+                                              borderValue=0).sum())
+        out[k] = edge >= WORD_EDGE * 2 * lengths[k]
+    return out
+
+
 def _component_table(labels: np.ndarray, n: int) -> np.ndarray:
     """One row per ink component: (label, x0, y0, x1, y1, area), boxes in page pixels, x1/y1 exclusive."""
     objs = _component_slices(labels, n)
@@ -273,8 +306,9 @@ def _component_table(labels: np.ndarray, n: int) -> np.ndarray:
     return np.array(comps, dtype=np.int64)
 
 
-def _reading_order(page_index, lines_of_glyphs, glyph_boxes, members, extents, angle, glyph_th):
-    """Glyphs (ids p<page>-<order>) and lines in reading order, and each glyph's ink extent by id."""
+def _reading_order(page_index, lines_of_glyphs, glyph_boxes, members, extents, angle, glyph_th, bottoms_of):
+    """Glyphs (ids p<page>-<order>) and lines in reading order, and each glyph's ink extent by id.
+    `bottoms_of[i]`: the bottoms glyph i gives its line's baseline (`letter_bottoms`)."""
     glyphs: List[Glyph] = []
     lines: List[Line] = []
     ext_by_id: Dict[str, Tuple[float, float, float, float]] = {}
@@ -289,7 +323,7 @@ def _reading_order(page_index, lines_of_glyphs, glyph_boxes, members, extents, a
             ext_by_id[gid] = extents[i]
             ids.append(gid)
             order += 1
-        bottoms = np.array([extents[i][3] for i in idxs])
+        bottoms = np.concatenate([bottoms_of[i] for i in idxs])
         lines.append(Line(page=page_index, index=li, glyph_ids=ids, angle=angle,
                           baseline_offset=_baseline(bottoms, float(np.median(glyph_th[idxs])))))
     return glyphs, lines, ext_by_id
@@ -321,6 +355,32 @@ def _ink_extent(labels, box, labs, angle) -> Tuple[float, float, float, float]:
     xr, yr = _rotate(px, py, angle)
     # ±0.5 px: the pixel square's half extent (exact at angle 0, within 0.2 px at 5°).
     return float(xr.min() - 0.5), float(yr.min() - 0.5), float(xr.max() + 0.5), float(yr.max() + 0.5)
+
+
+JOINED_WIDTH = 2.5  # a glyph this many text heights wide is letters joined (no single letter is): ...
+LETTER_STEP = 0.5  # ... and gives its line one bottom per this many text heights of its width
+
+
+def letter_bottoms(labels, box, labs, angle, extent, text_height: float) -> np.ndarray:
+    """The bottoms (line frame) a glyph gives its line's baseline: its ink's lowest point, or for letters
+    joined in one piece of ink (a connected script, a word set solid) the lowest ink of each LETTER_STEP of
+    its width, so that a line that is one piece of ink sits on its letters' baseline and not on its lowest
+    descender.
+
+    >>> labels = np.zeros((30, 100), np.int32); labels[5:20, :] = 1; labels[20:28, 40:50] = 1  # one descender
+    >>> letter_bottoms(labels, (0, 0, 100, 30), [1], 0.0, (0, 5, 100, 28), 20.0).tolist()
+    [20.0, 20.0, 20.0, 20.0, 28.0, 20.0, 20.0, 20.0, 20.0, 20.0]
+    """
+    if extent[2] - extent[0] < JOINED_WIDTH * text_height:
+        return np.array([extent[3]])
+    x0, y0, x1, y1 = box
+    rr, cc = np.nonzero(np.isin(labels[y0:y1, x0:x1], labs))
+    xr, yr = _rotate(cc + x0 + 0.5, rr + y0 + 0.5, angle)
+    step = LETTER_STEP * text_height
+    bins = ((xr - extent[0]) // step).astype(int)
+    lowest = np.full(int(bins.max()) + 1, -np.inf)
+    np.maximum.at(lowest, bins, yr + 0.5)
+    return lowest[np.isfinite(lowest)]
 
 
 LOCAL_NEIGHBOURS = 15  # components around one that tell its local text height

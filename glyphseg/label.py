@@ -23,10 +23,14 @@ from .templates import glyph_rasters
 from .detect import join_glyphs, joined_glyph, with_components
 from .metrics import (em_from_labels, em_from_lines, em_from_text_height, expected_zone, extent_zone, glyph_em_px,
                       glyph_zones, line_sizes, line_stems)
-from .split import join_runs, piece_group_costs, split_touching_glyphs
+from .split import cut_held_glyphs, join_runs, joined_letter_counts, piece_group_costs, split_touching_glyphs
 from .types import Glyph, GlyphZone, Labelling, Page, PageLayout, bbox_union
 
 GAP_COST = 4.0
+HOLDS = 64  # align_groups' choice codes from here on: a glyph holding (code − HOLDS) characters
+HELD_CHAR_COST = 0.5  # each character one glyph holds costs this share of the gap (a page's typical matched pair:
+#                       the run's size alone tells less than one character's place, size and shape)
+MAX_HELD = 24  # characters one glyph may hold: a line of a connected script set solid
 GAP_PER_MATCH = 2.0  # the gap never costs less than twice the page's typical matched pair (`page_gap`)
 SIGMA_TOP, SIGMA_BOTTOM, SIGMA_LOGW = 0.06, 0.05, 0.45
 LABEL_ROUNDS = 8  # labelling passes at most: two, plus one after each further round that split or joined glyphs
@@ -123,13 +127,17 @@ def _label_rounds(layouts, pages, text, lib, em, stems, ink_sizes) -> Tuple[List
         informative = shape_informativeness(lib.shape_costs(rasters, lib.chars))
         weight = templates_mod.SHAPE_WEIGHT * informative
     shape = weight * lib.shape_costs(rasters, columns)
+    by_shape = informative >= SHAPES_DECIDE_CUTS  # else thin seams judge cuts, and glyphs may hold joined letters
+    held: List[Tuple[int, str]] = []
     for rnd in range(LABEL_ROUNDS):
         glyphs = [g for layout in layouts for g in layout.glyphs]
         zones = glyph_zones(glyphs, pages, layouts, em)
         runs = []
         if text is not None:
             pieces = piece_group_costs(layouts, pages, glyphs, text, lib, em, match_costs)
-            glyphs, pairs, runs = label_with_text(glyphs, zones, text, extra_cost=shape, group_costs=pieces)
+            joined = None if by_shape else joined_letter_counts(layouts, pages, glyphs, em)
+            glyphs, pairs, runs, held = label_with_text(glyphs, zones, text, extra_cost=shape, group_costs=pieces,
+                                                        joined_letters=joined)
         else:
             glyphs, pairs = recognised_glyphs(glyphs, zones, shape, columns), None
         layouts = _with_glyphs(layouts, glyphs)
@@ -140,9 +148,11 @@ def _label_rounds(layouts, pages, text, lib, em, stems, ink_sizes) -> Tuple[List
         if text is not None and not changed:  # dots the transcript asks for that detection took for dust (glyph
             #                                   ids and order stay: the pairs hold for the cuts and joins below)
             layouts, restored = restore_dropped_marks(layouts, pages, em, lib.topologies_of)
+        if rnd < LABEL_ROUNDS - 1 and not changed and held:  # letters joined in one piece, as many as the text says
+            layouts, changed = cut_held_glyphs(layouts, pages, glyphs, held, em)
         if rnd < LABEL_ROUNDS - 1 and not changed and text is not None:  # letters that touch, cut as the text says
             layouts, changed = split_touching_glyphs(layouts, pages, glyphs, pairs, text, lib, em,
-                                                     by_shape=informative >= SHAPES_DECIDE_CUTS)
+                                                     by_shape=by_shape)
         if rnd < LABEL_ROUNDS - 1 and not changed:  # (a split first relabels: the pairs are then stale)
             judge = _pair_judge(pages, layouts, glyphs, em, lib, text, pairs)
             layouts, changed = rejoin_split_glyphs(layouts, lib.topologies_of, templates_mod.topology, judge)
@@ -241,22 +251,27 @@ def align(cost: np.ndarray, gap: float = GAP_COST) -> List[Tuple[int, int]]:
     >>> align(c)
     [(0, 0), (1, 2)]
     """
-    return [(i, j) for i, k, j in align_groups(cost, gap)]
+    return [(i, j) for i, _, j, _ in align_groups(cost, gap)]
 
 
-def align_groups(cost: np.ndarray, gap: float = GAP_COST,
-                 group_costs: Sequence[np.ndarray] = ()) -> List[Tuple[int, int, int]]:
+def align_groups(cost: np.ndarray, gap: float = GAP_COST, group_costs: Sequence[np.ndarray] = (),
+                 text_runs: Optional[Dict[int, np.ndarray]] = None) -> List[Tuple[int, int, int, int]]:
     """Global alignment of glyphs (rows) to characters (columns) in which a character may also match a run
-    of consecutive glyphs — the pieces of a broken letter. `group_costs[k - 2][i, j]` is the cost of glyphs
-    i … i+k−1 together being character j (inf where they cannot be). Returns (first glyph, glyphs, character)
-    triples in order.
+    of consecutive glyphs — the pieces of a broken letter — and a glyph a run of consecutive characters —
+    letters joined in one piece of ink. `group_costs[k - 2][i, j]` is the cost of glyphs i … i+k−1 together
+    being character j (inf where they cannot be); `text_runs[i][k - 2, j]` that of glyph i holding characters
+    j … j+k−1. Returns (first glyph, glyphs, first character, characters) steps in order.
 
     Row-vectorised DP: the in-row recurrence D[j] = min(A[j], D[j-1] + gap) is a running minimum.
 
     >>> c = np.array([[5.0, 9], [5.0, 9], [9, 0.0]])  # glyphs 0 and 1 are halves of char 0
     >>> align_groups(c, 4.0, [np.array([[1.0, 9], [9, 9], [np.inf, np.inf]])])
-    [(0, 2, 0), (2, 1, 1)]
+    [(0, 2, 0, 1), (2, 1, 1, 1)]
+    >>> c = np.array([[9.0, 9, 9], [9, 9, 0]])  # glyph 0 is chars 0 and 1 joined
+    >>> align_groups(c, 4.0, text_runs={0: np.array([[1.0, 9, np.inf]])})
+    [(0, 1, 0, 2), (1, 1, 2, 1)]
     """
+    text_runs = text_runs or {}
     n, m = cost.shape
     cols = np.arange(m + 1)
     rows = deque([cols * gap], maxlen=len(group_costs) + 2)  # the last rows of D; D[0][j]: j characters missing
@@ -278,6 +293,14 @@ def align_groups(cost: np.ndarray, gap: float = GAP_COST,
             better = grouped < a
             pick[better] = k + 1
             a = np.where(better, grouped, a)
+        for k, rc in enumerate(text_runs.get(i - 1, ()), start=2):
+            if k > m:
+                break
+            held = np.full(m + 1, np.inf)
+            held[k:] = prev[:m + 1 - k] + rc[:m + 1 - k]
+            better = held < a
+            pick[better] = HOLDS + k
+            a = np.where(better, held, a)
         # left moves: D[j] = min_k≤j (a[k] + (j-k)·gap)
         shifted = a - cols * gap
         run = np.minimum.accumulate(shifted)
@@ -293,48 +316,98 @@ def align_groups(cost: np.ndarray, gap: float = GAP_COST,
         if j == 0:
             c = 1
         if c == 0:
-            out.append((i - 1, 1, j - 1))
+            out.append((i - 1, 1, j - 1, 1))
             i, j = i - 1, j - 1
         elif c == 1:
             i -= 1
         elif c == 2:
             j -= 1
+        elif c >= HOLDS:
+            k = int(c) - HOLDS
+            out.append((i - 1, 1, j - k, k))
+            i, j = i - 1, j - k
         else:
             k = int(c) - 1
-            out.append((i - k, k, j - 1))
+            out.append((i - k, k, j - 1, 1))
             i, j = i - k, j - 1
     return out[::-1]
 
 
 def label_with_text(glyphs: Sequence[Glyph], zones: Sequence[GlyphZone], text: str,
-                    extra_cost: Optional[np.ndarray] = None, group_costs: Sequence[np.ndarray] = ()
-                    ) -> Tuple[List[Glyph], List[Tuple[int, int]], List[Tuple[int, int]]]:
+                    extra_cost: Optional[np.ndarray] = None, group_costs: Sequence[np.ndarray] = (),
+                    joined_letters: Optional[Sequence[int]] = None
+                    ) -> Tuple[List[Glyph], List[Tuple[int, int]], List[Tuple[int, int]], List[Tuple[int, str]]]:
     """The glyphs (already in reading order) labelled from the transcript — new records with `char` and
-    `score`, None and 0 where nothing matched — the aligned (glyph index, text index) pairs, and the runs
+    `score`, None and 0 where nothing matched — the aligned (glyph index, text index) pairs, the runs
     (first glyph index, glyphs) that matched one character together (pieces of a broken letter; the first
-    carries the label). `extra_cost` (glyphs × characters), e.g. template shape costs, is added to the zone
-    costs; `group_costs` are those of runs of 2, 3 … glyphs (see `align_groups`)."""
+    carries the label), and the glyphs that hold several characters (glyph index, its characters; labelled with
+    the first). `extra_cost` (glyphs × characters), e.g. template shape costs, is added to the zone
+    costs; `group_costs` are those of runs of 2, 3 … glyphs (see `align_groups`); `joined_letters`, how many
+    letters each glyph may hold (glyphseg.split.joined_letter_counts), lets a glyph hold a run of characters
+    (`held_run_costs`): letters that the page joins in one piece of ink."""
     text = clean_text(text)
     labels: Dict[int, Tuple[str, float]] = {}
     pairs: List[Tuple[int, int]] = []
     runs: List[Tuple[int, int]] = []
+    held: List[Tuple[int, str]] = []
     if glyphs and text:
         cost = match_costs(zones, text)
         if extra_cost is not None:
             cost = cost + extra_cost
-        steps = align_groups(cost, GAP_COST, group_costs)
+        holding = held_run_costs(zones, text, GAP_COST, joined_letters) if joined_letters else None
+        steps = align_groups(cost, GAP_COST, group_costs, holding)
         gap = page_gap(cost, steps)
         if gap > GAP_COST:
-            steps = align_groups(cost, gap, group_costs)
-        for i, k, j in steps:
-            c = cost[i, j] if k == 1 else group_costs[k - 2][i, j]
+            holding = held_run_costs(zones, text, gap, joined_letters) if joined_letters else None
+            steps = align_groups(cost, gap, group_costs, holding)
+        for i, k, j, n_chars in steps:
+            if n_chars > 1:
+                c = holding[i][n_chars - 2, j]
+                held.append((i, text[j:j + n_chars]))
+            else:
+                c = cost[i, j] if k == 1 else group_costs[k - 2][i, j]
             labels[i] = (text[j], float(math.exp(-c / GAP_COST)))
             pairs.append((i, j))
             if k > 1:
                 runs.append((i, k))
     labelled = [replace(g, char=labels[i][0], score=labels[i][1]) if i in labels else replace(g, char=None, score=0.0)
                 for i, g in enumerate(glyphs)]
-    return labelled, pairs, runs
+    return labelled, pairs, runs, held
+
+
+def held_run_costs(zones: Sequence[GlyphZone], text: str, gap: float, most: Sequence[int]) -> Dict[int, np.ndarray]:
+    """For the alignment (`align_groups`' text runs): glyph index → costs [k − 2, j] of the glyph holding
+    characters j … j+k−1 joined: its ink zone against theirs together (the highest top, the lowest bottom, the
+    widths summed), as `match_costs` prices one character, plus HELD_CHAR_COST × `gap` for each character.
+    Glyph i holds at most `most[i]` characters (and MAX_HELD).
+
+    >>> zones = [GlyphZone(0.7, 0.0, 1.4), GlyphZone(0.48, 0.0, 0.47)]  # a joined "Wo", then an "o"
+    >>> costs = held_run_costs(zones, "Woo", 4.0, most=[3, 1])
+    >>> list(costs), costs[0].shape, int(np.argmin(costs[0][0]))  # up to 3 characters; of two, "Wo" fits best
+    ([0], (2, 3), 0)
+    """
+    e = np.array([expected_zone(ch) for ch in text], float).reshape(-1, 3)
+    m = len(e)
+    out: Dict[int, np.ndarray] = {}
+    k_most = min(MAX_HELD, m, max(most, default=1))
+    if k_most < 2:
+        return out
+    windows = []  # per k: (top, bottom, width) of every run of k characters
+    for k in range(2, k_most + 1):
+        view = np.lib.stride_tricks.sliding_window_view
+        windows.append((view(e[:, 0], k).max(axis=1), view(e[:, 1], k).min(axis=1), view(e[:, 2], k).sum(axis=1)))
+    for i, z in enumerate(zones):
+        k_here = min(k_most, most[i])
+        if k_here < 2:
+            continue
+        costs = np.full((k_here - 1, m), np.inf)
+        for k in range(2, k_here + 1):
+            top, bottom, width = windows[k - 2]
+            d = (np.minimum(np.abs(z.top - top) / SIGMA_TOP, 6.0) + np.minimum(np.abs(z.bottom - bottom) / SIGMA_BOTTOM, 6.0)
+                 + np.minimum(np.abs(np.log(max(z.width, 1e-3) / np.maximum(width, 1e-3))) / SIGMA_LOGW, 6.0))
+            costs[k - 2, :m - k + 1] = d + HELD_CHAR_COST * gap * k
+        out[i] = costs
+    return out
 
 
 def zone_fits_better(char: str, before: GlyphZone, after: GlyphZone) -> bool:
@@ -343,7 +416,7 @@ def zone_fits_better(char: str, before: GlyphZone, after: GlyphZone) -> bool:
     return bool(match_costs([after], char)[0, 0] < match_costs([before], char)[0, 0])
 
 
-def page_gap(cost: np.ndarray, steps: Sequence[Tuple[int, int, int]]) -> float:
+def page_gap(cost: np.ndarray, steps: Sequence[Tuple[int, int, int, int]]) -> float:
     """The gap cost for these pages: GAP_COST, or GAP_PER_MATCH times the median cost of the glyph–character
     pairs a first alignment (`steps`, at GAP_COST) matched, whichever is larger.
 
@@ -358,7 +431,7 @@ def page_gap(cost: np.ndarray, steps: Sequence[Tuple[int, int, int]]) -> float:
     >>> page_gap(cost, align_groups(cost, GAP_COST)) == GAP_PER_MATCH * 6.0 > GAP_COST
     True
     """
-    matched = [cost[i, j] for i, k, j in steps if k == 1]
+    matched = [cost[i, j] for i, k, j, chars in steps if k == 1 and chars == 1]
     if not matched:
         return GAP_COST
     return max(GAP_COST, GAP_PER_MATCH * float(np.median(matched)))

@@ -35,7 +35,7 @@ MIN_GAIN = 0.05  # ... and the two pieces together better than the whole looked 
 MIN_WIDTH_SHARE = 0.5  # the detection at least this share of its characters' typical ink widths together
 #                        (at −0.05 em an ffi's ink is ~0.6 of f + f + i: the f's overhang each other)
 STEP_COST = 0.05  # a seam's sideways step, in ink units: straight cuts where the ink allows
-MAX_CHARS = 6  # characters one detection may be cut into
+MAX_CHARS = 20  # characters one detection may be cut into
 MAX_CROSSING = 0.2  # without template evidence, a seam may run through ink for at most this share of the rows
 
 
@@ -215,6 +215,137 @@ def right_of_seam(ink: np.ndarray, start: int, band: int) -> np.ndarray:
         seam[r] = col
         col = col + int(back[r, col]) if r else col
     return np.arange(w)[None, :] >= (seam + c0)[:, None]
+
+
+# ----------------------------------------------------------------------------------------------------------
+# letters joined in one piece of ink, as many as the alignment says (glyphseg.label.align_groups' text runs)
+
+
+HELD_BAND_EM = 0.12  # a seam between joined letters strays at most this far sideways (a script's slant, its joins)
+CROSS_WEIGHT = 20.0  # cost of a seam per em of ink it crosses: a join's hairline ~0.7, a stem taken lengthwise ~10
+WIDTH_WEIGHT = 4.0  # cost of a piece per squared log of its width against its character's typical share
+MIN_WIDTH_RATIO = 0.25  # no piece narrower than this share of its character's typical share of the width
+NARROWEST_EM = 0.15  # the narrowest letter's ink (an i, an l)
+MAX_POSITIONS = 600  # cut columns tried per glyph (a stride on wider glyphs keeps the search quadratic in this)
+
+
+def cut_held_glyphs(layouts: Sequence[PageLayout], pages: Sequence[Page], glyphs: Sequence[Glyph],
+                    held: Sequence[Tuple[int, str]], em_inch: float) -> Tuple[List[PageLayout], int]:
+    """New layouts in which each glyph that the alignment says holds several characters (`held`: glyph index
+    into `glyphs`, its characters left to right) is cut into one glyph per character (`cut_into_characters`);
+    and how many glyphs were cut."""
+    by_page = {layout.page: layout for layout in layouts}
+    cuts: Dict[int, list] = {}
+    for i, chars in held:
+        g = glyphs[i]
+        layout = by_page[g.page]
+        pieces = cut_into_characters(layout, g, chars, glyph_em_px(layout, g, em_inch, pages[g.page].dpi))
+        if pieces is not None:
+            cuts.setdefault(g.page, []).append((g, pieces))
+    out = [split_glyphs(layout, cuts.get(layout.page, [])) for layout in layouts]
+    return out, sum(len(v) for v in cuts.values())
+
+
+JOINED_EM = 1.2  # a glyph at least this wide (em) is letters joined: no single letter is (a W is ~1.0)
+
+
+def joined_letter_counts(layouts: Sequence[PageLayout], pages: Sequence[Page], glyphs: Sequence[Glyph],
+                         em_inch: float) -> List[int]:
+    """How many letters each glyph may hold: as many as fit its width at NARROWEST_EM each, for glyphs at
+    least JOINED_EM wide; 1 for the others (a wide capital is one letter however many its width would
+    hold: the alignment cannot tell letters apart by their zones alone on a script page)."""
+    by_page = {layout.page: layout for layout in layouts}
+    out = []
+    for g in glyphs:
+        layout = by_page[g.page]
+        ext = layout.extents[g.id]
+        width_em = (ext[2] - ext[0]) / glyph_em_px(layout, g, em_inch, pages[g.page].dpi)
+        out.append(1 if width_em < JOINED_EM else int(width_em / NARROWEST_EM))
+    return out
+
+
+def cut_into_characters(layout: PageLayout, glyph: Glyph, chars: str, em_px: float) -> Optional[np.ndarray]:
+    """An int map over the glyph's box (0 … len(chars) − 1: the piece of each ink pixel, −1 elsewhere) that
+    cuts it into exactly its characters, or None when it is too narrow to hold them. All cuts are chosen
+    together (dynamic programming over cut columns): each seam costs the ink it crosses (`seam_costs`), each
+    piece how far its width strays from its character's typical share of the glyph's width (the zone table's
+    ink widths, scaled to the glyph: a script's joins and the page's size need no measuring). A seam's ink goes
+    to the right-hand piece, as in `best_cuts`."""
+    x0, y0, x1, y1 = glyph.bbox
+    member = np.isin(layout.ink.components[y0:y1, x0:x1], glyph.components)
+    ink = np.where(member, layout.ink.ink[y0:y1, x0:x1], 0.0).astype(np.float32)
+    cols = np.nonzero(ink.sum(axis=0) > 0)[0]
+    k = len(chars)
+    if k < 2 or cols.size < 2 * k:
+        return None
+    lo, hi = int(cols[0]), int(cols[-1]) + 1
+    band = max(2, int(round(HELD_BAND_EM * em_px)))
+    crossing = CROSS_WEIGHT * seam_costs(ink[:, lo:hi], band) / max(em_px, 1.0)
+    starts = held_cut_columns(crossing, np.array([expected_zone(c)[2] for c in chars]))
+    pieces = np.full(ink.shape, -1, np.int32)
+    pieces[member] = 0
+    right = member.copy()
+    for start in starts:
+        right &= right_of_seam(ink, lo + int(start), band)
+        pieces[right] += 1
+    used = np.unique(pieces[member])  # a seam may leave a piece without ink: number the rest 0, 1, …
+    if len(used) < 2:
+        return None
+    pieces[member] = np.searchsorted(used, pieces[member])
+    return pieces
+
+
+def held_cut_columns(crossing: np.ndarray, widths: np.ndarray) -> np.ndarray:
+    """The k − 1 columns (of len(crossing)) at which to cut a glyph into k pieces whose typical widths are
+    `widths`: least total seam cost (`crossing`, per column) plus width cost.
+
+    >>> crossing = np.full(30, 5.0); crossing[[10, 20]] = 0.0  # thin joins at 10 and 20
+    >>> held_cut_columns(crossing, np.array([0.4, 0.5, 0.4])).tolist()
+    [10, 20]
+    """
+    w = len(crossing)
+    target = widths / widths.sum() * w
+    stride = max(1, w // MAX_POSITIONS)
+    pos = np.arange(stride, w, stride)
+
+    def width_cost(span, t):
+        span = np.asarray(span, float)
+        out = WIDTH_WEIGHT * np.log(np.maximum(span, 1.0) / t) ** 2
+        return np.where(span < MIN_WIDTH_RATIO * t, np.inf, out)
+
+    total = width_cost(pos, target[0]) + crossing[pos]
+    back = []
+    for t in target[1:-1]:
+        step = total[:, None] + width_cost(pos[None, :] - pos[:, None], t)  # from cut q (rows) to cut p (columns)
+        arg = np.argmin(step, axis=0)
+        total = step[arg, np.arange(len(pos))] + crossing[pos]
+        back.append(arg)
+    p = int(np.argmin(total + width_cost(w - pos, target[-1])))
+    chosen = [p]
+    for arg in reversed(back):
+        p = int(arg[p])
+        chosen.append(p)
+    return pos[chosen[::-1]]
+
+
+def seam_costs(ink: np.ndarray, band: int) -> np.ndarray:
+    """For each column, the ink crossed by the least-ink top-to-bottom seam within `band` columns of it (as
+    `right_of_seam` draws it, for all columns at once): where a cut there would cost least.
+
+    >>> ink = np.ones((4, 6), np.float32); ink[:, 3] = 0
+    >>> seam_costs(ink, 1).tolist()
+    [4.0, 4.0, 0.0, 0.0, 0.0, 4.0]
+    """
+    h, w = ink.shape
+    padded = np.pad(ink.astype(np.float64), ((0, 0), (band, band)), constant_values=np.inf)
+    window = np.arange(w)[:, None] + np.arange(2 * band + 1)[None, :]
+    total = padded[0][window]
+    edge = np.full((w, 1), np.inf)
+    for r in range(1, h):
+        left = np.concatenate([edge, total[:, :-1]], axis=1) + STEP_COST
+        right = np.concatenate([total[:, 1:], edge], axis=1) + STEP_COST
+        total = np.minimum(np.minimum(left, total), right) + padded[r][window]
+    return total.min(axis=1)
 
 
 # ----------------------------------------------------------------------------------------------------------

@@ -116,6 +116,27 @@ def test_touching_letters_are_cut_where_the_text_says(kind):
     assert len(layout.glyphs) < len(lab.glyphs)  # the input layout was left as detection made it
 
 
+def test_letters_joined_in_one_piece_of_ink_are_cut_into_as_many_as_the_text_has():
+    """A connected script at its own spacing: a line is one piece of ink, and words are. They are text, not
+    ornaments, and with the transcript the alignment says how many letters each holds and they are cut apart
+    (before: the long line was an ornament and the words one glyph each, F1 0.05)."""
+    from glyphseg.label import label
+
+    lines = ["abcdefghijklm", "Hamburgefonstiv quijote"]
+    spec = render_specimen(font_path("script"), lines=lines, dpi=300, tracking_em=0.0)
+    page = Page(index=0, source="t", dpi=300, image=spec.image)
+    layout = detect(page)
+    assert not layout.elements and len(layout.glyphs) < 8
+    lab = label([layout], [page], "".join(lines))
+    m = match_boxes([g.bbox for g in lab.glyphs], [g.bbox for g in spec.glyphs])
+    right = sum(lab.glyphs[i].char == spec.glyphs[j].char for i, j in m.pairs)
+    assert m.f1 >= 0.7 and right / len(spec.glyphs) >= 0.7, (m.f1, right)
+    (cut,) = lab.layouts  # every ink pixel in exactly one glyph: the cuts share out the ink, none is lost
+    before = np.isin(layout.ink.components, [c for g in layout.glyphs for c in g.components])
+    after = sum(np.isin(cut.ink.components, g.components).astype(np.int32) for g in lab.glyphs)
+    assert np.array_equal(after, before.astype(np.int32))
+
+
 def test_a_piece_cut_again_gets_an_id_of_its_own():
     """A labelling round may cut a piece that an earlier round cut off: every glyph keeps a unique id (a
     repeated id made two glyphs share a UFO name and the export fail)."""
