@@ -99,9 +99,7 @@ def best_cuts(layout: PageLayout, glyph: Glyph, chars: str, lib: TemplateLibrary
     its label. Without (a script the templates do not show: their fits say nothing), it is 1 − the share of
     the seams' length that crosses ink, and the cut is kept when every seam crosses ink for at most
     MAX_CROSSING of its length: a join, not a stroke."""
-    x0, y0, x1, y1 = glyph.bbox
-    member = np.isin(layout.ink.components[y0:y1, x0:x1], glyph.components)
-    ink = np.where(member, layout.ink.ink[y0:y1, x0:x1], 0.0).astype(np.float32)
+    member, ink = glyph_ink(layout, glyph)
     widths = [expected_zone(c)[2] for c in chars]
     if ink.shape[1] < max(4, MIN_WIDTH_SHARE * sum(widths) * em_px):
         return None
@@ -125,6 +123,13 @@ def best_cuts(layout: PageLayout, glyph: Glyph, chars: str, lib: TemplateLibrary
     if min(fits) < least or (by_shape and float(np.mean(fits)) <= whole + MIN_GAIN):
         return None
     return float(np.mean(fits)), pieces
+
+
+def glyph_ink(layout: PageLayout, glyph: Glyph) -> Tuple[np.ndarray, np.ndarray]:
+    """Over the glyph's box: which pixels are its ink components', and its ink darkness there (0 elsewhere)."""
+    x0, y0, x1, y1 = glyph.bbox
+    member = np.isin(layout.ink.components[y0:y1, x0:x1], glyph.components)
+    return member, np.where(member, layout.ink.ink[y0:y1, x0:x1], 0.0).astype(np.float32)
 
 
 def _best_seam(ink, remaining, chars: str, widths, lib, band: int, by_shape: bool = True):
@@ -271,9 +276,7 @@ def cut_into_characters(layout: PageLayout, glyph: Glyph, chars: str, em_px: flo
     piece how far its width strays from its character's typical share of the glyph's width (the zone table's
     ink widths, scaled to the glyph: a script's joins and the page's size need no measuring). A seam's ink goes
     to the right-hand piece, as in `best_cuts`."""
-    x0, y0, x1, y1 = glyph.bbox
-    member = np.isin(layout.ink.components[y0:y1, x0:x1], glyph.components)
-    ink = np.where(member, layout.ink.ink[y0:y1, x0:x1], 0.0).astype(np.float32)
+    member, ink = glyph_ink(layout, glyph)
     cols = np.nonzero(ink.sum(axis=0) > 0)[0]
     k = len(chars)
     if k < 2 or cols.size < 2 * k:
