@@ -62,11 +62,8 @@ def main(fonts, levels, out):
     chosen = fonts_mod.text_fonts(fonts)
     rows = []
     for level in levels.split(","):
-        pooled = {"single_dist": [], "cons_dist": [], "single_iou": [], "cons_iou": [], "prints": 0}
-        for font in chosen:
-            r = page_scores(font, level)
-            for k, v in r.items():
-                pooled[k] = pooled[k] + v
+        pooled = fonts_mod.pooled((page_scores(font, level) for font in chosen),
+                                  {"single_dist": [], "cons_dist": [], "single_iou": [], "cons_iou": [], "prints": 0})
         sd, cd = np.mean(pooled["single_dist"]), np.mean(pooled["cons_dist"])
         rows.append(f"| {level} | {pooled['prints']} | {sd:.2f} | {cd:.2f} | {cd / sd:.2f} | "
                     f"{np.mean(pooled['single_iou']):.4f} | {np.mean(pooled['cons_iou']):.4f} |")

@@ -121,6 +121,19 @@ def apt_install(packages: Sequence[str]) -> int:
     return subprocess.run(sudo + ["apt-get", "install", "-y", "-qq", *packages], env=env).returncode
 
 
+def pooled(results, start: Optional[dict] = None) -> dict:
+    """Per-page score dicts pooled key by key (lists joined, counts added) over the suite's fonts.
+
+    >>> pooled([{"iou": [0.9], "n": 1}, {"iou": [0.8], "n": 2}])
+    {'iou': [0.9, 0.8], 'n': 3}
+    """
+    out = dict(start or {})
+    for result in results:
+        for k, v in result.items():
+            out[k] = out[k] + v if k in out else v
+    return out
+
+
 def text_fonts(ids: Optional[str] = None) -> List[SuiteFont]:
     """The main suite's fonts that are installed, or those of them named in `ids` (comma-separated)."""
     wanted = set(ids.split(",")) if ids else None

@@ -118,10 +118,7 @@ def main(fonts, levels, out):
     rows = []
     for layout in LAYOUTS:
         for level in levels.split(","):
-            pooled: Dict[str, List[float]] = {}
-            for font in chosen:
-                for k, v in page_errors(font, layout, level).items():
-                    pooled.setdefault(k, []).extend(v)
+            pooled: Dict[str, List[float]] = fonts_mod.pooled(page_errors(font, layout, level) for font in chosen)
             cell = lambda k: f"{np.median(pooled[k]):.1f} / {np.percentile(pooled[k], 95):.0f}"  # noqa: E731
             rows.append(f"| {layout} | {level} | {len(pooled['adv_gaps'])} | {cell('adv_split')} | {cell('adv_gaps')} | "
                         f"{cell('lsb_split')} | {cell('lsb_gaps')} | {cell('reset_split')} | {cell('reset_gaps')} |")
