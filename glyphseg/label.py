@@ -236,11 +236,17 @@ def clean_text(text: str) -> str:
 
 def match_costs(zones: Sequence[GlyphZone], text: str) -> np.ndarray:
     """Cost of labelling glyph i with character j: 0 for a perfect fit of the ink zone, capped per feature."""
-    g = np.array([[z.top, z.bottom, max(z.width, 1e-3)] for z in zones], float).reshape(-1, 3)
+    g = np.array([[z.top, z.bottom, z.width] for z in zones], float).reshape(-1, 3)
     e = np.array([expected_zone(ch) for ch in text], float).reshape(-1, 3)
-    d_top = np.minimum(np.abs(g[:, None, 0] - e[None, :, 0]) / SIGMA_TOP, 6.0)
-    d_bot = np.minimum(np.abs(g[:, None, 1] - e[None, :, 1]) / SIGMA_BOTTOM, 6.0)
-    d_w = np.minimum(np.abs(np.log(g[:, None, 2] / np.maximum(e[None, :, 2], 1e-3))) / SIGMA_LOGW, 6.0)
+    return zone_distance(g[:, None, 0], g[:, None, 1], g[:, None, 2], e[None, :, 0], e[None, :, 1], e[None, :, 2])
+
+
+def zone_distance(top, bottom, width, expected_top, expected_bottom, expected_width):
+    """How far ink at (top, bottom, width) is from where a character's ink is expected, feature by feature in
+    units of its spread, each capped at 6 (arrays broadcast)."""
+    d_top = np.minimum(np.abs(top - expected_top) / SIGMA_TOP, 6.0)
+    d_bot = np.minimum(np.abs(bottom - expected_bottom) / SIGMA_BOTTOM, 6.0)
+    d_w = np.minimum(np.abs(np.log(np.maximum(width, 1e-3) / np.maximum(expected_width, 1e-3))) / SIGMA_LOGW, 6.0)
     return d_top + d_bot + d_w
 
 
@@ -378,7 +384,8 @@ def label_with_text(glyphs: Sequence[Glyph], zones: Sequence[GlyphZone], text: s
 def held_run_costs(zones: Sequence[GlyphZone], text: str, gap: float, most: Sequence[int]) -> Dict[int, np.ndarray]:
     """For the alignment (`align_groups`' text runs): glyph index → costs [k − 2, j] of the glyph holding
     characters j … j+k−1 joined: its ink zone against theirs together (the highest top, the lowest bottom, the
-    widths summed), as `match_costs` prices one character, plus HELD_CHAR_COST × `gap` for each character.
+    widths summed), priced as `match_costs` prices one character (`zone_distance`), plus HELD_CHAR_COST ×
+    `gap` for each character.
     Glyph i holds at most `most[i]` characters (and MAX_HELD).
 
     >>> zones = [GlyphZone(0.7, 0.0, 1.4), GlyphZone(0.48, 0.0, 0.47)]  # a joined "Wo", then an "o"
@@ -403,9 +410,8 @@ def held_run_costs(zones: Sequence[GlyphZone], text: str, gap: float, most: Sequ
         costs = np.full((k_here - 1, m), np.inf)
         for k in range(2, k_here + 1):
             top, bottom, width = windows[k - 2]
-            d = (np.minimum(np.abs(z.top - top) / SIGMA_TOP, 6.0) + np.minimum(np.abs(z.bottom - bottom) / SIGMA_BOTTOM, 6.0)
-                 + np.minimum(np.abs(np.log(max(z.width, 1e-3) / np.maximum(width, 1e-3))) / SIGMA_LOGW, 6.0))
-            costs[k - 2, :m - k + 1] = d + HELD_CHAR_COST * gap * k
+            fit = zone_distance(z.top, z.bottom, z.width, top, bottom, width)
+            costs[k - 2, :m - k + 1] = fit + HELD_CHAR_COST * gap * k
         out[i] = costs
     return out
 
