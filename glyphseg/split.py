@@ -378,7 +378,7 @@ def piece_group_costs(layouts: Sequence[PageLayout], pages: Sequence[Page], glyp
             run = glyphs[i:i + k]
             layout = by_page[run[0].page]
             em_px = glyph_em_px(layout, run[0], em_inch, pages[run[0].page].dpi)
-            if not _may_be_one_letter(layout, run, em_px):
+            if not may_be_one_letter(layout, run, em_px):
                 continue
             joined, extent = run[0], layout.extents[run[0].id]
             for g in run[1:]:
@@ -396,18 +396,25 @@ def piece_group_costs(layouts: Sequence[PageLayout], pages: Sequence[Page], glyp
     return out
 
 
-def _may_be_one_letter(layout: PageLayout, run: Sequence[Glyph], em_px: float) -> bool:
+def may_be_one_letter(layout: PageLayout, run: Sequence[Glyph], em_px: float) -> bool:
+    """Whether a run of glyphs (consecutive on a line) may be the pieces of one letter broken by thin ink: no
+    gap between them wider than a break, and every piece either a body (a fair share of the run's height and
+    ink) or a small piece sharing pixel columns with a body (a stroke end or hairline broken off above or below
+    it, as old prints lose the flag of a long s)."""
     if any((g.page, g.line) != (run[0].page, run[0].line) for g in run):
         return False
     ext = [layout.extents[g.id] for g in run]
     if any(b[0] - a[2] > MAX_BREAK_EM * em_px for a, b in zip(ext, ext[1:])):
         return False
-    heights = [e[3] - e[1] for e in ext]
-    if min(heights) < MIN_PIECE_HEIGHT * (max(e[3] for e in ext) - min(e[1] for e in ext)):
-        return False
+    run_height = max(e[3] for e in ext) - min(e[1] for e in ext)
     areas = [int(np.isin(layout.ink.components[g.bbox[1]:g.bbox[3], g.bbox[0]:g.bbox[2]], g.components).sum())
              for g in run]
-    return min(areas) >= MIN_PIECE_INK * sum(areas)
+    small = [e[3] - e[1] < MIN_PIECE_HEIGHT * run_height or a < MIN_PIECE_INK * sum(areas) for e, a in zip(ext, areas)]
+    bodies = [g.bbox for g, s in zip(run, small) if not s]
+    # a small piece belongs to the letter only where it shares pixel columns with a body piece of the run (a
+    # hairline or stroke end broken off above or below it); dust in the gap beside a letter shares none, nor do
+    # the dots of a colon beside a letter
+    return all(any(min(g.bbox[2], b[2]) > max(g.bbox[0], b[0]) for b in bodies) for g, s in zip(run, small) if s)
 
 
 def join_runs(layouts: Sequence[PageLayout], glyphs: Sequence[Glyph],

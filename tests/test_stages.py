@@ -612,3 +612,22 @@ def test_consensus_outline_from_repeated_prints():
         shape = drawing_to_shape(ex.outlines[g.id], point_map=g.units_to_page)
         inside = shapely.contains_xy(shape, cols + m.x0 + 0.5, rows + m.y0 + 0.5)
         assert inside.mean() > 0.97, inside.mean()
+
+
+def test_a_stroke_end_broken_off_above_may_join_its_letter_but_dust_beside_it_may_not():
+    """Thin ink breaks the flag off a long s or the bar off a 7 (Kant 1784 p.17 has a dozen): a small piece that
+    shares pixel columns with a letter's body may be a piece of it; dust in the gap beside a letter, sharing
+    none, may not."""
+    from glyphseg.split import may_be_one_letter
+
+    image = np.full((260, 420), 255, np.uint8)
+    for x0, y0, x1, y1 in [(40, 80, 52, 180), (200, 80, 212, 180), (120, 80, 160, 180),  # three letter bodies
+                           (49, 66, 71, 75),  # a flag broken off the first: shares its columns 49–51 only
+                           (180, 160, 192, 172)]:  # dust before the third, in the gap
+        image[y0:y1, x0:x1] = 0
+    layout = detect(Page(index=0, source="t", dpi=300, image=image))
+    by_box = {g.bbox: g for g in layout.glyphs}
+    stem, flag, dust, next_stem = (by_box[b] for b in [(40, 80, 52, 180), (49, 66, 71, 75), (180, 160, 192, 172),
+                                                       (200, 80, 212, 180)])
+    assert may_be_one_letter(layout, [stem, flag], em_px=140.0)
+    assert not may_be_one_letter(layout, [dust, next_stem], em_px=140.0)
