@@ -10,7 +10,7 @@ It runs detection and labelling only (no tracing), about a second a page; `--out
 tight pages whole (`glyphseg --text`, threshold segmenter) and scores their outlines as the suite does.
 
     python -m benchmarks.own_spacing [--fonts dejavu-serif,…] [--levels clean,mild,harsh] [--outlines]
-        [-o benchmarks/own_spacing.md]
+        [--transcript flat|lines|rewrapped] [-o benchmarks/own_spacing.md]
 """
 from __future__ import annotations
 
@@ -35,13 +35,31 @@ LAYOUTS = {"alphabet": (DEFAULT_LINES, 0.0), "words": (WORDS, 0.0), "tight": (WO
 LEVELS = ("clean", "mild")
 
 
-def page_scores(font, layout: str, level: str) -> Dict[str, object]:
+TRANSCRIPTS = ("flat", "lines", "rewrapped")
+
+
+def transcript(spec, kind: str) -> str:
+    """The page's transcript as a user might type it: `flat` (one run of characters), `lines` (one line per
+    printed line), `rewrapped` (lines of 60 % of a printed line's mean length: breaks where the page has none)."""
+    by_line: Dict[int, str] = {}
+    for g in spec.glyphs:
+        by_line[g.line] = by_line.get(g.line, "") + g.char
+    printed = [by_line[k] for k in sorted(by_line)]
+    if kind == "lines":
+        return "\n".join(printed)
+    if kind == "rewrapped":
+        flat, width = "".join(printed), max(1, round(0.6 * sum(map(len, printed)) / len(printed)))
+        return "\n".join(flat[i:i + width] for i in range(0, len(flat), width))
+    return spec.text
+
+
+def page_scores(font, layout: str, level: str, kind: str = "flat") -> Dict[str, object]:
     lines, tracking = LAYOUTS[layout]
     seed = zlib.crc32(f"{font.id}/{layout}/{level}".encode()) % 2 ** 31
     spec = degrade(render_specimen(font.path, lines=lines, dpi=600, size_pt=14, tracking_em=tracking), level,
                    seed=seed)
     page = Page(index=0, source=f"{font.id}-{layout}-{level}", dpi=600, image=spec.image)
-    lab = label([detect(page)], [page], spec.text)
+    lab = label([detect(page)], [page], transcript(spec, kind))
     m = match_boxes([g.bbox for g in lab.glyphs], [g.bbox for g in spec.glyphs])
     _, _, f1 = m.prf()
     right = sum(lab.glyphs[i].char == spec.glyphs[j].char for i, j in m.pairs)
@@ -72,8 +90,10 @@ def tight_outlines(font, level: str, workroot: str) -> Dict[str, float]:
 @click.option("--fonts", default=None, help="Comma-separated font ids (default: the whole suite).")
 @click.option("--levels", default=",".join(LEVELS), show_default=True, help="Comma-separated: clean,mild,harsh.")
 @click.option("--outlines", is_flag=True, help="Also trace the tight pages and score their outlines (minutes).")
+@click.option("--transcript", "kind", type=click.Choice(TRANSCRIPTS), default="flat", show_default=True,
+              help="How the transcript is typed: one run, one line per printed line, or wrapped elsewhere.")
 @click.option("-o", "--out", default=os.path.join(os.path.dirname(__file__), "own_spacing.md"), show_default=True)
-def main(fonts, levels, outlines, out):
+def main(fonts, levels, outlines, kind, out):
     levels = tuple(levels.split(","))
     chosen = [f for f in fonts_mod.SUITE if os.path.exists(f.path) and (not fonts or f.id in fonts.split(","))]
     rows: List[str] = []
@@ -82,13 +102,13 @@ def main(fonts, levels, outlines, out):
     for font in chosen:
         for layout in LAYOUTS:
             for level in levels:
-                s = page_scores(font, layout, level)
+                s = page_scores(font, layout, level, kind)
                 summary.setdefault((font.group, layout, level), []).append(s)
                 missed.update(s["missed"])
                 rows.append(f"| {font.id} | {layout} | {level} | {s['f1']:.3f} | {s['labels']:.3f} | {s['missed']} |")
                 click.echo(rows[-1])
     lines = ["# Own spacing and tight tracking", "", "Made by `python -m benchmarks.own_spacing` (detection and labels "
-             "with the transcript; box IoU ≥ 0.5).", "", "| fonts | layout | level | pages | F1 (mean) | F1 (min) | "
+             "with the transcript; box IoU ≥ 0.5)" + (f", transcript typed `{kind}`" if kind != "flat" else "") + ".", "", "| fonts | layout | level | pages | F1 (mean) | F1 (min) | "
              "labels (mean) |", "|---|---|---|---|---|---|---|"]
     for (group, layout, level), scores in sorted(summary.items()):
         f1 = [s["f1"] for s in scores]

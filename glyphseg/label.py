@@ -10,6 +10,7 @@ grouping split are joined (`rejoin_split_glyphs`), the body size re-estimated, a
 """
 from __future__ import annotations
 
+import bisect
 import math
 from collections import deque
 from dataclasses import replace
@@ -31,6 +32,9 @@ HOLDS = 64  # align_groups' choice codes from here on: a glyph holding (code −
 HELD_CHAR_COST = 0.5  # each character one glyph holds costs this share of the gap (a page's typical matched pair:
 #                       the run's size alone tells less than one character's place, size and shape)
 MAX_HELD = 24  # characters one glyph may hold: a line of a connected script set solid
+TYPED_BY_LINE = 0.5  # a transcript whose line breaks mostly fall between printed lines was typed line by line ...
+LINE_BREAK_GAPS = 8.0  # ... and its breaks then hold the alignment to the page's lines: a break matched is worth
+#                        this many gaps (4 let Krause sheet 2's sample sentence drift a line; 8 and 16 held it)
 GAP_PER_MATCH = 2.0  # the gap never costs less than twice the page's typical matched pair (`page_gap`)
 SIGMA_TOP, SIGMA_BOTTOM, SIGMA_LOGW = 0.06, 0.05, 0.45
 LABEL_ROUNDS = 8  # labelling passes at most: two, plus one after each further round that split or joined glyphs
@@ -66,11 +70,12 @@ def label(layouts: Sequence[PageLayout], pages: Sequence[Page], text: Optional[s
     layouts = line_sizes(list(layouts), pages, by_labels=False, stems=stems)
     ink_sizes = {(lay.page, ln.index): ln.size for lay in layouts for ln in lay.lines}
     em = em_from_lines(pages, layouts) or em_from_text_height(pages, layouts)
+    line_starts = transcript_line_starts(text) if text else ()
     text = clean_text(text) if text else None
     notes: List[str] = []
     if text is not None or recognise:
         lib = library or templates_mod.library()
-        layouts, em = _label_rounds(layouts, pages, text, lib, em, stems, ink_sizes)
+        layouts, em = _label_rounds(layouts, pages, text, lib, em, stems, ink_sizes, line_starts)
     glyphs = [g for layout in layouts for g in layout.glyphs]
     if text is None and recognise:
         glyphs = _unsure_unlabelled(glyphs, layouts, lib, min_score, min_fit, notes)
@@ -116,9 +121,9 @@ def recognition_unreliable(scores: Sequence[float], fits: Sequence[float]) -> Op
             "the templates do not know?); give the characters with --text")
 
 
-def _label_rounds(layouts, pages, text, lib, em, stems, ink_sizes) -> Tuple[List[PageLayout], float]:
+def _label_rounds(layouts, pages, text, lib, em, stems, ink_sizes, line_starts=()) -> Tuple[List[PageLayout], float]:
     """Label, split or join, re-estimate the lines' sizes and the em, until nothing more changes; returns the
-    labelled layouts and em."""
+    labelled layouts and em. `line_starts`: where the transcript's lines begin (`transcript_line_starts`)."""
     columns = text if text is not None else lib.chars
     glyphs = [g for layout in layouts for g in layout.glyphs]
     rasters = glyph_rasters(glyphs, layouts)
@@ -137,7 +142,7 @@ def _label_rounds(layouts, pages, text, lib, em, stems, ink_sizes) -> Tuple[List
             pieces = piece_group_costs(layouts, pages, glyphs, text, lib, em, match_costs)
             joined = None if by_shape else joined_letter_counts(layouts, pages, glyphs, em)
             glyphs, pairs, runs, held = label_with_text(glyphs, zones, text, extra_cost=shape, group_costs=pieces,
-                                                        joined_letters=joined)
+                                                        joined_letters=joined, line_starts=line_starts)
         else:
             glyphs, pairs = recognised_glyphs(glyphs, zones, shape, columns), None
         layouts = _with_glyphs(layouts, glyphs)
@@ -232,6 +237,22 @@ def _joined_describer(pages, em):
 def clean_text(text: str) -> str:
     """The characters to align: whitespace is not shown on a specimen."""
     return "".join(ch for ch in text if not ch.isspace())
+
+
+def transcript_line_starts(text: str) -> Tuple[int, ...]:
+    """Where each line of a transcript after the first begins, as an index into its cleaned characters (blank
+    lines count for nothing).
+
+    >>> transcript_line_starts("ab c\\n\\nde\\nf")
+    (3, 5)
+    """
+    starts, seen = [], 0
+    for line in text.splitlines():
+        count = len(clean_text(line))
+        if count and seen:
+            starts.append(seen)
+        seen += count
+    return tuple(starts)
 
 
 def match_costs(zones: Sequence[GlyphZone], text: str) -> np.ndarray:
@@ -341,7 +362,7 @@ def align_groups(cost: np.ndarray, gap: float = GAP_COST, group_costs: Sequence[
 
 def label_with_text(glyphs: Sequence[Glyph], zones: Sequence[GlyphZone], text: str,
                     extra_cost: Optional[np.ndarray] = None, group_costs: Sequence[np.ndarray] = (),
-                    joined_letters: Optional[Sequence[int]] = None
+                    joined_letters: Optional[Sequence[int]] = None, line_starts: Sequence[int] = ()
                     ) -> Tuple[List[Glyph], List[Tuple[int, int]], List[Tuple[int, int]], List[Tuple[int, str]]]:
     """The glyphs (already in reading order) labelled from the transcript — new records with `char` and
     `score`, None and 0 where nothing matched — the aligned (glyph index, text index) pairs, the runs
@@ -350,7 +371,9 @@ def label_with_text(glyphs: Sequence[Glyph], zones: Sequence[GlyphZone], text: s
     the first). `extra_cost` (glyphs × characters), e.g. template shape costs, is added to the zone
     costs; `group_costs` are those of runs of 2, 3 … glyphs (see `align_groups`); `joined_letters`, how many
     letters each glyph may hold (glyphseg.split.joined_letter_counts), lets a glyph hold a run of characters
-    (`held_run_costs`): letters that the page joins in one piece of ink."""
+    (`held_run_costs`): letters that the page joins in one piece of ink. `line_starts` (indices into the
+    cleaned text where the transcript's lines begin) keep the alignment in step with the page's lines
+    (`align_lines`)."""
     text = clean_text(text)
     labels: Dict[int, Tuple[str, float]] = {}
     pairs: List[Tuple[int, int]] = []
@@ -360,12 +383,23 @@ def label_with_text(glyphs: Sequence[Glyph], zones: Sequence[GlyphZone], text: s
         cost = match_costs(zones, text)
         if extra_cost is not None:
             cost = cost + extra_cost
-        holding = held_run_costs(zones, text, GAP_COST, joined_letters) if joined_letters else None
-        steps = align_groups(cost, GAP_COST, group_costs, holding)
+        glyph_line_starts = [i for i in range(1, len(glyphs))
+                             if (glyphs[i].page, glyphs[i].line) != (glyphs[i - 1].page, glyphs[i - 1].line)]
+
+        def aligned(gap, by_lines=False):
+            holding = held_run_costs(zones, text, gap, joined_letters) if joined_letters else None
+            if by_lines:
+                return holding, align_lines(cost, gap, group_costs, holding, glyph_line_starts, line_starts,
+                                            LINE_BREAK_GAPS * gap)
+            return holding, align_groups(cost, gap, group_costs, holding)
+
+        holding, steps = aligned(GAP_COST)
         gap = page_gap(cost, steps)
         if gap > GAP_COST:
-            holding = held_run_costs(zones, text, gap, joined_letters) if joined_letters else None
-            steps = align_groups(cost, gap, group_costs, holding)
+            holding, steps = aligned(gap)
+        if glyph_line_starts and line_starts and (
+                breaks_kept(steps, [(g.page, g.line) for g in glyphs], line_starts) >= TYPED_BY_LINE):
+            holding, steps = aligned(gap, by_lines=True)
         for i, k, j, n_chars in steps:
             if n_chars > 1:
                 c = holding[i][n_chars - 2, j]
@@ -379,6 +413,78 @@ def label_with_text(glyphs: Sequence[Glyph], zones: Sequence[GlyphZone], text: s
     labelled = [replace(g, char=labels[i][0], score=labels[i][1]) if i in labels else replace(g, char=None, score=0.0)
                 for i, g in enumerate(glyphs)]
     return labelled, pairs, runs, held
+
+
+def breaks_kept(steps: Sequence[Tuple[int, int, int, int]], glyph_lines: Sequence[tuple],
+                line_starts: Sequence[int]) -> float:
+    """The share of the transcript's line breaks that an alignment (`align_groups` steps) puts between two
+    printed lines: the last character matched before the break and the first after it lie on different lines.
+    A transcript typed line by line keeps nearly all; one wrapped elsewhere only those that fall where a
+    printed line ends by chance.
+
+    >>> steps = [(0, 1, 0, 1), (1, 1, 1, 1), (2, 1, 2, 1)]  # three glyphs, three characters
+    >>> breaks_kept(steps, [0, 0, 1], [2]), breaks_kept(steps, [0, 0, 1], [1])
+    (1.0, 0.0)
+    """
+    line_of = {}
+    for i, _, j, chars in steps:
+        for c in range(j, j + chars):
+            line_of[c] = glyph_lines[i]
+    matched = sorted(line_of)
+    kept = seen = 0
+    for start in line_starts:
+        k = bisect.bisect_left(matched, start)
+        if 0 < k < len(matched):
+            seen += 1
+            kept += line_of[matched[k - 1]] != line_of[matched[k]]
+    return kept / seen if seen else 0.0
+
+
+def align_lines(cost: np.ndarray, gap: float, group_costs: Sequence[np.ndarray], text_runs: Optional[Dict[int, np.ndarray]],
+                row_breaks: Sequence[int], col_breaks: Sequence[int], break_gap: float = 0.0) -> List[Tuple[int, int, int, int]]:
+    """`align_groups` with line breaks on both sides: a break row before each glyph in `row_breaks` (the first
+    of a page line) and a break column before each character in `col_breaks` (the first of a transcript line).
+    A break matches a break at no cost and nothing else; one left unmatched costs a gap like any glyph or
+    character. So a transcript typed line by line keeps the alignment in step with the page's lines (a word
+    the page joins, left short, cannot pull the next line's letters onto this one), while a transcript that
+    wraps elsewhere costs only a gap per break. Returns the steps in the glyph and character indices of `cost`.
+
+    >>> c = np.array([[0.0, 9, 9], [9, 0.0, 3]])  # glyph 1 looks most like char 1, a little like char 2
+    >>> align_groups(c, 4.0)
+    [(0, 1, 0, 1), (1, 1, 1, 1)]
+    >>> align_lines(c, 4.0, (), None, [1], [2])  # but glyph 1 begins a page line, and char 2 the text's second
+    [(0, 1, 0, 1), (1, 1, 2, 1)]
+    """
+    n, m = cost.shape
+    rows = np.arange(n) + np.searchsorted(np.asarray(row_breaks), np.arange(n), side="right")
+    cols = np.arange(m) + np.searchsorted(np.asarray(col_breaks), np.arange(m), side="right")
+    big_n, big_m = n + len(row_breaks), m + len(col_breaks)
+    is_row, is_col = np.zeros(big_n, bool), np.zeros(big_m, bool)
+    is_row[rows], is_col[cols] = True, True
+    grown = np.full((big_n, big_m), np.inf)
+    grown[np.ix_(rows, cols)] = cost
+    grown[np.ix_(~is_row, ~is_col)] = -break_gap
+    grown_groups = []
+    for k, gc in enumerate(group_costs, start=2):
+        g = np.full((big_n, big_m), np.inf)
+        whole = [i for i in range(n - k + 1) if rows[i + k - 1] - rows[i] == k - 1]  # no line break inside
+        g[np.ix_(rows[whole], cols)] = gc[whole]
+        grown_groups.append(g)
+    grown_runs = None
+    if text_runs:
+        grown_runs = {}
+        for i, rc in text_runs.items():
+            r = np.full((rc.shape[0], big_m), np.inf)
+            for k in range(2, rc.shape[0] + 2):
+                whole = [j for j in range(m - k + 1) if cols[j + k - 1] - cols[j] == k - 1]
+                r[k - 2, cols[whole]] = rc[k - 2, whole]
+            grown_runs[int(rows[i])] = r
+    row_of = np.full(big_n, -1)
+    row_of[rows] = np.arange(n)
+    col_of = np.full(big_m, -1)
+    col_of[cols] = np.arange(m)
+    return [(int(row_of[i]), k, int(col_of[j]), chars)
+            for i, k, j, chars in align_groups(grown, gap, grown_groups, grown_runs) if is_row[i]]
 
 
 def held_run_costs(zones: Sequence[GlyphZone], text: str, gap: float, most: Sequence[int]) -> Dict[int, np.ndarray]:

@@ -631,3 +631,28 @@ def test_a_stroke_end_broken_off_above_may_join_its_letter_but_dust_beside_it_ma
                                                        (200, 80, 212, 180)])
     assert may_be_one_letter(layout, [stem, flag], em_px=140.0)
     assert not may_be_one_letter(layout, [dust, next_stem], em_px=140.0)
+
+
+def test_a_transcript_typed_line_by_line_keeps_the_labels_on_their_lines():
+    """Detection lost the b of the first line, and the next line's c looks a little like a b: aligned as one run
+    of characters, c takes the b's label and the rest of its line shifts; typed line by line, the transcript's
+    breaks hold each line's letters to its printed line. Wrapped elsewhere, its breaks are not trusted."""
+    from glyphseg.label import label_with_text, transcript_line_starts
+    from glyphseg.types import GlyphZone
+
+    lines = [0, 1, 1, 2, 2]  # printed lines of the glyphs a | c d | e f
+    glyphs = [Glyph(id=f"g{i}", page=0, bbox=(10 * i, 0, 10 * i + 8, 10), components=(i,), line=ln)
+              for i, ln in enumerate(lines)]
+    zones = [GlyphZone(top=0.5, bottom=0.0, width=0.5)] * len(glyphs)  # zones that tell nothing apart
+    text = "abcdef"
+    shape = np.full((len(glyphs), len(text)), 9.0)
+    for i, j in [(0, 0), (2, 3), (3, 4), (4, 5)]:
+        shape[i, j] = 0.0
+    shape[1, 1], shape[1, 2] = 0.0, 3.0  # the c looks most like b
+    labels = {}
+    for typed in ["abcdef", "ab\ncd\nef", "abc\ndef"]:
+        out, *_ = label_with_text(glyphs, zones, text, extra_cost=shape, line_starts=transcript_line_starts(typed))
+        labels[typed] = "".join(g.char or "?" for g in out)
+    assert labels["abcdef"] == "abdef"
+    assert labels["ab\ncd\nef"] == "acdef"
+    assert labels["abc\ndef"] == "abdef"  # its one break falls inside a printed line: not typed by line
