@@ -165,7 +165,10 @@ def _label_rounds(layouts, pages, text, lib, em, stems, ink_sizes, line_starts=(
         if changed:
             glyphs = [g for layout in layouts for g in layout.glyphs]
             shape = weight * lib.shape_costs(glyph_rasters(glyphs, layouts), columns)
-        layouts = line_sizes(layouts, pages, by_labels=True, stems=stems, fallback=ink_sizes)
+        # a transcript's labels on a design the templates know measure each line's em well enough alone; on
+        # scripts and blackletter one size's lines differ by more (swash capitals, the zone table's bias)
+        layouts = line_sizes(layouts, pages, by_labels=True, stems=stems, fallback=ink_sizes,
+                             transcribed=text is not None and by_shape)
         em = em_from_labels(glyphs, pages, layouts) or em
         if rnd >= 1 and not changed:
             break

@@ -74,10 +74,11 @@ def glyph_em_px(layout: PageLayout, g: Glyph, em_inch: float, dpi: float) -> flo
     return em_inch * dpi * size
 
 
-def glyph_em_from_label(det: PageLayout, g: Glyph, dpi: float) -> Optional[float]:
+def glyph_em_from_label(det: PageLayout, g: Glyph, dpi: float, min_score: float = 0.3) -> Optional[float]:
     """The body size in inches one labelled glyph implies: its ink height ÷ its character's typical height in
-    em; None when it is unlabelled, unsure, or its character is too flat to tell (a dash, a dot)."""
-    if g.char is None or g.score < 0.3:
+    em; None when it is unlabelled, unsure (score below `min_score`), or its character is too flat to tell (a
+    dash, a dot)."""
+    if g.char is None or g.score < min_score:
         return None
     top, bottom, _ = expected_zone(g.char)
     if top - bottom < 0.3:
@@ -105,6 +106,9 @@ def em_from_labels(glyphs: Sequence[Glyph], pages: Sequence[Page], detections: S
 INK_SIZE_STEP = 1.4  # lines' ink heights this far apart (and stems, STEM_STEP) may be two sizes: a line of
 #                      lowercase stands 0.76 as tall as one of capitals at one size, so heights alone cannot say
 LABEL_SIZE_STEP = 1.15  # with labels, per-line ems this far apart: the zone table's per-character bias is ±8 %
+TRANSCRIBED_SIZE_STEP = 1.15  # with the transcript's labels, per-line ems this far apart are two sizes whatever
+#                              the stems say (a 12 pt bold line has the stems of an 18 pt regular one): each
+#                              font's bias in the zone table is shared by its lines at every size
 STEM_STEP = 1.25  # stems this much wider or narrower (a bold line at one size has wider stems, the same height;
 #                  Old Standard's lowercase stems are 0.75 of its capitals')
 MIN_LINE_LABELS = 4
@@ -132,17 +136,22 @@ def line_stems(layout: PageLayout) -> Dict[int, float]:
     return out
 
 
-def _line_em_estimates(layout: PageLayout, dpi: float, by_labels: bool) -> Dict[int, Tuple[float, int]]:
+def _line_em_estimates(layout: PageLayout, dpi: float, by_labels: bool, transcribed: bool = False
+                       ) -> Dict[int, Tuple[float, int]]:
     """line index → (body size in inches, glyphs it rests on), from the line's labelled letters and figures
-    (`glyph_em_from_label`) or from its tallest ink (`line_em_from_ink`)."""
+    (`glyph_em_from_label`) or from its tallest ink (`line_em_from_ink`). On a line where too few labels are
+    sure, a transcript's labels all count (`transcribed`): their scores measure the zone fit, which is poor
+    on a line whose size is still wrong — the very thing the estimate is to correct."""
     by_id = {g.id: g for g in layout.glyphs}
     out = {}
     for line in layout.lines:
         members = [by_id[gid] for gid in line.glyph_ids if gid in by_id]
         if by_labels:
             # letters and digits only: where punctuation's ink sits varies too much between fonts
-            ems = [glyph_em_from_label(layout, g, dpi) for g in members if g.char is not None and g.char.isalnum()]
-            ems = [em for em in ems if em is not None]
+            letters = [g for g in members if g.char is not None and g.char.isalnum()]
+            ems = [em for em in (glyph_em_from_label(layout, g, dpi) for g in letters) if em is not None]
+            if transcribed and len(ems) < MIN_LINE_LABELS:
+                ems = [em for em in (glyph_em_from_label(layout, g, dpi, 0.0) for g in letters) if em is not None]
             if len(ems) >= MIN_LINE_LABELS:
                 out[line.index] = (float(np.median(ems)), len(ems))
         else:
@@ -157,21 +166,26 @@ def _apart(a: float, b: float, step: float) -> int:
     return 1 if a > step * b else (-1 if b > step * a else 0)
 
 
-def _sizes_apart(a, b, step: float) -> bool:
-    """Lines a and b ((glyphs, page, line, em, stem)) are two sizes: em and stems both differ, the same way."""
+def _sizes_apart(a, b, step: float, transcribed: bool = False) -> bool:
+    """Lines a and b ((glyphs, page, line, em, stem)) are two sizes: em and stems both differ, the same way;
+    or, with a transcript's labels (`transcribed`), the ems alone differ by TRANSCRIBED_SIZE_STEP."""
+    if transcribed and _apart(a[3], b[3], TRANSCRIBED_SIZE_STEP):
+        return True
     d_em = _apart(a[3], b[3], step)
     return bool(d_em) and d_em == _apart(a[4], b[4], STEM_STEP)
 
 
-def _distance(a, b, step: float) -> float:
-    """How unlike two lines' sizes are, em and stems each in units of their step."""
+def _distance(a, b, step: float, transcribed: bool = False) -> float:
+    """How unlike two lines' sizes are, em and stems each in units of their step (the em alone with a
+    transcript's labels: stems differ with the letters a line shows and with the weight)."""
     stem = abs(math.log(max(a[4], 1e-3) / max(b[4], 1e-3))) / math.log(STEM_STEP)
-    return abs(math.log(a[3] / b[3])) / math.log(step) + stem
+    return abs(math.log(a[3] / b[3])) / math.log(step) + (0.0 if transcribed else stem)
 
 
 def line_sizes(layouts: Sequence[PageLayout], pages: Sequence[Page], by_labels: bool,
                stems: Optional[Dict[Tuple[int, int], float]] = None,
-               fallback: Optional[Dict[Tuple[int, int], float]] = None) -> List[PageLayout]:
+               fallback: Optional[Dict[Tuple[int, int], float]] = None,
+               transcribed: bool = False) -> List[PageLayout]:
     """The layouts with each line's `size` set: 1 for lines at the main body size, the ratio for lines set
     larger or smaller (a specimen's display lines, its sample text, a caption).
 
@@ -180,17 +194,20 @@ def line_sizes(layouts: Sequence[PageLayout], pages: Sequence[Page], by_labels: 
     stems (STEM_STEP) differ from the group's, the same way. So a page at one size keeps every line at
     exactly 1 (a lowercase line and a bold line are not apart). Lines without an estimate (too few glyphs
     or labels) take their size from `fallback` ((page, line) → size, e.g. the sizes from ink), else keep
-    theirs."""
+    theirs. `transcribed`: the labels come from a transcript, and their ems alone can tell sizes apart
+    (`_sizes_apart`)."""
     step = LABEL_SIZE_STEP if by_labels else INK_SIZE_STEP
     if stems is None:
         stems = {(lay.page, k): v for lay in layouts for k, v in line_stems(lay).items()}
     lines = []  # (glyphs, page, line, em, stem)
     for lay in layouts:
-        for k, (em, n) in _line_em_estimates(lay, pages[lay.page].dpi, by_labels).items():
+        for k, (em, n) in _line_em_estimates(lay, pages[lay.page].dpi, by_labels, transcribed).items():
             lines.append((n, lay.page, k, em, stems.get((lay.page, k), 0.0)))
     groups: List[list] = []
     for line in sorted(lines, key=lambda t: -t[0]):
-        near = [(_distance(line, grp[0], step), grp) for grp in groups if not _sizes_apart(line, grp[0], step)]
+        trusted = transcribed and by_labels
+        near = [(_distance(line, grp[0], step, trusted), grp) for grp in groups
+                if not _sizes_apart(line, grp[0], step, trusted)]
         if near:
             min(near, key=lambda t: t[0])[1].append(line)
         else:

@@ -63,6 +63,23 @@ def test_line_sizes_follow_the_print(two_faces):
     assert abs(big / mid - 2.0) < 0.16 and abs(mid / small - 1.4) < 0.12, sizes
 
 
+def test_a_smaller_bold_is_another_size_and_another_face():
+    """Roboto Slab Bold at 12 pt has the stems of Roboto Slab at 18 pt, so stems cannot say the lines are two
+    sizes; a transcript's labels can. Measured at one size, the regular's strokes looked as heavy as the bold's
+    and both faces were one."""
+    regular = font_path("slab")
+    bold = regular.replace("Regular", "Bold")
+    parts = [render_specimen(regular, WORDS, size_pt=18, tracking_em=0),
+             render_specimen(bold, WORDS + ["Sphinx of black quartz"], size_pt=12, tracking_em=0)]
+    image, truth = stacked(parts)
+    page = Page(0, "regular-and-bold.png", 600, image)
+    lab = label([detect(page)], [page], "".join(ch for _, ch, _ in truth))
+    sizes = [ln.size for ln in lab.layouts[0].lines]
+    assert abs(max(sizes) / min(sizes) - 1.5) < 0.12, sizes
+    found = glyphseg.faces.faces(lab, [page]).found
+    assert len(found) == 2, [f.lines for f in found]
+
+
 @pytest.mark.parametrize("with_text", [True, False])
 def test_each_face_its_own_font(two_faces, tmp_path, with_text):
     image, truth, text = two_faces
