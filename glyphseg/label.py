@@ -447,10 +447,10 @@ def align_lines(cost: np.ndarray, gap: float, group_costs: Sequence[np.ndarray],
                 row_breaks: Sequence[int], col_breaks: Sequence[int], break_gap: float = 0.0) -> List[Tuple[int, int, int, int]]:
     """`align_groups` with line breaks on both sides: a break row before each glyph in `row_breaks` (the first
     of a page line) and a break column before each character in `col_breaks` (the first of a transcript line).
-    A break matches a break at no cost and nothing else; one left unmatched costs a gap like any glyph or
-    character. So a transcript typed line by line keeps the alignment in step with the page's lines (a word
-    the page joins, left short, cannot pull the next line's letters onto this one), while a transcript that
-    wraps elsewhere costs only a gap per break. Returns the steps in the glyph and character indices of `cost`.
+    A break matches only a break, and each such match earns `break_gap` (a negative cost); one left unmatched
+    costs a gap like any glyph or character. So a transcript typed line by line keeps the alignment in step
+    with the page's lines (a word the page joins, left short, cannot pull the next line's letters onto this
+    one). Returns the steps in the glyph and character indices of `cost`.
 
     >>> c = np.array([[0.0, 9, 9], [9, 0.0, 3]])  # glyph 1 looks most like char 1, a little like char 2
     >>> align_groups(c, 4.0)

@@ -106,9 +106,6 @@ def em_from_labels(glyphs: Sequence[Glyph], pages: Sequence[Page], detections: S
 INK_SIZE_STEP = 1.4  # lines' ink heights this far apart (and stems, STEM_STEP) may be two sizes: a line of
 #                      lowercase stands 0.76 as tall as one of capitals at one size, so heights alone cannot say
 LABEL_SIZE_STEP = 1.15  # with labels, per-line ems this far apart: the zone table's per-character bias is ±8 %
-TRANSCRIBED_SIZE_STEP = 1.15  # with the transcript's labels, per-line ems this far apart are two sizes whatever
-#                              the stems say (a 12 pt bold line has the stems of an 18 pt regular one): each
-#                              font's bias in the zone table is shared by its lines at every size
 STEM_STEP = 1.25  # stems this much wider or narrower (a bold line at one size has wider stems, the same height;
 #                  Old Standard's lowercase stems are 0.75 of its capitals')
 MIN_LINE_LABELS = 4
@@ -168,11 +165,10 @@ def _apart(a: float, b: float, step: float) -> int:
 
 def _sizes_apart(a, b, step: float, transcribed: bool = False) -> bool:
     """Lines a and b ((glyphs, page, line, em, stem)) are two sizes: em and stems both differ, the same way;
-    or, with a transcript's labels (`transcribed`), the ems alone differ by TRANSCRIBED_SIZE_STEP."""
-    if transcribed and _apart(a[3], b[3], TRANSCRIBED_SIZE_STEP):
-        return True
+    with a transcript's labels (`transcribed`), the ems alone (a 12 pt bold line has the stems of an 18 pt
+    regular one; each font's bias in the zone table is shared by its lines at every size)."""
     d_em = _apart(a[3], b[3], step)
-    return bool(d_em) and d_em == _apart(a[4], b[4], STEM_STEP)
+    return bool(d_em) and (transcribed or d_em == _apart(a[4], b[4], STEM_STEP))
 
 
 def _distance(a, b, step: float, transcribed: bool = False) -> float:
