@@ -168,7 +168,7 @@ def _label_rounds(layouts, pages, text, lib, em, stems, ink_sizes, line_starts=(
         # a transcript's labels on a design the templates know measure each line's em well enough alone; on
         # scripts and blackletter one size's lines differ by more (swash capitals, the zone table's bias)
         layouts = line_sizes(layouts, pages, by_labels=True, stems=stems, fallback=ink_sizes,
-                             transcribed=text is not None and by_shape)
+                             transcribed=text is not None, ems_decide=text is not None and by_shape)
         em = em_from_labels(glyphs, pages, layouts) or em
         if rnd >= 1 and not changed:
             break

@@ -181,7 +181,7 @@ def _distance(a, b, step: float, transcribed: bool = False) -> float:
 def line_sizes(layouts: Sequence[PageLayout], pages: Sequence[Page], by_labels: bool,
                stems: Optional[Dict[Tuple[int, int], float]] = None,
                fallback: Optional[Dict[Tuple[int, int], float]] = None,
-               transcribed: bool = False) -> List[PageLayout]:
+               transcribed: bool = False, ems_decide: bool = False) -> List[PageLayout]:
     """The layouts with each line's `size` set: 1 for lines at the main body size, the ratio for lines set
     larger or smaller (a specimen's display lines, its sample text, a caption).
 
@@ -190,8 +190,8 @@ def line_sizes(layouts: Sequence[PageLayout], pages: Sequence[Page], by_labels: 
     stems (STEM_STEP) differ from the group's, the same way. So a page at one size keeps every line at
     exactly 1 (a lowercase line and a bold line are not apart). Lines without an estimate (too few glyphs
     or labels) take their size from `fallback` ((page, line) → size, e.g. the sizes from ink), else keep
-    theirs. `transcribed`: the labels come from a transcript, and their ems alone can tell sizes apart
-    (`_sizes_apart`)."""
+    theirs. `transcribed`: the labels come from a transcript (`_line_em_estimates`); `ems_decide`: their ems
+    alone tell sizes apart (`_sizes_apart`), where the design is one the templates know."""
     step = LABEL_SIZE_STEP if by_labels else INK_SIZE_STEP
     if stems is None:
         stems = {(lay.page, k): v for lay in layouts for k, v in line_stems(lay).items()}
@@ -201,7 +201,7 @@ def line_sizes(layouts: Sequence[PageLayout], pages: Sequence[Page], by_labels: 
             lines.append((n, lay.page, k, em, stems.get((lay.page, k), 0.0)))
     groups: List[list] = []
     for line in sorted(lines, key=lambda t: -t[0]):
-        trusted = transcribed and by_labels
+        trusted = ems_decide and by_labels
         near = [(_distance(line, grp[0], step, trusted), grp) for grp in groups
                 if not _sizes_apart(line, grp[0], step, trusted)]
         if near:
