@@ -75,7 +75,7 @@ def faces(labelling: Labelling, pages: Sequence[Page], labels_from_text: bool = 
     lines whose glyphs fit the templates well (on blackletter and Fraktur the few labels recognition keeps
     are often wrong, and two different letters compared as one would split a face). On a worn print, shapes
     weigh as little as its own repeated prints say they can (`shape_scales`)."""
-    layouts, elements = _set_aside_elements(labelling.layouts, pages)
+    layouts, elements = _set_aside_elements(labelling.layouts, pages, transcribed=labels_from_text)
     glyphs = [g for lay in layouts for g in lay.glyphs]
     keyed = _measurable_lines(layouts)
     if not glyphs:
@@ -496,9 +496,13 @@ def _nearest_line(key, measured, layouts) -> Tuple[int, int]:
 # what is on the page but no type
 
 
-def _set_aside_elements(layouts: Sequence[PageLayout], pages: Sequence[Page]) -> Tuple[List[PageLayout], List[Element]]:
+def _set_aside_elements(layouts: Sequence[PageLayout], pages: Sequence[Page], transcribed: bool = False
+                        ) -> Tuple[List[PageLayout], List[Element]]:
     """Detection's large components as rules, frames and ornaments; page numbers and decorated initials
-    taken out of the glyphs. Returns the layouts without them and the elements."""
+    taken out of the glyphs. With a transcript (`transcribed`), a line of a few glyphs, none of them a
+    character of it and none less tall than the page's letters (a fleuron or a vignette on a line of its
+    own, not a stray dot), is an ornament. Returns the layouts
+    without them and the elements."""
     out, elements = [], []
     for lay in layouts:
         elements.extend(lay.elements)
@@ -511,6 +515,10 @@ def _set_aside_elements(layouts: Sequence[PageLayout], pages: Sequence[Page]) ->
                 continue
             if _is_page_number(members, page, lay):
                 leave.update({g.id: "number" for g in members})
+                continue
+            if (transcribed and len(members) <= ORNAMENT_PIECE_LINE and all(g.char is None for g in members)
+                    and min(g.height for g in members) >= lay.text_height):  # not a stray dot or speck
+                leave.update({g.id: "ornament" for g in members})
                 continue
             # pieces of an ornament beside it (a lozenge, a leaf): alone on their "line", or at its end, set
             # far off from its letters

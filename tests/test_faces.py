@@ -129,6 +129,26 @@ def test_rules_and_ornaments_stay_out_of_the_font(tmp_path):
     assert len(ex.faces) == 1
 
 
+def test_a_vignette_on_a_line_of_its_own_is_an_ornament_with_the_text():
+    """A vignette a little taller than the letters, alone on its line: detection keeps it as a glyph (it is not
+    too large for one); the transcript has no character for it, so it is an ornament, listed and left out of
+    the font."""
+    spec = render_specimen(font_path("serif"), DEFAULT_LINES[:3], size_pt=14, tracking_em=0)
+    pad = 300
+    image = np.pad(spec.image, ((0, pad), (0, 0)), constant_values=255)
+    h, w = image.shape
+    centre = (w // 2, h - 150)
+    cv2.ellipse(image, centre, (80, 55), 0, 0, 360, 0, thickness=10)  # a small ring with a lozenge in it
+    cv2.fillPoly(image, [np.array([[centre[0], centre[1] - 30], [centre[0] + 20, centre[1]],
+                                   [centre[0], centre[1] + 30], [centre[0] - 20, centre[1]]])], 0)
+    page = Page(0, "vignette.png", 600, image)
+    layout = detect(page)
+    assert any(g.bbox[1] > h - 240 for g in layout.glyphs)  # detection took it for a glyph
+    ex = extract([], ExtractOptions(text=spec.text), pages=[page])
+    assert [e.kind for e in ex.elements] == ["ornament"], ex.elements
+    assert all(g.bbox[3] < h - 240 for g in ex.glyphs)
+
+
 def test_cli_faces_and_family(two_faces, tmp_path):
     image, _, text = two_faces
     png = tmp_path / "page.png"
