@@ -500,8 +500,9 @@ def _set_aside_elements(layouts: Sequence[PageLayout], pages: Sequence[Page], tr
                         ) -> Tuple[List[PageLayout], List[Element]]:
     """Detection's large components as rules, frames and ornaments; page numbers and decorated initials
     taken out of the glyphs. With a transcript (`transcribed`), a line of a few glyphs, none of them a
-    character of it and none less tall than the page's letters (a fleuron or a vignette on a line of its
-    own, not a stray dot), is an ornament. Returns the layouts
+    character of it and none less tall than the page's letters, on a page whose other lines the transcript
+    labels (a fleuron or a vignette on a line of its own beside the text, not a stray dot, nor a page's one
+    letter that the alignment left unlabelled), is an ornament. Returns the layouts
     without them and the elements."""
     out, elements = [], []
     for lay in layouts:
@@ -517,7 +518,8 @@ def _set_aside_elements(layouts: Sequence[PageLayout], pages: Sequence[Page], tr
                 leave.update({g.id: "number" for g in members})
                 continue
             if (transcribed and len(members) <= ORNAMENT_PIECE_LINE and all(g.char is None for g in members)
-                    and min(g.height for g in members) >= lay.text_height):  # not a stray dot or speck
+                    and min(g.height for g in members) >= lay.text_height  # not a stray dot or speck
+                    and any(g.char is not None and g.line != ln.index for g in lay.glyphs)):  # beside the text
                 leave.update({g.id: "ornament" for g in members})
                 continue
             # pieces of an ornament beside it (a lozenge, a leaf): alone on their "line", or at its end, set
