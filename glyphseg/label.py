@@ -476,10 +476,13 @@ def align_lines(cost: np.ndarray, gap: float, group_costs: Sequence[np.ndarray],
     grown_runs = None
     if text_runs:
         grown_runs = {}
+        most = max(rc.shape[0] for rc in text_runs.values()) + 1
+        whole_runs = {k: np.array([j for j in range(m - k + 1) if cols[j + k - 1] - cols[j] == k - 1], int)
+                      for k in range(2, most + 1)}  # runs of k characters with no line break inside
         for i, rc in text_runs.items():
             r = np.full((rc.shape[0], big_m), np.inf)
             for k in range(2, rc.shape[0] + 2):
-                whole = [j for j in range(m - k + 1) if cols[j + k - 1] - cols[j] == k - 1]
+                whole = whole_runs[k]
                 r[k - 2, cols[whole]] = rc[k - 2, whole]
             grown_runs[int(rows[i])] = r
     row_of = np.full(big_n, -1)
