@@ -35,7 +35,7 @@ from skimage.morphology import skeletonize
 
 from . import templates as templates_mod
 from .label import POOR_FIT, assign_names
-from .metrics import expected_zone, glyph_em_px, glyph_zones
+from .metrics import SURE_LABEL, expected_zone, glyph_em_px, glyph_zones
 from .segment import own_ink_mask
 from .types import Element, FaceFound, Faces, Glyph, GlyphsegError, Labelling, Page, PageLayout
 
@@ -63,7 +63,6 @@ SLANT_GAIN = 1.08  # a slant is taken when shearing sharpens the column profile 
 ORNAMENT_PIECE_LINE = 3  # a "line" of at most this many glyphs beside an ornament is a piece of it ...
 ORNAMENT_REACH = 0.25  # ... when it lies within this share of the ornament's smaller side from its box
 INITIAL_HEIGHT = 1.8  # a decorated initial stands this many times taller than its line's tall letters
-SURE_LABEL = 0.3  # labels this sure (or surer) measure widths, heights and shapes
 
 
 def faces(labelling: Labelling, pages: Sequence[Page], labels_from_text: bool = True,

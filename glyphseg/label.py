@@ -389,20 +389,20 @@ def label_with_text(glyphs: Sequence[Glyph], zones: Sequence[GlyphZone], text: s
         glyph_line_starts = [i for i in range(1, len(glyphs))
                              if (glyphs[i].page, glyphs[i].line) != (glyphs[i - 1].page, glyphs[i - 1].line)]
 
-        def aligned(gap, by_lines=False):
-            holding = held_run_costs(zones, text, gap, joined_letters) if joined_letters else None
-            if by_lines:
-                return holding, align_lines(cost, gap, group_costs, holding, glyph_line_starts, line_starts,
-                                            LINE_BREAK_GAPS * gap)
-            return holding, align_groups(cost, gap, group_costs, holding)
+        def holding_at(gap):
+            return held_run_costs(zones, text, gap, joined_letters) if joined_letters else None
 
-        holding, steps = aligned(GAP_COST)
+        holding = holding_at(GAP_COST)
+        steps = align_groups(cost, GAP_COST, group_costs, holding)
         gap = page_gap(cost, steps)
         if gap > GAP_COST:
-            holding, steps = aligned(gap)
+            holding = holding_at(gap)
+            steps = align_groups(cost, gap, group_costs, holding)
         if glyph_line_starts and line_starts and (
                 breaks_kept(steps, [(g.page, g.line) for g in glyphs], line_starts) >= TYPED_BY_LINE):
-            holding, steps = aligned(gap, by_lines=True)
+            # at the same gap, so with the same held-run costs
+            steps = align_lines(cost, gap, group_costs, holding, glyph_line_starts, line_starts,
+                                LINE_BREAK_GAPS * gap)
         for i, k, j, n_chars in steps:
             if n_chars > 1:
                 c = holding[i][n_chars - 2, j]
@@ -443,8 +443,9 @@ def breaks_kept(steps: Sequence[Tuple[int, int, int, int]], glyph_lines: Sequenc
     return kept / seen if seen else 0.0
 
 
-def align_lines(cost: np.ndarray, gap: float, group_costs: Sequence[np.ndarray], text_runs: Optional[Dict[int, np.ndarray]],
-                row_breaks: Sequence[int], col_breaks: Sequence[int], break_gap: float = 0.0) -> List[Tuple[int, int, int, int]]:
+def align_lines(cost: np.ndarray, gap: float, group_costs: Sequence[np.ndarray],
+                text_runs: Optional[Dict[int, np.ndarray]], row_breaks: Sequence[int], col_breaks: Sequence[int],
+                break_gap: float = 0.0) -> List[Tuple[int, int, int, int]]:
     """`align_groups` with line breaks on both sides: a break row before each glyph in `row_breaks` (the first
     of a page line) and a break column before each character in `col_breaks` (the first of a transcript line).
     A break matches only a break, and each such match earns `break_gap` (a negative cost); one left unmatched

@@ -74,7 +74,10 @@ def glyph_em_px(layout: PageLayout, g: Glyph, em_inch: float, dpi: float) -> flo
     return em_inch * dpi * size
 
 
-def glyph_em_from_label(det: PageLayout, g: Glyph, dpi: float, min_score: float = 0.3) -> Optional[float]:
+SURE_LABEL = 0.3  # labels this sure (or surer) measure sizes, widths and shapes
+
+
+def glyph_em_from_label(det: PageLayout, g: Glyph, dpi: float, min_score: float = SURE_LABEL) -> Optional[float]:
     """The body size in inches one labelled glyph implies: its ink height ÷ its character's typical height in
     em; None when it is unlabelled, unsure (score below `min_score`), or its character is too flat to tell (a
     dash, a dot)."""
