@@ -60,6 +60,12 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 STABILITY_OFFSET = 1.0  # stability = IoU(logits > +1, logits > −1), as in SAM's automatic mask generator
 REFINE_BELOW = 0.90  # a chosen mask less stable than this gets one mask-prompt refinement pass
 MEMBER_FRACTION = 0.5  # a component belongs to the glyph when SAM2's mask covers more than half its pixels
+# A checkpoint whose config.json sets this (model/train.py's glyph models) was trained with each box also given as
+# a dense mask prompt: the box rasterised on the 256² mask grid. A model trained from random weights in hours
+# learns where a box is far sooner through the dense path (added to the image embedding cell by cell) than
+# through the sparse corner tokens, which Meta's checkpoints learned from a billion masks.
+BOX_MASK_KEY = "glyphseg_box_mask_prompt"
+MASK_GRID = 256  # SAM2's low-res mask grid over the tile
 
 _FIX_HINT = ("on a connected machine run `hf download {hub}` (or `huggingface-cli download {hub}`) and copy the "
              "Hugging Face cache, or copy the downloaded folder (config.json + model.safetensors) and pass "
@@ -260,6 +266,43 @@ def preprocess_tile(rgb: np.ndarray):
     return torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1)))[None]
 
 
+def box_mask_prompts(boxes_tile, size: int = TILE_SIZE, grid: int = MASK_GRID) -> np.ndarray:
+    """N boxes (continuous tile coordinates) → N×1×grid×grid float32: the share of each grid cell inside the box.
+
+    >>> m = box_mask_prompts([[4, 4, 10, 12]], size=16, grid=4)[0, 0]
+    >>> m.tolist()
+    [[0.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.5, 0.0], [0.0, 1.0, 0.5, 0.0], [0.0, 0.0, 0.0, 0.0]]
+    """
+    b = np.asarray(boxes_tile, np.float64).reshape(-1, 4) * (grid / size)
+    edges = np.arange(grid + 1, dtype=np.float64)
+
+    def overlap(lo, hi):  # N×grid: length of [lo, hi] inside each cell [k, k+1]
+        return np.clip(np.minimum(hi[:, None], edges[None, 1:]) - np.maximum(lo[:, None], edges[None, :-1]), 0, 1)
+
+    ox, oy = overlap(b[:, 0], b[:, 2]), overlap(b[:, 1], b[:, 3])
+    return (oy[:, :, None] * ox[:, None, :]).astype(np.float32)[:, None]
+
+
+def decode_boxes(model, embeddings: list, boxes_tile, multimask: bool = True, points=None, point_labels=None):
+    """The mask decoder for N boxes of one tile when the model takes each box as a dense mask prompt too
+    (BOX_MASK_KEY): a dense prompt is per image, so the tile's embedding is repeated once per box. Returns the
+    model's output with the box axis first (pred_masks N×1×K×256×256). Gradients flow when the caller allows."""
+    import torch
+
+    boxes = torch.as_tensor(np.asarray(boxes_tile, np.float64) - 0.5, dtype=torch.float32).reshape(-1, 1, 4)
+    n = boxes.shape[0]
+    dtype = embeddings[-1].dtype
+    masks = torch.from_numpy(box_mask_prompts(boxes_tile, TILE_SIZE, MASK_GRID)).to(embeddings[-1].device, dtype)
+    kw = {}
+    if points is not None:
+        kw = dict(input_points=torch.as_tensor(np.asarray(points, np.float64) - 0.5, dtype=torch.float32)
+                  .reshape(1, 1, -1, 2).expand(n, 1, -1, 2).to(masks.device),
+                  input_labels=torch.as_tensor(np.asarray(point_labels, np.int64)).reshape(1, 1, -1).expand(n, 1, -1)
+                  .to(masks.device))
+    return model(image_embeddings=[e.expand(n, *e.shape[1:]) for e in embeddings], input_boxes=boxes.to(masks.device),
+                 input_masks=masks, multimask_output=multimask, **kw)
+
+
 def upsample_logits(low_res, size: int = TILE_SIZE):
     """N×K×256×256 logits → N×K×size×size float32, bilinear, half-pixel centres (align_corners=False),
     the same as transformers' post_process_masks."""
@@ -322,6 +365,7 @@ class Sam2Runner:
         self.image_size = int(pe.image_size)
         if self.image_size != TILE_SIZE:
             raise GlyphsegError(f"SAM2 checkpoint expects {self.image_size}px images; glyphseg tiles are {TILE_SIZE}px")
+        self.box_mask = bool(getattr(model.config, BOX_MASK_KEY, False))
 
     @classmethod
     def load(cls, model: Optional[str] = None, device: str = "cpu", dtype="auto") -> "Sam2Runner":
@@ -355,6 +399,13 @@ class Sam2Runner:
         `mask_input` (1×1×256×256 logits) is a dense prompt; it applies to every box of the call."""
         import torch
 
+        if self.box_mask:
+            if mask_input is not None:
+                raise ValueError("a box-mask model takes its dense prompt from the box; no mask_input")
+            with torch.inference_mode():
+                out = decode_boxes(self.model, embeddings, boxes_tile, multimask)
+            return (out.pred_masks[:, 0].float().cpu(), out.iou_scores[:, 0].float().cpu().numpy(),
+                    out.object_score_logits[:, 0].float().cpu().numpy().reshape(-1))
         boxes = torch.as_tensor(np.asarray(boxes_tile, np.float64) - 0.5, dtype=torch.float32)  # pixel-index form
         with torch.inference_mode():
             out = self.model(image_embeddings=embeddings, input_boxes=boxes[None].to(self.device),
@@ -371,6 +422,10 @@ class Sam2Runner:
         Returns (low-res logits K×256×256, predicted IoU K)."""
         import torch
 
+        if self.box_mask:
+            with torch.inference_mode():
+                out = decode_boxes(self.model, embeddings, np.asarray(box_tile)[None], True, points_tile, point_labels)
+            return out.pred_masks[0, 0].float().cpu(), out.iou_scores[0, 0].float().cpu().numpy()
         box = torch.as_tensor(np.asarray(box_tile, np.float64)[None, None] - 0.5, dtype=torch.float32)
         pts = torch.as_tensor(np.asarray(points_tile, np.float64)[None, None] - 0.5, dtype=torch.float32)
         lab = torch.as_tensor(np.asarray(point_labels, np.int64)[None, None])
@@ -393,7 +448,10 @@ class Sam2Segmenter:
 
     def __init__(self, model: Optional[str] = None, device: str = "cpu", dtype: str = "auto", pack: bool = True,
                  margin_frac: float = MARGIN_FRAC, min_glyph_px: float = MIN_GLYPH_PX, refine: bool = True,
-                 template_pass: bool = True, tile_batch: Optional[int] = None):
+                 template_pass: bool = True, tile_batch: Optional[int] = None, edge: str = "scan"):
+        if edge not in ("scan", "model"):
+            raise ValueError(f"edge must be 'scan' or 'model', not {edge!r}")
+        self.edge = edge  # "scan": SAM2 picks the ink, the scan draws the edge; "model": SAM2's own mask is the glyph
         self.model_name = model or DEFAULT_MODEL
         self.path = resolve_checkpoint(model)
         self.device = resolve_device(device)
@@ -480,7 +538,7 @@ class Sam2Segmenter:
         crop, score, stab, agree = judged[k]
         choice = MaskChoice(tile=ti, candidate=k, score=score, pred_iou=float(ious[k]), stability=stab,
                             ink_iou=agree, refined=False, members=(), fallback=False)
-        if self.refine and stab < REFINE_BELOW:
+        if self.refine and not runner.box_mask and stab < REFINE_BELOW:
             # SAM's iterative refinement: the chosen low-res logits as a dense mask prompt, same box.
             r_low, r_iou, _ = runner.decode(embeddings, box_tile[None], mask_input=low_res[k][None, None],
                                             multimask=False)
@@ -490,6 +548,12 @@ class Sam2Segmenter:
                 choice = MaskChoice(tile=ti, candidate=-1, score=r_score, pred_iou=float(r_iou[0, 0]),
                                     stability=r_stab, ink_iou=r_agree, refined=True, members=(), fallback=False)
 
+        if self.edge == "model":
+            # SAM2's mask itself, as coverage: a model trained on true outlines (model/train.py) was taught to
+            # bridge thin ink and to ignore spread, show-through and specks, which the scan's own edge keeps.
+            self.choices[g.id] = choice
+            soft = 1.0 / (1.0 + np.exp(-np.clip(crop, -30, 30)))
+            return GlyphMask(glyph_id=g.id, x0=cx0, y0=cy0, soft=soft.astype(np.float32))
         labels = ink.components[cy0:cy1, cx0:cx1]
         covered = np.bincount(labels[crop > 0], minlength=len(areas))
         present = np.unique(labels)
@@ -571,6 +635,8 @@ def model_info(model: Optional[str] = None, device: str = "cpu", dtype: str = "a
         if bb:
             d["architecture"] = (f"Hiera dims {bb.get('embed_dim_per_stage')} blocks {bb.get('blocks_per_stage')} "
                                  f"global {bb.get('global_attention_blocks')}")
+        if cfg.get(BOX_MASK_KEY):
+            d["prompts"] = "box, also as a dense mask prompt (trained by model/train.py)"
     except (OSError, ValueError) as e:
         d["error"] = f"unreadable config.json: {e}"
         return d
@@ -592,7 +658,7 @@ def model_info(model: Optional[str] = None, device: str = "cpu", dtype: str = "a
 
 def format_model_info(d: dict) -> str:
     """Human-readable `model_info` output, one `key: value` per line."""
-    order = ["model", "available", "path", "model_type", "architecture", "parameters", "device", "dtype",
+    order = ["model", "available", "path", "model_type", "architecture", "prompts", "parameters", "device", "dtype",
              "error", "load_error"]
     lines = []
     for k in order + [k for k in d if k not in order]:

@@ -461,3 +461,19 @@ def test_template_pass_recovers_a_lost_dot(tiny_ckpt, page_and_detection, monkey
     reference = ThresholdSegmenter().segment_page(page, det.ink, [i_glyph])
     np.testing.assert_array_equal(masks[i_glyph.id].soft, reference[i_glyph.id].soft)
     i_glyph.char = None
+
+
+def test_box_mask_prompt_examples():
+    import doctest
+
+    result = doctest.testmod(gs)
+    assert result.attempted >= 1 and result.failed == 0
+
+
+def test_box_mask_prompts_cover_exactly_the_box():
+    m = gs.box_mask_prompts([[10.0, 20.0, 110.0, 60.0], [0.0, 0.0, 1024.0, 1024.0]])
+    assert m.shape == (2, 1, 256, 256)
+    # area on the 256 grid = box area / 16
+    assert m[0].sum() == pytest.approx(100 * 40 / 16) and m[1].sum() == pytest.approx(256 * 256)
+    assert m[0, 0, 5, 1] == 0 and m[0, 0, 5, 2] == pytest.approx(0.5) and m[0, 0, 4, 10] == 0
+    assert m[0, 0, 10, 10] == 1 and m[0, 0, 14, 27] == pytest.approx(0.5) and m[0, 0, 15, 20] == 0
