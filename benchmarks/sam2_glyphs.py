@@ -174,14 +174,16 @@ def write_report(rows: List[dict], dibco: List[dict], model_path: str, dtype: st
              f"Checkpoint `{model_path}`, {dtype} on CPU. `python -m benchmarks.sam2_glyphs` (see its docstring). "
              "Fonts: the benchmark suite's, none seen in training. IoU and distance (em/1000) are the pipeline's "
              "outlines against the true outlines; the mask columns are the raw masks on SAM2's 256² grid.", "",
-             "| group | layout | level | pages | " + " | ".join(keys) + " |",
+             "| group | layout | level | pages (pipeline / masks) | " + " | ".join(keys) + " |",
              "|---|---|---|---|" + "---|" * len(keys)]
     groups = sorted({(r["group"], r["layout"], r["level"]) for r in rows},
                     key=lambda k: (k[0] != "text", k[1], ["clean", "mild", "harsh"].index(k[2])))
     for g in groups:
         sel = [r for r in rows if (r["group"], r["layout"], r["level"]) == g]
         vals = [float(np.nanmean([r.get(k, np.nan) for r in sel])) for k in keys]
-        lines.append(f"| {g[0]} | {g[1]} | {g[2]} | {len(sel)} | " + " | ".join(f"{v:.4f}" for v in vals) + " |")
+        piped = sum("threshold_iou" in r for r in sel)
+        lines.append(f"| {g[0]} | {g[1]} | {g[2]} | {piped} / {len(sel)} | " + " | ".join(f"{v:.4f}" for v in vals)
+                     + " |")
     if dibco:
         lines += ["", "DIBCO 2011 printed pages, page ink mask:", "", "| image | segmenter | F-measure | seconds |",
                   "|---|---|---|---|"]
