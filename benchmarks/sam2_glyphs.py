@@ -126,15 +126,17 @@ def dibco_scores(segmenter: str, model: str, dtype: str, workroot: str) -> List[
     return rows
 
 
-@click.command()
+@click.command(help="A trained SAM2 (model/train.py) against the threshold backend on the benchmark suite's fonts: "
+               "outline IoU and distance through the pipeline, raw mask IoU, DIBCO page F-measure, seconds per glyph.")
 @click.option("--model", "model_path", required=True, help="SAM2 checkpoint folder (model/train.py's OUT/checkpoint).")
 @click.option("--fonts", default=",".join(DEFAULT_FONTS), show_default=True)
 @click.option("--levels", default="clean,mild,harsh", show_default=True)
 @click.option("--layouts", default="words,tight", show_default=True)
-@click.option("--dtype", default="fp32", show_default=True)
+@click.option("--dtype", type=click.Choice(["fp32", "bf16"]), default="fp32", show_default=True,
+              help="SAM2 precision in the pipeline runs (the committed table is bf16).")
 @click.option("--pipeline-fonts", default=4, show_default=True,
               help="Run the whole pipeline (both segmenters) on the first N fonts only; raw masks on all.")
-@click.option("--no-dibco", is_flag=True)
+@click.option("--no-dibco", is_flag=True, help="Skip DIBCO 2011 PR1-4 (read from ../shared/data/real/ when there).")
 @click.option("-o", "--out", default=os.path.join(os.path.dirname(__file__), "sam2_glyphs.md"), show_default=True)
 def main(model_path, fonts, levels, layouts, dtype, pipeline_fonts, no_dibco, out):
     from glyphseg.sam2 import load_model

@@ -19,8 +19,9 @@ best of the three multimask candidates is the one trained; the IoU head learns e
 Everything is seeded; the run writes into OUT:
 - `checkpoint/` — config.json + model.safetensors (the best validation IoU so far), loadable by
   `glyphseg --segmenter sam2 --model OUT/checkpoint`;
-- `train_log.jsonl` — one line per logged step: loss, learning rate, seconds, and validation IoU when measured;
-- `train_config.json` — the configuration used.
+- `train_log.jsonl` — one line per logged step: loss, learning rate, seconds since the start, and validation IoU
+  when measured; a line per rollback of the divergence guard;
+- `train_config.json` — the configuration used; `summary.json` — steps, best validation IoU, seconds.
 
     python model/train.py OUT [--config model/train_config.json] [--steps N] [--threads N]
 
@@ -129,12 +130,16 @@ class TrainConfig:
     @classmethod
     def from_json(cls, path: str) -> "TrainConfig":
         with open(path, encoding="utf-8") as f:
-            d = json.load(f)
-        arch = Architecture(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.pop("architecture", {}).items()})
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(d) - known)
-        if unknown:
-            raise ValueError(f"{path}: unknown settings {unknown}")
+            try:
+                d = json.load(f)
+            except json.JSONDecodeError as e:
+                raise ValueError(f"{path}: not JSON ({e})") from None
+        arch_d = d.pop("architecture", {})
+        for name, given, fields in (("", d, cls), ("architecture.", arch_d, Architecture)):
+            unknown = sorted(set(given) - {f.name for f in dataclasses.fields(fields)})
+            if unknown:
+                raise ValueError(f"{path}: unknown settings {[name + k for k in unknown]}")
+        arch = Architecture(**{k: tuple(v) if isinstance(v, list) else v for k, v in arch_d.items()})
         d = {k: tuple(v) if isinstance(v, list) and k not in ("font_globs",) else v for k, v in d.items()}
         return cls(architecture=arch, **d)
 
@@ -370,8 +375,14 @@ def train(cfg: TrainConfig, out: str, progress=print) -> dict:
 
     import torch
 
+    import transformers
+
     logging.getLogger("fontTools").setLevel(logging.ERROR)  # fonts' odd 'created' dates are no concern here
+    transformers.utils.logging.disable_progress_bar()  # save_pretrained's bar would break the log lines
     torch.set_num_threads(max(1, cfg.threads))
+    if cfg.init_from and not os.path.isfile(os.path.join(cfg.init_from, "model.safetensors")):
+        raise ValueError(f"init_from {cfg.init_from}: no model.safetensors there (a relative path is read from the "
+                         "current folder)")
     np_rng = np.random.default_rng(cfg.seed)
     fonts = training_fonts(cfg.font_globs)
     os.makedirs(out, exist_ok=True)
@@ -451,21 +462,33 @@ def train(cfg: TrainConfig, out: str, progress=print) -> dict:
 
 
 def main(argv=None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 epilog="Writes OUT/checkpoint/, OUT/train_log.jsonl, OUT/train_config.json and "
+                                        "OUT/summary.json.")
     ap.add_argument("out", help="folder for the checkpoint, the log and the configuration used")
-    ap.add_argument("--config", default=os.path.join(HERE, "train_config.json"))
+    ap.add_argument("--config", default=os.path.join(HERE, "train_config.json"),
+                    help="JSON settings (TrainConfig's fields; unknown keys are refused); default: %(default)s")
     ap.add_argument("--steps", type=int, help="override the configuration's step count")
     ap.add_argument("--threads", type=int, help="override the configuration's torch thread count")
     ap.add_argument("--device", help="override the configuration's device (cpu, cuda)")
     args = ap.parse_args(argv)
-    cfg = TrainConfig.from_json(args.config)
+    try:
+        cfg = TrainConfig.from_json(args.config)
+    except (OSError, ValueError, TypeError) as e:
+        print(f"train.py: {e}", file=sys.stderr)
+        raise SystemExit(2)
     if args.steps is not None:
         cfg.steps = args.steps
     if args.threads is not None:
         cfg.threads = args.threads
     if args.device:
         cfg.device = args.device
-    print(json.dumps(train(cfg, args.out), indent=1))
+    try:
+        summary = train(cfg, args.out)
+    except ValueError as e:  # a setting that only shows when used (init_from)
+        print(f"train.py: {e}", file=sys.stderr)
+        raise SystemExit(2)
+    print(json.dumps(summary, indent=1))
 
 
 if __name__ == "__main__":
