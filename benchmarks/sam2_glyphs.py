@@ -22,7 +22,7 @@ import shutil
 import tempfile
 import time
 import zlib
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import click
 import numpy as np
@@ -126,6 +126,37 @@ def dibco_scores(segmenter: str, model: str, dtype: str, workroot: str) -> List[
     return rows
 
 
+def kant_scores(model: str, dtype: str, workroot: str) -> Optional[dict]:
+    """Kant 1784 p.17 with its transcript, both segmenters: seconds, seconds per glyph of the segment stage, and
+    how far SAM2's page ink mask departs from the threshold backend's (F-measure of one against the other; the
+    page has glyph boxes but no pixel ground truth)."""
+    from glyphseg.export import export
+    from glyphseg.pipeline import ExtractOptions, extract
+
+    from . import real as real_mod
+    from .scoring import Contract, mask_scores
+
+    paths = real_mod.kant_paths(real_mod.default_real_dir())
+    if not paths:
+        return None
+    tif, xml = paths
+    text = "".join(g.text for g in real_mod.read_page_glyphs(xml))
+    out: Dict[str, object] = {}
+    masks = {}
+    for seg in ("threshold", "sam2"):
+        work = os.path.join(workroot, f"kant-{seg}")
+        opt = ExtractOptions(text=text, segmenter=seg, model=model if seg == "sam2" else None, dtype=dtype, jobs=1)
+        t0 = time.perf_counter()
+        ex = extract([tif], opt)
+        out[f"{seg}_seconds"] = time.perf_counter() - t0
+        out[f"{seg}_segment_s_per_glyph"] = float(ex.timings.get("segment_s", float("nan"))) / max(1, len(ex.glyphs))
+        export(ex, work, force=True)
+        masks[seg] = Contract.read(work).masks[0]
+        out["glyphs"] = len(ex.glyphs)
+    out["sam2_vs_threshold_fm"] = mask_scores(masks["sam2"], masks["threshold"])["fm"]
+    return out
+
+
 @click.command(help="A trained SAM2 (model/train.py) against the threshold backend on the benchmark suite's fonts: "
                "outline IoU and distance through the pipeline, raw mask IoU, DIBCO page F-measure, seconds per glyph.")
 @click.option("--model", "model_path", required=True, help="SAM2 checkpoint folder (model/train.py's OUT/checkpoint).")
@@ -136,9 +167,10 @@ def dibco_scores(segmenter: str, model: str, dtype: str, workroot: str) -> List[
               help="SAM2 precision in the pipeline runs (the committed table is bf16).")
 @click.option("--pipeline-fonts", default=4, show_default=True,
               help="Run the whole pipeline (both segmenters) on the first N fonts only; raw masks on all.")
+@click.option("--no-kant", is_flag=True, help="Skip Kant 1784 p.17 (read from ../shared/data/real/ when there).")
 @click.option("--no-dibco", is_flag=True, help="Skip DIBCO 2011 PR1-4 (read from ../shared/data/real/ when there).")
 @click.option("-o", "--out", default=os.path.join(os.path.dirname(__file__), "sam2_glyphs.md"), show_default=True)
-def main(model_path, fonts, levels, layouts, dtype, pipeline_fonts, no_dibco, out):
+def main(model_path, fonts, levels, layouts, dtype, pipeline_fonts, no_kant, no_dibco, out):
     from glyphseg.sam2 import load_model
 
     tr = _train_module()
@@ -164,12 +196,14 @@ def main(model_path, fonts, levels, layouts, dtype, pipeline_fonts, no_dibco, ou
                     print(json.dumps(row), flush=True)
         dibco = [] if no_dibco else [r for seg in ("threshold", "sam2")
                                      for r in dibco_scores(seg, model_path, dtype, work)]
+        kant = None if no_kant else kant_scores(model_path, dtype, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    write_report(rows, dibco, model_path, dtype, out)
+    write_report(rows, dibco, model_path, dtype, out, kant)
 
 
-def write_report(rows: List[dict], dibco: List[dict], model_path: str, dtype: str, out: str) -> None:
+def write_report(rows: List[dict], dibco: List[dict], model_path: str, dtype: str, out: str,
+                 kant: Optional[dict] = None) -> None:
     keys = ["threshold_iou", "sam2_iou", "sam2-model_iou", "threshold_dist", "sam2_dist", "sam2-model_dist",
             "sam2_mask_iou", "ink_mask_iou", "threshold_segment_s_per_glyph", "sam2_segment_s_per_glyph"]
     lines = ["# SAM2 trained here against the threshold backend", "",
@@ -190,6 +224,13 @@ def write_report(rows: List[dict], dibco: List[dict], model_path: str, dtype: st
         lines += ["", "DIBCO 2011 printed pages, page ink mask:", "", "| image | segmenter | F-measure | seconds |",
                   "|---|---|---|---|"]
         lines += [f"| {r['image']} | {r['segmenter']} | {r['fm']:.4f} | {r['seconds']:.1f} |" for r in dibco]
+    if kant:
+        lines += ["", "Kant 1784 p.17 with its transcript (no pixel ground truth):", "",
+                  f"- glyphs {kant['glyphs']}; seconds: threshold {kant['threshold_seconds']:.1f}, SAM2 "
+                  f"{kant['sam2_seconds']:.1f}; segment stage per glyph: threshold "
+                  f"{kant['threshold_segment_s_per_glyph']:.4f} s, SAM2 {kant['sam2_segment_s_per_glyph']:.4f} s;",
+                  "- SAM2's page ink mask against the threshold backend's: F-measure "
+                  f"{kant['sam2_vs_threshold_fm']:.4f}."]
     lines += ["", "Per page:", "", "```"] + [json.dumps(r) for r in rows] + ["```", ""]
     with open(out, "w", encoding="utf-8") as f:
         f.write("\n".join(lines))
