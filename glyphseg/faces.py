@@ -343,7 +343,7 @@ def _shape_rasters(layouts, keyed) -> Tuple[Dict[Tuple[int, int], Dict[str, List
         lay = _layout(layouts, key[0])
         rasters: Dict[str, List[np.ndarray]] = {}
         for g in members:
-            if g.char is None or not g.char.isalnum() or g.score < SURE_LABEL:
+            if g.char is None or not g.char.isalnum() or g.score < SURE_LABEL or touches_other_ink(lay.ink, g):
                 continue
             prints = rasters.setdefault(g.char, [])
             if len(prints) < PRINTS_COMPARED:
@@ -352,6 +352,26 @@ def _shape_rasters(layouts, keyed) -> Tuple[Dict[Tuple[int, int], Dict[str, List
                     repeats.append((prints[0], prints[1]))
         out[key] = rasters
     return out, repeats
+
+
+def touches_other_ink(ink, g: Glyph) -> bool:
+    """Whether the glyph's ink touches ink that is not its own: a letter cut out of touching letters (ff, fi at
+    tight tracking) carries the cut and its neighbour's edge, so its print says more about the spacing than
+    about the face.
+
+    >>> from glyphseg.types import InkMap
+    >>> comps = np.array([[1, 1, 2, 2, 0, 3]])
+    >>> ink = InkMap(ink=(comps > 0).astype(np.float32), binary=comps > 0, components=comps)
+    >>> [touches_other_ink(ink, Glyph(id=str(c), page=0, bbox=box, components=(c,)))
+    ...  for c, box in ((1, (0, 0, 2, 1)), (3, (5, 0, 6, 1)))]
+    [True, False]
+    """
+    h, w = ink.components.shape
+    x0, y0, x1, y1 = max(g.bbox[0] - 1, 0), max(g.bbox[1] - 1, 0), min(g.bbox[2] + 1, w), min(g.bbox[3] + 1, h)
+    comps = ink.components[y0:y1, x0:x1]
+    own = np.isin(comps, g.components)
+    near = cv2.dilate(own.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    return bool(((comps > 0) & ~own & near).any())
 
 
 PRINTS_COMPARED = 3  # prints of a character per line compared: the best-matching pair counts (one damaged,

@@ -10,6 +10,7 @@ FONTS = {
     "slab": ("fonts-roboto-slab", "/usr/share/fonts/opentype/roboto/slab/RobotoSlab-Regular.otf"),
     "contrast": ("fonts-oldstandard", "/usr/share/fonts/truetype/fonts-oldstandard/OldStandard-Regular.ttf"),
     "mono": ("fonts-dejavu-core", "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"),
+    "grotesque": ("fonts-dejavu-core", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
     "script": ("fonts-dancingscript", "/usr/share/fonts/opentype/dancingscript/DancingScript-Regular.otf"),
 }
 

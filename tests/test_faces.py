@@ -196,6 +196,19 @@ def test_lines_with_unsure_labels_do_not_split_a_face_by_shape():
     assert len(found) == 1, [f.glyphs for f in found]
 
 
+def test_tight_words_of_one_font_stay_one_face():
+    """At −0.05 em tracking ff, fi and fj touch and are cut apart: the cut prints differ from line to line with
+    their neighbours, not with the face, and must not part one font's lines (they did: DejaVu Sans, 2 faces)."""
+    from glyphseg.faces import faces
+
+    words = ["Hamburgefonstiv quijote", "affiliate office waffle", "jinx fjord hijinks", "Wave AVOW Tuxedo Lynx",
+             "modern burn; yes: fix", "Quality Typography"]
+    spec = render_specimen(font_path("grotesque"), words, size_pt=14, tracking_em=-0.05)
+    page = Page(0, "tight.png", 600, spec.image)
+    found = faces(label([detect(page)], [page], spec.text), [page], labels_from_text=True).found
+    assert len(found) == 1, [f.lines for f in found]
+
+
 def test_docstring_examples():
     for module in (glyphseg.faces, glyphseg.detect, glyphseg.label):
         result = doctest.testmod(module)
