@@ -20,7 +20,6 @@ import json
 import os
 import shutil
 import tempfile
-import time
 import zlib
 from typing import Dict, List, Optional
 
@@ -31,6 +30,7 @@ from glyphseg.specimen import degrade, render_specimen, save_png
 
 from . import fonts as fonts_mod
 from .own_spacing import LAYOUTS
+from .suite import run_glyphseg
 
 SEGMENTERS = ("threshold", "sam2", "sam2-model")
 # the first four (three text faces and a script) also run through the whole pipeline (--pipeline-fonts)
@@ -50,10 +50,15 @@ def _train_module():
     return mod
 
 
+def _extracted(run: dict) -> dict:
+    """`suite.run_glyphseg`'s result, with `seconds`: the extraction alone (export left out); an error raises."""
+    if "error" in run:
+        raise RuntimeError(run["error"])
+    return {**run, "seconds": run["total_s"] - run["timings"]["export_s"]}
+
+
 def pipeline_scores(spec, font, segmenter: str, model: str, dtype: str, work: str) -> Dict[str, float]:
     """`segmenter`: threshold, sam2 (SAM2 picks the ink, the scan's edge) or sam2-model (SAM2's own mask)."""
-    from glyphseg.export import export
-    from glyphseg.pipeline import ExtractOptions, extract
     from glyphseg.sam2 import Sam2Segmenter
 
     from .scoring import Contract, TruthPage, score_contract
@@ -61,18 +66,14 @@ def pipeline_scores(spec, font, segmenter: str, model: str, dtype: str, work: st
     os.makedirs(work, exist_ok=True)
     png = os.path.join(work, "page.png")
     save_png(spec, png)
-    backend = "threshold" if segmenter == "threshold" else "sam2"
-    opt = ExtractOptions(dpi=spec.dpi, text=spec.text, segmenter=backend, model=model if backend == "sam2" else None,
-                         dtype=dtype, family=font.family, jobs=1)
-    t0 = time.perf_counter()
-    seg = Sam2Segmenter(model, dtype=dtype, edge="model") if segmenter == "sam2-model" else None
-    ex = extract([png], opt, segmenter=seg)
-    total = time.perf_counter() - t0
-    export(ex, os.path.join(work, "out"), force=True)
+    backend = Sam2Segmenter(model, dtype=dtype, edge="model") if segmenter == "sam2-model" else None
+    run = _extracted(run_glyphseg(png, os.path.join(work, "out"), spec.text,
+                                  "threshold" if segmenter == "threshold" else "sam2", font.family, dpi=spec.dpi,
+                                  jobs=1, model=model, dtype=dtype, backend=backend))
     score = score_contract(Contract.read(os.path.join(work, "out")), TruthPage(spec), compile_ufo=False)
-    seg_s = float(ex.timings.get("segment_s", float("nan")))
     return {"iou": score["outlines"]["iou_mean"], "dist": score["outlines"]["dist_mean"],
-            "f1": score["detection"]["f1"], "seconds": total, "segment_s_per_glyph": seg_s / max(1, len(ex.glyphs))}
+            "f1": score["detection"]["f1"], "seconds": run["seconds"],
+            "segment_s_per_glyph": run["timings"]["segment_s"] / max(1, run["glyphs"])}
 
 
 def raw_mask_scores(tr, model, spec) -> Dict[str, float]:
@@ -107,21 +108,15 @@ def raw_mask_scores(tr, model, spec) -> Dict[str, float]:
 
 
 def dibco_scores(segmenter: str, model: str, dtype: str, workroot: str) -> List[dict]:
-    from glyphseg.export import export
-    from glyphseg.pipeline import ExtractOptions, extract
-
     from . import real as real_mod
     from .scoring import Contract, mask_scores
 
     rows = []
     for name, image, gt in real_mod.dibco_cases(real_mod.default_real_dir()):
         work = os.path.join(workroot, f"dibco-{name}-{segmenter}")
-        opt = ExtractOptions(dpi=real_mod.DIBCO_DPI, segmenter=segmenter, model=model if segmenter == "sam2" else None,
-                             dtype=dtype, jobs=1)
-        t0 = time.perf_counter()
-        ex = extract([image], opt)
-        export(ex, work, force=True)
-        rows.append({"image": name, "segmenter": segmenter, "seconds": time.perf_counter() - t0,
+        run = _extracted(run_glyphseg(image, work, None, segmenter, dpi=real_mod.DIBCO_DPI, jobs=1, model=model,
+                                      dtype=dtype))
+        rows.append({"image": name, "segmenter": segmenter, "seconds": run["total_s"],
                      **mask_scores(Contract.read(work).masks[0], real_mod.load_gt_ink(gt))})
     return rows
 
@@ -130,9 +125,6 @@ def kant_scores(model: str, dtype: str, workroot: str) -> Optional[dict]:
     """Kant 1784 p.17 with its transcript, both segmenters: seconds, seconds per glyph of the segment stage, and
     how far SAM2's page ink mask departs from the threshold backend's (F-measure of one against the other; the
     page has glyph boxes but no pixel ground truth)."""
-    from glyphseg.export import export
-    from glyphseg.pipeline import ExtractOptions, extract
-
     from . import real as real_mod
     from .scoring import Contract, mask_scores
 
@@ -145,14 +137,11 @@ def kant_scores(model: str, dtype: str, workroot: str) -> Optional[dict]:
     masks = {}
     for seg in ("threshold", "sam2"):
         work = os.path.join(workroot, f"kant-{seg}")
-        opt = ExtractOptions(text=text, segmenter=seg, model=model if seg == "sam2" else None, dtype=dtype, jobs=1)
-        t0 = time.perf_counter()
-        ex = extract([tif], opt)
-        out[f"{seg}_seconds"] = time.perf_counter() - t0
-        out[f"{seg}_segment_s_per_glyph"] = float(ex.timings.get("segment_s", float("nan"))) / max(1, len(ex.glyphs))
-        export(ex, work, force=True)
+        run = _extracted(run_glyphseg(tif, work, text, seg, jobs=1, model=model, dtype=dtype))
+        out[f"{seg}_seconds"] = run["seconds"]
+        out[f"{seg}_segment_s_per_glyph"] = run["timings"]["segment_s"] / max(1, run["glyphs"])
         masks[seg] = Contract.read(work).masks[0]
-        out["glyphs"] = len(ex.glyphs)
+        out["glyphs"] = run["glyphs"]
     out["sam2_vs_threshold_fm"] = mask_scores(masks["sam2"], masks["threshold"])["fm"]
     return out
 

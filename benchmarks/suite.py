@@ -84,17 +84,19 @@ def page_seed(font_id: str, level: str, base: int) -> int:
 # ---------------------------------------------------------------------------------------------- glyphseg
 
 def run_glyphseg(image_path: str, outdir: str, text: Optional[str], segmenter: str, family: str = "Specimen",
-                 dpi: float = DPI, jobs: Optional[int] = None) -> dict:
-    """`glyphseg extract IMAGE -o OUTDIR --segmenter S -q [--text T] [--jobs J]`, in-process: the CLI's own
-    calls (jobs None: all cores, as the CLI; 1 when the benchmark runs pages side by side)."""
+                 dpi: float = DPI, jobs: Optional[int] = None, model: Optional[str] = None, dtype: str = "auto",
+                 backend=None) -> dict:
+    """`glyphseg extract IMAGE -o OUTDIR --segmenter S -q [--text T] [--jobs J] [--model M --dtype D]`, in-process:
+    the CLI's own calls (jobs None: all cores, as the CLI; 1 when the benchmark runs pages side by side).
+    `backend`: a segmenter object to use instead of the one `segmenter` names (one the CLI cannot build)."""
     from glyphseg.export import export
     from glyphseg.pipeline import ExtractOptions, extract
     from glyphseg.types import GlyphsegError
 
-    opt = ExtractOptions(dpi=dpi, text=text, segmenter=segmenter, family=family, jobs=jobs)
+    opt = ExtractOptions(dpi=dpi, text=text, segmenter=segmenter, family=family, jobs=jobs, model=model, dtype=dtype)
     t0, c0 = time.perf_counter(), time.process_time()
     try:
-        ex = extract([image_path], opt)
+        ex = extract([image_path], opt, segmenter=backend)
     except GlyphsegError as e:
         return {"error": str(e), "total_s": time.perf_counter() - t0, "cpu_s": time.process_time() - c0}
     t1 = time.perf_counter()

@@ -343,13 +343,14 @@ def _shape_rasters(layouts, keyed) -> Tuple[Dict[Tuple[int, int], Dict[str, List
         lay = _layout(layouts, key[0])
         rasters: Dict[str, List[np.ndarray]] = {}
         for g in members:
-            if g.char is None or not g.char.isalnum() or g.score < SURE_LABEL or touches_other_ink(lay.ink, g):
+            if g.char is None or not g.char.isalnum() or g.score < SURE_LABEL:
+                continue
+            if len(rasters.get(g.char, ())) >= PRINTS_COMPARED or touches_other_ink(lay.ink, g):
                 continue
             prints = rasters.setdefault(g.char, [])
-            if len(prints) < PRINTS_COMPARED:
-                prints.append(height_raster(own_ink_mask(lay.ink, g).soft))
-                if len(prints) == 2:
-                    repeats.append((prints[0], prints[1]))
+            prints.append(height_raster(own_ink_mask(lay.ink, g).soft))
+            if len(prints) == 2:
+                repeats.append((prints[0], prints[1]))
         out[key] = rasters
     return out, repeats
 

@@ -148,10 +148,11 @@ def _line_em_estimates(layout: PageLayout, dpi: float, by_labels: bool, transcri
         members = [by_id[gid] for gid in line.glyph_ids if gid in by_id]
         if by_labels:
             # letters and digits only: where punctuation's ink sits varies too much between fonts
-            letters = [g for g in members if g.char is not None and g.char.isalnum()]
-            ems = [em for em in (glyph_em_from_label(layout, g, dpi) for g in letters) if em is not None]
+            scored = [(glyph_em_from_label(layout, g, dpi, 0.0), g.score)
+                      for g in members if g.char is not None and g.char.isalnum()]
+            ems = [em for em, score in scored if em is not None and score >= SURE_LABEL]
             if transcribed and len(ems) < MIN_LINE_LABELS:
-                ems = [em for em in (glyph_em_from_label(layout, g, dpi, 0.0) for g in letters) if em is not None]
+                ems = [em for em, _ in scored if em is not None]
             if len(ems) >= MIN_LINE_LABELS:
                 out[line.index] = (float(np.median(ems)), len(ems))
         else:
@@ -203,8 +204,8 @@ def line_sizes(layouts: Sequence[PageLayout], pages: Sequence[Page], by_labels: 
         for k, (em, n) in _line_em_estimates(lay, pages[lay.page].dpi, by_labels, transcribed).items():
             lines.append((n, lay.page, k, em, stems.get((lay.page, k), 0.0)))
     groups: List[list] = []
+    trusted = ems_decide and by_labels
     for line in sorted(lines, key=lambda t: -t[0]):
-        trusted = ems_decide and by_labels
         near = [(_distance(line, grp[0], step, trusted), grp) for grp in groups
                 if not _sizes_apart(line, grp[0], step, trusted)]
         if near:

@@ -283,23 +283,30 @@ def box_mask_prompts(boxes_tile, size: int = TILE_SIZE, grid: int = MASK_GRID) -
     return (oy[:, :, None] * ox[:, None, :]).astype(np.float32)[:, None]
 
 
+def _index_coords(coords):
+    """Continuous tile coordinates → the float32 tensor SAM2's prompt encoder takes: pixel indices (it adds 0.5
+    to every coordinate, "shift to pixel centre")."""
+    import torch
+
+    return torch.as_tensor(np.asarray(coords, np.float64) - 0.5, dtype=torch.float32)
+
+
 def decode_boxes(model, embeddings: list, boxes_tile, multimask: bool = True, points=None, point_labels=None):
     """The mask decoder for N boxes of one tile when the model takes each box as a dense mask prompt too
     (BOX_MASK_KEY): a dense prompt is per image, so the tile's embedding is repeated once per box. Returns the
     model's output with the box axis first (pred_masks N×1×K×256×256). Gradients flow when the caller allows."""
     import torch
 
-    boxes = torch.as_tensor(np.asarray(boxes_tile, np.float64) - 0.5, dtype=torch.float32).reshape(-1, 1, 4)
+    device = embeddings[-1].device
+    boxes = _index_coords(boxes_tile).reshape(-1, 1, 4).to(device)
     n = boxes.shape[0]
-    dtype = embeddings[-1].dtype
-    masks = torch.from_numpy(box_mask_prompts(boxes_tile, TILE_SIZE, MASK_GRID)).to(embeddings[-1].device, dtype)
+    masks = torch.from_numpy(box_mask_prompts(boxes_tile, TILE_SIZE, MASK_GRID)).to(device, embeddings[-1].dtype)
     kw = {}
     if points is not None:
-        kw = dict(input_points=torch.as_tensor(np.asarray(points, np.float64) - 0.5, dtype=torch.float32)
-                  .reshape(1, 1, -1, 2).expand(n, 1, -1, 2).to(masks.device),
+        kw = dict(input_points=_index_coords(points).reshape(1, 1, -1, 2).expand(n, 1, -1, 2).to(device),
                   input_labels=torch.as_tensor(np.asarray(point_labels, np.int64)).reshape(1, 1, -1).expand(n, 1, -1)
-                  .to(masks.device))
-    return model(image_embeddings=[e.expand(n, *e.shape[1:]) for e in embeddings], input_boxes=boxes.to(masks.device),
+                  .to(device))
+    return model(image_embeddings=[e.expand(n, *e.shape[1:]) for e in embeddings], input_boxes=boxes,
                  input_masks=masks, multimask_output=multimask, **kw)
 
 
@@ -399,22 +406,19 @@ class Sam2Runner:
         `mask_input` (1×1×256×256 logits) is a dense prompt; it applies to every box of the call."""
         import torch
 
-        if self.box_mask:
-            if mask_input is not None:
-                raise ValueError("a box-mask model takes its dense prompt from the box; no mask_input")
-            with torch.inference_mode():
-                out = decode_boxes(self.model, embeddings, boxes_tile, multimask)
-            return (out.pred_masks[:, 0].float().cpu(), out.iou_scores[:, 0].float().cpu().numpy(),
-                    out.object_score_logits[:, 0].float().cpu().numpy().reshape(-1))
-        boxes = torch.as_tensor(np.asarray(boxes_tile, np.float64) - 0.5, dtype=torch.float32)  # pixel-index form
+        if self.box_mask and mask_input is not None:
+            raise ValueError("a box-mask model takes its dense prompt from the box; no mask_input")
         with torch.inference_mode():
-            out = self.model(image_embeddings=embeddings, input_boxes=boxes[None].to(self.device),
-                             input_masks=None if mask_input is None else mask_input.to(self.device, self.dtype),
-                             multimask_output=multimask)
-        logits = out.pred_masks[0].float().cpu()
-        ious = out.iou_scores[0].float().cpu().numpy()
-        obj = out.object_score_logits[0].float().cpu().numpy().reshape(-1)
-        return logits, ious, obj
+            if self.box_mask:  # the boxes are the batch axis, one prompt each
+                out, boxes_at = decode_boxes(self.model, embeddings, boxes_tile, multimask), (slice(None), 0)
+            else:  # one image, the boxes its prompts
+                out = self.model(image_embeddings=embeddings,
+                                 input_boxes=_index_coords(boxes_tile)[None].to(self.device),
+                                 input_masks=None if mask_input is None else mask_input.to(self.device, self.dtype),
+                                 multimask_output=multimask)
+                boxes_at = 0
+        return (out.pred_masks[boxes_at].float().cpu(), out.iou_scores[boxes_at].float().cpu().numpy(),
+                out.object_score_logits[boxes_at].float().cpu().numpy().reshape(-1))
 
     def decode_with_points(self, embeddings: list, box_tile: np.ndarray, points_tile: np.ndarray,
                            point_labels: Sequence[int]):
@@ -422,17 +426,15 @@ class Sam2Runner:
         Returns (low-res logits K×256×256, predicted IoU K)."""
         import torch
 
-        if self.box_mask:
-            with torch.inference_mode():
-                out = decode_boxes(self.model, embeddings, np.asarray(box_tile)[None], True, points_tile, point_labels)
-            return out.pred_masks[0, 0].float().cpu(), out.iou_scores[0, 0].float().cpu().numpy()
-        box = torch.as_tensor(np.asarray(box_tile, np.float64)[None, None] - 0.5, dtype=torch.float32)
-        pts = torch.as_tensor(np.asarray(points_tile, np.float64)[None, None] - 0.5, dtype=torch.float32)
-        lab = torch.as_tensor(np.asarray(point_labels, np.int64)[None, None])
         with torch.inference_mode():
-            out = self.model(image_embeddings=embeddings, input_points=pts.to(self.device),
-                             input_labels=lab.to(self.device), input_boxes=box.to(self.device),
-                             multimask_output=True)
+            if self.box_mask:
+                out = decode_boxes(self.model, embeddings, np.asarray(box_tile)[None], True, points_tile, point_labels)
+            else:
+                lab = torch.as_tensor(np.asarray(point_labels, np.int64)[None, None])
+                out = self.model(image_embeddings=embeddings,
+                                 input_points=_index_coords(points_tile)[None, None].to(self.device),
+                                 input_labels=lab.to(self.device),
+                                 input_boxes=_index_coords(box_tile)[None, None].to(self.device), multimask_output=True)
         return out.pred_masks[0, 0].float().cpu(), out.iou_scores[0, 0].float().cpu().numpy()
 
 
@@ -551,9 +553,10 @@ class Sam2Segmenter:
         if self.edge == "model":
             # SAM2's mask itself, as coverage: a model trained on true outlines (model/train.py) was taught to
             # bridge thin ink and to ignore spread, show-through and specks, which the scan's own edge keeps.
+            from scipy.special import expit
+
             self.choices[g.id] = choice
-            soft = 1.0 / (1.0 + np.exp(-np.clip(crop, -30, 30)))
-            return GlyphMask(glyph_id=g.id, x0=cx0, y0=cy0, soft=soft.astype(np.float32))
+            return GlyphMask(glyph_id=g.id, x0=cx0, y0=cy0, soft=expit(crop).astype(np.float32))
         labels = ink.components[cy0:cy1, cx0:cx1]
         covered = np.bincount(labels[crop > 0], minlength=len(areas))
         present = np.unique(labels)

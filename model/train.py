@@ -212,9 +212,8 @@ def render_page(rng: random.Random, cfg: TrainConfig, fonts: Sequence[str]) -> S
 
 def grid_matrix(glyph_matrix: np.ndarray, tile: Tile) -> np.ndarray:
     """Font units → the tile's 256² mask grid: the glyph's font → page map, then page → tile / 4."""
-    s = tile.scale * LOW_RES / tile.size
-    a = np.array([[s, 0.0, -tile.x0 * s], [0.0, s, -tile.y0 * s]])
-    return np.hstack([a[:, :2] @ glyph_matrix[:, :2], (a[:, :2] @ glyph_matrix[:, 2] + a[:, 2])[:, None]])
+    to_grid = np.vstack([tile.matrix * (LOW_RES / tile.size), [0.0, 0.0, 1.0]])
+    return (to_grid @ np.vstack([glyph_matrix, [0.0, 0.0, 1.0]]))[:2]
 
 
 def page_tiles(spec: Specimen, glyph_set) -> List[TileSample]:

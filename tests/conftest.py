@@ -15,6 +15,20 @@ FONTS = {
 }
 
 
+def model_script(name: str):
+    """A script of the project's model/ folder (not a package), loaded as a module: `model_script("train")`."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "model" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"glyphseg_model_{name}", path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod  # dataclasses look their module up by name
+    spec.loader.exec_module(mod)
+    return mod
+
+
 def font_path(kind: str) -> str:
     package, path = FONTS[kind]
     if not os.path.exists(path):

@@ -24,20 +24,15 @@ from glyphseg.specimen import render_specimen  # noqa: E402
 from glyphseg.tiles import TILE_SIZE, box_to_tile, plan_glyph_tiles, tile_to_page  # noqa: E402
 from glyphseg.types import GlyphsegError, Page  # noqa: E402
 
+from conftest import model_script  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 
 
-def _maker():
-    spec = importlib.util.spec_from_file_location("make_tiny_sam2", ROOT / "model" / "make_tiny_sam2.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod.make_tiny_sam2
-
-
 @pytest.fixture(scope="session")
 def tiny_ckpt(tmp_path_factory):
-    return _maker()(str(tmp_path_factory.mktemp("sam2") / "tiny"), seed=0)
+    return model_script("make_tiny_sam2").make_tiny_sam2(str(tmp_path_factory.mktemp("sam2") / "tiny"), seed=0)
 
 
 @pytest.fixture(scope="session")
@@ -138,7 +133,7 @@ def test_import_names_the_missing_package(monkeypatch):
 def test_video_checkpoint_loads_into_image_model(tmp_path):
     from safetensors.torch import load_file
 
-    path = _maker()(str(tmp_path / "video"), seed=1, model_type="sam2_video")
+    path = model_script("make_tiny_sam2").make_tiny_sam2(str(tmp_path / "video"), seed=1, model_type="sam2_video")
     info = gs.model_info(path, dtype="fp32")
     assert info["model_type"] == "sam2_video" and info["available"]
     runner = gs.Sam2Runner.load(path, dtype="fp32")

@@ -1,9 +1,7 @@
 """model/train.py: a few steps of a tiny SAM2 on rendered tiles. The loss on a fixed batch must fall, targets
 must be the glyph's outline on SAM2's mask grid, and the checkpoint must load through glyphseg's own loader.
 No test here judges a trained model's quality: benchmarks/sam2_glyphs.py does."""
-import importlib.util
 import random
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,21 +13,15 @@ pytest.importorskip("transformers")
 from glyphseg import sam2 as gs  # noqa: E402
 from glyphseg.specimen import render_specimen  # noqa: E402
 
+from conftest import model_script  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
 
 
-def _train_module():
-    spec = importlib.util.spec_from_file_location("glyphseg_train", ROOT / "model" / "train.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod  # dataclasses look their module up by name
-    spec.loader.exec_module(mod)
-    return mod
-
-
 @pytest.fixture(scope="module")
 def tr():
-    return _train_module()
+    return model_script("train")
 
 
 def _tiny(tr, **kw):
