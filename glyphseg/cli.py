@@ -158,6 +158,7 @@ def extract(inputs, outdir, text, text_file, pages, dpi, max_pixels, segmenter, 
     from .faces import parse_face_choice
     from .ingest import check_transcript, parse_page_ranges, read_transcript
     from .pipeline import ExtractOptions, Progress, extract as run_extract
+    from .workers import resolve_jobs
 
     if text and text_file:
         raise GlyphsegError("give --text or --text-file, not both")
@@ -179,7 +180,7 @@ def extract(inputs, outdir, text, text_file, pages, dpi, max_pixels, segmenter, 
     # The output is checked and reserved (locked) before any work; written whole at the end, or not at all.
     with atomic_output_dir(outdir, force=force, inputs=[*inputs, *([text_file] if text_file else [])]) as tmp:
         ex = run_extract(list(inputs), opt, progress)
-        path = export(ex, outdir, into=tmp)
+        path = export(ex, outdir, into=tmp, jobs=resolve_jobs(opt.jobs))
     n_pages = len(ex.pages)
     labelled = sum(1 for g in ex.glyphs if g.char is not None)
     if not quiet:

@@ -9,6 +9,7 @@ font editor — rotation of a skewed page included.
 """
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -626,12 +627,14 @@ def write_extraction(ex: Extraction, outdir: str, force: bool = False, extra_wri
     return os.path.abspath(outdir)
 
 
-def export(ex: Extraction, outdir: str, force: bool = False, report: bool = True, inputs=(), into=None) -> str:
+def export(ex: Extraction, outdir: str, force: bool = False, report: bool = True, inputs=(), into=None,
+           jobs: int = 1) -> str:
     """The export stage: the whole output folder — UFO, SVGs, page masks, glyphs.json and (with `report`)
-    report.html — written whole or not at all; returns its absolute path. See `write_extraction`."""
+    report.html — written whole or not at all; returns its absolute path. See `write_extraction`. `jobs`:
+    processes the report may use (`write_report`)."""
     writers = []
     if report:
         from .report import write_report  # report reads export's crop geometry: imported here, not at the top
 
-        writers.append(write_report)
+        writers.append(functools.partial(write_report, jobs=jobs))
     return write_extraction(ex, outdir, force=force, extra_writers=writers, inputs=inputs, into=into)

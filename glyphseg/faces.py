@@ -29,7 +29,6 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
-from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.ndimage import distance_transform_edt
 from skimage.morphology import skeletonize
 
@@ -502,6 +501,12 @@ def _cluster_lines(keys, features, shapes, scales: Optional[Dict[int, Dict[str, 
             unit = scales[min(shape[2], max(scales))] if scales and shape else None
             dist[i, j] = dist[j, i] = line_distance(features[keys[i]], features[keys[j]], shape, unit)
     condensed = dist[np.triu_indices(n, 1)]
+    if condensed.max() <= FACE_DISTANCE:
+        # complete linkage's last merge is at the largest distance: every line is one face. The common case
+        # (one face per page) is answered without importing scipy.cluster, a quarter of a second a process
+        return {k: 0 for k in keys}
+    from scipy.cluster.hierarchy import fcluster, linkage
+
     labels = fcluster(linkage(condensed, method="complete"), t=FACE_DISTANCE, criterion="distance")
     return {k: int(c) - 1 for k, c in zip(keys, labels)}
 

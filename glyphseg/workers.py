@@ -1,5 +1,6 @@
 """Independent work on all cores: a process pool for the stages whose items do not depend on each other
-(glyphs to trace, inputs of a batch).
+(glyphs to trace, inputs of a batch), and one call run beside the rest of the work (`in_background`: the
+report's font compiles while its pictures are written).
 
 Processes, not threads: the tracer is Python code that holds the GIL. Workers are forked where the platform
 allows (Linux), so they start in milliseconds with everything the parent has already imported; elsewhere
@@ -87,3 +88,62 @@ def parallel_map(fn: Callable[[T], R], items: Sequence[T], jobs: int = 1,
                 future.cancel()
             raise
     return [r for chunk in results for r in chunk]
+
+
+class Background:
+    """One call's result, computed in a forked process while this one goes on (see `in_background`)."""
+
+    def __init__(self, fn: Callable[..., R], args: tuple, fork: bool):
+        self._fn, self._args = fn, args
+        self._value: Optional[tuple] = None
+        self._process = None
+        if fork and "fork" in multiprocessing.get_all_start_methods():
+            # forked, not spawned: the arguments (a whole font) are inherited, not pickled; only the result
+            # comes back through the pipe
+            receive, send = multiprocessing.Pipe(duplex=False)
+            self._receive = receive
+            self._process = multiprocessing.get_context("fork").Process(
+                target=_background_main, args=(send, fn, args), daemon=True)
+            self._process.start()
+            send.close()
+
+    def result(self):
+        """The call's return value (waiting for it); an exception raised by the call is raised here. Where
+        processes cannot be forked, or the process died without a result, the call runs here instead."""
+        if self._value is None and self._process is not None:
+            try:
+                self._value = self._receive.recv()
+            except EOFError:  # killed (out of memory?): the result is still owed, so compute it here
+                self._value = None
+            self._process.join()
+            self._receive.close()
+            self._process = None
+        if self._value is None:
+            self._value = (True, self._fn(*self._args))
+        ok, value = self._value
+        if not ok:
+            raise value
+        return value
+
+
+def _background_main(send, fn, args) -> None:
+    _worker_init()
+    try:
+        value = (True, fn(*args))
+    except BaseException as e:  # noqa: BLE001 - handed to the parent, which raises it
+        value = (False, e)
+    try:
+        send.send(value)
+    except Exception:  # noqa: BLE001 - an exception that does not pickle: its line does
+        send.send((False, RuntimeError(f"{type(value[1]).__name__}: {value[1]}")))
+    send.close()
+
+
+def in_background(fn: Callable[..., R], *args, jobs: int = 1) -> Background:
+    """`fn(*args)` in a forked process when `jobs` > 1 (else when `.result()` is asked, here); `.result()`
+    returns its value. For one long call that does not depend on what this process does meanwhile.
+
+    >>> in_background(pow, 2, 10, jobs=2).result()
+    1024
+    """
+    return Background(fn, args, fork=jobs > 1)

@@ -15,7 +15,7 @@ import pytest
 from glyphseg.batch import BATCH_MANIFEST, collect_inputs, run_batch
 from glyphseg.pipeline import ExtractOptions, extract
 from glyphseg.types import GlyphsegError
-from glyphseg.workers import parallel_map
+from glyphseg.workers import in_background, parallel_map
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -194,6 +194,26 @@ def test_parallel_map_keeps_order_and_raises():
 
 def _reciprocal(x):
     return 1 / x
+
+
+def _pid_and(x):
+    return os.getpid(), x
+
+
+def test_in_background_runs_in_another_process_and_returns_or_raises():
+    pid, value = in_background(_pid_and, [1, 2], jobs=2).result()
+    assert pid != os.getpid() and value == [1, 2]
+    assert in_background(_pid_and, 5, jobs=1).result() == (os.getpid(), 5)  # one job: here, when asked
+    with pytest.raises(ZeroDivisionError):
+        in_background(_reciprocal, 0, jobs=2).result()
+    with pytest.raises(SystemExit):  # the child died without a result: the call is made here instead
+        in_background(_exit_here_only_in_parent, os.getpid(), jobs=2).result()
+
+
+def _exit_here_only_in_parent(parent_pid):
+    if os.getpid() != parent_pid:
+        os._exit(3)
+    raise SystemExit("ran in the parent")
 
 
 def test_a_transcript_given_as_an_input_is_explained(tmp_path):
