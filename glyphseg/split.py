@@ -13,6 +13,13 @@ next labelling round, and the cut is kept only when the pieces fit better than t
 Ink on the seam goes to the right-hand glyph: a touching serif is cut at its thinnest, each letter keeps
 its own stroke ends.
 
+Where the templates know the page's shapes only in part (a gothic or blackletter face: shapes weigh less in the
+alignment), the plain alignment can label a merged glyph with its first character and shift the next labels
+past it, so that the characters left over are not beside it. There a second alignment, in which glyphs at
+least TOUCHING_EM wide may hold runs of characters, names the merged glyph; it is cut into them
+(`cut_into_characters`) where each piece looks like its character and together better than the whole did
+(`pieces_fit`). The labels stay the plain alignment's: a glyph the templates do not see cut keeps them.
+
 Broken: `piece_group_costs` prices runs of 2–3 neighbours as one character for the alignment
 (glyphseg.label.align_groups), which takes a run where it explains the text better than the pieces alone.
 
@@ -235,29 +242,45 @@ MAX_POSITIONS = 600  # cut columns tried per glyph (a stride on wider glyphs kee
 
 
 def cut_held_glyphs(layouts: Sequence[PageLayout], pages: Sequence[Page], glyphs: Sequence[Glyph],
-                    held: Sequence[Tuple[int, str]], em_inch: float) -> Tuple[List[PageLayout], int]:
+                    held: Sequence[Tuple[int, str]], em_inch: float,
+                    lib: Optional[TemplateLibrary] = None) -> Tuple[List[PageLayout], int]:
     """New layouts in which each glyph that the alignment says holds several characters (`held`: glyph index
     into `glyphs`, its characters left to right) is cut into one glyph per character (`cut_into_characters`);
-    and how many glyphs were cut."""
+    and how many glyphs were cut. With `lib`, a cut is kept only where the pieces look like their characters
+    (`pieces_fit`)."""
     by_page = {layout.page: layout for layout in layouts}
     cuts: Dict[int, list] = {}
     for i, chars in held:
         g = glyphs[i]
         layout = by_page[g.page]
         pieces = cut_into_characters(layout, g, chars, glyph_em_px(layout, g, em_inch, pages[g.page].dpi))
-        if pieces is not None:
+        if pieces is not None and (lib is None or pieces_fit(layout, g, pieces, chars, lib)):
             cuts.setdefault(g.page, []).append((g, pieces))
     out = [split_glyphs(layout, cuts.get(layout.page, [])) for layout in layouts]
     return out, sum(len(v) for v in cuts.values())
 
 
+def pieces_fit(layout: PageLayout, glyph: Glyph, pieces: np.ndarray, chars: str, lib: TemplateLibrary) -> bool:
+    """Whether the pieces of a cut (`cut_into_characters`) each look like their character (MIN_PIECE_FIT) and
+    together better than the whole looked like the first one."""
+    _, ink = glyph_ink(layout, glyph)
+    k = int(pieces.max()) + 1
+    if k != len(chars):
+        return False
+    fits = _fits(lib, [np.where(pieces == n, ink, 0.0) for n in range(k)], list(chars))
+    whole = _fits(lib, [ink], [chars[0]])[0]
+    return min(fits) >= MIN_PIECE_FIT and float(np.mean(fits)) > whole
+
+
 JOINED_EM = 1.2  # a glyph at least this wide (em) is letters joined: no single letter is (a W is ~1.0)
+TOUCHING_EM = 0.8  # on pages whose shapes the templates know only in part, a glyph at least this wide may be
+#                    touching letters (blackletter at its own spacing: T U V as one piece is 1.1 em, X Y 0.8)
 
 
 def joined_letter_counts(layouts: Sequence[PageLayout], pages: Sequence[Page], glyphs: Sequence[Glyph],
-                         em_inch: float) -> List[int]:
+                         em_inch: float, joined_em: float = JOINED_EM) -> List[int]:
     """How many letters each glyph may hold: as many as fit its width at NARROWEST_EM each, for glyphs at
-    least JOINED_EM wide; 1 for the others (a wide capital is one letter however many its width would
+    least `joined_em` wide; 1 for the others (a wide capital is one letter however many its width would
     hold: the alignment cannot tell letters apart by their zones alone on a script page)."""
     by_page = {layout.page: layout for layout in layouts}
     out = []
@@ -265,7 +288,7 @@ def joined_letter_counts(layouts: Sequence[PageLayout], pages: Sequence[Page], g
         layout = by_page[g.page]
         ext = layout.extents[g.id]
         width_em = (ext[2] - ext[0]) / glyph_em_px(layout, g, em_inch, pages[g.page].dpi)
-        out.append(1 if width_em < JOINED_EM else int(width_em / NARROWEST_EM))
+        out.append(1 if width_em < joined_em else int(width_em / NARROWEST_EM))
     return out
 
 
