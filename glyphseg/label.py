@@ -38,7 +38,8 @@ LINE_BREAK_GAPS = 8.0  # ... and its breaks then hold the alignment to the page'
 #                        this many gaps (4 let Krause sheet 2's sample sentence drift a line; 8 and 16 held it)
 GAP_PER_MATCH = 2.0  # the gap never costs less than twice the page's typical matched pair (`page_gap`)
 SIGMA_TOP, SIGMA_BOTTOM, SIGMA_LOGW = 0.06, 0.05, 0.45
-LABEL_ROUNDS = 8  # labelling passes at most: two, plus one after each further round that split or joined glyphs
+LABEL_ROUNDS = 16  # labelling passes at most: two, plus one after each further round that split or joined glyphs
+#                   (each round makes one kind of change; 8 stopped the Krause sheets and script pages unsettled)
 # Without a transcript a glyph keeps its recognised character only when recognition is sure of it (score: the
 # softmax probability against the other characters) and the glyph looks like the character (fit: correlation
 # with its best template). Set on fonts and scripts outside the template sources (benchmarks/

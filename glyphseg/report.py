@@ -657,9 +657,9 @@ def write_report(ex: Extraction, outdir: str, font=None, jobs: int = 1) -> str:
 
         font = build_ufo(ex)
     stem = _safe(f"{ex.family}-{ex.style}".replace(" ", "")) or "font"
-    compiled = in_background(compile_font, font, os.path.join(rdir, stem), jobs=jobs)
-    pictures = write_page_images(ex, rdir), write_glyph_images(ex, rdir), write_face_views(ex, rdir)
-    fonts = font_view(ex, font, *compiled.result())
+    with in_background(compile_font, font, os.path.join(rdir, stem), jobs=jobs) as compiled:
+        pictures = write_page_images(ex, rdir), write_glyph_images(ex, rdir), write_face_views(ex, rdir)
+        fonts = font_view(ex, font, *compiled.result())
     view = report_view(ex, font, fonts, *pictures)
     view["report_s"] = None if reproducible() else time.perf_counter() - t_start
     path = os.path.join(outdir, "report.html")

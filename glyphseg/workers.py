@@ -126,6 +126,21 @@ class Background:
         return value
 
 
+    def cancel(self) -> None:
+        """Stop the process if it still runs (this one is being interrupted: it must not write on meanwhile)."""
+        if self._process is not None:
+            self._process.terminate()
+            self._process.join()
+            self._receive.close()
+            self._process = None
+
+    def __enter__(self) -> "Background":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.cancel()
+
+
 def _background_main(send, fn, args) -> None:
     _worker_init()
     try:
@@ -141,9 +156,12 @@ def _background_main(send, fn, args) -> None:
 
 def in_background(fn: Callable[..., R], *args, jobs: int = 1) -> Background:
     """`fn(*args)` in a forked process when `jobs` > 1 (else when `.result()` is asked, here); `.result()`
-    returns its value. For one long call that does not depend on what this process does meanwhile.
+    returns its value. For one long call that does not depend on what this process does meanwhile. Used as a
+    context manager, the process is stopped on leaving it (an exception, Ctrl-C or SIGTERM meanwhile), so that
+    it writes nothing after its caller has cleaned up.
 
-    >>> in_background(pow, 2, 10, jobs=2).result()
+    >>> with in_background(pow, 2, 10, jobs=2) as power:
+    ...     power.result()
     1024
     """
     return Background(fn, args, fork=jobs > 1)

@@ -210,6 +210,20 @@ def test_in_background_runs_in_another_process_and_returns_or_raises():
         in_background(_exit_here_only_in_parent, os.getpid(), jobs=2).result()
 
 
+def _write_later(path):
+    time.sleep(1.0)
+    open(path, "w").close()
+
+
+def test_in_background_is_stopped_when_its_caller_is_interrupted(tmp_path):
+    late = tmp_path / "late.txt"
+    with pytest.raises(KeyboardInterrupt):
+        with in_background(_write_later, str(late), jobs=2):
+            raise KeyboardInterrupt  # Ctrl-C or SIGTERM while it works: the caller cleans up, it must not write on
+    time.sleep(1.5)
+    assert not late.exists()
+
+
 def _exit_here_only_in_parent(parent_pid):
     if os.getpid() != parent_pid:
         os._exit(3)
