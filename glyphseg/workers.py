@@ -125,7 +125,6 @@ class Background:
             raise value
         return value
 
-
     def cancel(self) -> None:
         """Stop the process if it still runs (this one is being interrupted: it must not write on meanwhile)."""
         if self._process is not None:

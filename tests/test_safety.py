@@ -266,9 +266,10 @@ def test_reruns_are_byte_identical_under_source_date_epoch(made, page_png, tmp_p
 
 def test_concurrent_run_is_refused_and_sigterm_cleans_up(tmp_path):
     out = tmp_path / "out"
-    # the bundled page at 600 dpi takes seconds: long enough to meet it while it works
-    first = subprocess.Popen([sys.executable, "-m", "glyphseg.cli", "extract", PDF, "-o", str(out), "--segmenter",
-                              "threshold", "-q"], stderr=subprocess.PIPE, text=True)
+    # the bundled page four times on one core takes ~7 s (once, ~2 s: a loaded machine's two refused runs could
+    # outlast it): long enough to meet it while it works
+    first = subprocess.Popen([sys.executable, "-m", "glyphseg.cli", "extract", PDF, PDF, PDF, PDF, "-o", str(out),
+                              "--segmenter", "threshold", "-q", "-j", "1"], stderr=subprocess.PIPE, text=True)
     try:
         lock = tmp_path / ".out.glyphseg-lock"
         deadline = time.time() + 30
