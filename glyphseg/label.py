@@ -136,12 +136,13 @@ def _label_rounds(layouts, pages, text, lib, em, stems, ink_sizes, line_starts=(
     shape = weight * lib.shape_costs(rasters, columns)
     by_shape = informative >= SHAPES_DECIDE_CUTS  # else thin seams judge cuts, and glyphs may hold joined letters
     held: List[Tuple[int, str]] = []
+    runs_seen: dict = {}  # piece_group_costs' rasters of runs, kept from round to round
     for rnd in range(LABEL_ROUNDS):
         glyphs = [g for layout in layouts for g in layout.glyphs]
         zones = glyph_zones(glyphs, pages, layouts, em)
         runs = []
         if text is not None:
-            pieces = piece_group_costs(layouts, pages, glyphs, text, lib, em, match_costs)
+            pieces = piece_group_costs(layouts, pages, glyphs, text, lib, em, match_costs, runs_seen)
             joined = None if by_shape else joined_letter_counts(layouts, pages, glyphs, em)
             glyphs, pairs, runs, held = label_with_text(glyphs, zones, text, extra_cost=shape, group_costs=pieces,
                                                         joined_letters=joined, line_starts=line_starts)

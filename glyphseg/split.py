@@ -28,6 +28,7 @@ recognisers: Tesseract's chopper and associator are not exposed).
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -387,11 +388,16 @@ MAX_JOINED_WIDTH = 1.3  # the joined run at most this share of the character's t
 
 
 def piece_group_costs(layouts: Sequence[PageLayout], pages: Sequence[Page], glyphs: Sequence[Glyph], text: str,
-                      lib: TemplateLibrary, em_inch: float, zone_costs) -> List[np.ndarray]:
+                      lib: TemplateLibrary, em_inch: float, zone_costs,
+                      cache: Optional[dict] = None) -> List[np.ndarray]:
     """For the alignment (glyphseg.label.align_groups): the cost of each run of 2 … MAX_PIECES consecutive
     glyphs together being each character of `text` — their joined ink's zone cost (`zone_costs`,
     glyphseg.label.match_costs) plus its template shape cost, plus MERGE_COST; inf where the run cannot be
-    one letter (not on one line, gaps wider than a break, a piece too small to be more than dust)."""
+    one letter (not on one line, gaps wider than a break, a piece too small to be more than dust).
+
+    `cache` (a dict the caller keeps between labelling rounds) keeps each run's joined ink extent and raster
+    while its page's component map is the same one: most runs are the same from round to round, and their
+    rasters were most of a round's time on a sheet with many rounds."""
     by_page = {layout.page: layout for layout in layouts}
     out = []
     for k in range(2, MAX_PIECES + 1):
@@ -403,11 +409,9 @@ def piece_group_costs(layouts: Sequence[PageLayout], pages: Sequence[Page], glyp
             em_px = glyph_em_px(layout, run[0], em_inch, pages[run[0].page].dpi)
             if not may_be_one_letter(layout, run, em_px):
                 continue
-            joined, extent = run[0], layout.extents[run[0].id]
-            for g in run[1:]:
-                joined, extent = joined_glyph(layout, joined, g, gid=run[0].id)
+            joined, extent, raster = _joined_run(layout, run, cache)
             rows.append(i)
-            rasters.append(glyph_rasters([joined], [layout])[0])
+            rasters.append(raster)
             zones.append(extent_zone(layout, joined, extent, em_px))
         if rows:
             cost[rows] = zone_costs(zones, text) + SHAPE_WEIGHT * lib.shape_costs(np.stack(rasters), text) + MERGE_COST
@@ -417,6 +421,27 @@ def piece_group_costs(layouts: Sequence[PageLayout], pages: Sequence[Page], glyp
             cost[rows] = np.where(too_wide, np.inf, cost[rows])
         out.append(cost)
     return out
+
+
+def _joined_run(layout: PageLayout, run: Sequence[Glyph], cache: Optional[dict]):
+    """The run's glyphs as one (the first's record with all their ink), its ink extent and its template raster;
+    from `cache` while the page's component map and angle are the ones they were computed on (a cut relabels
+    components on a new map: then the page's entries are dropped)."""
+    if cache is not None:
+        held = cache.get(layout.page)
+        if held is None or held[0] is not layout.ink.components or held[1] != layout.angle:
+            held = cache[layout.page] = (layout.ink.components, layout.angle, {})
+        key = tuple(tuple(g.components) for g in run)
+        if key in held[2]:
+            bbox, components, extent, raster = held[2][key]
+            return replace(run[0], bbox=bbox, components=components), extent, raster
+    joined, extent = run[0], layout.extents[run[0].id]
+    for g in run[1:]:
+        joined, extent = joined_glyph(layout, joined, g, gid=run[0].id)
+    raster = glyph_rasters([joined], [layout])[0]
+    if cache is not None:
+        held[2][key] = (joined.bbox, joined.components, extent, raster)
+    return joined, extent, raster
 
 
 def may_be_one_letter(layout: PageLayout, run: Sequence[Glyph], em_px: float) -> bool:
