@@ -97,13 +97,13 @@ class Background:
         self._fn, self._args = fn, args
         self._value: Optional[tuple] = None
         self._process = None
-        if fork and "fork" in multiprocessing.get_all_start_methods():
+        context = _context()
+        if fork and context.get_start_method() == "fork":
             # forked, not spawned: the arguments (a whole font) are inherited, not pickled; only the result
             # comes back through the pipe
-            receive, send = multiprocessing.Pipe(duplex=False)
+            receive, send = context.Pipe(duplex=False)
             self._receive = receive
-            self._process = multiprocessing.get_context("fork").Process(
-                target=_background_main, args=(send, fn, args), daemon=True)
+            self._process = context.Process(target=_background_main, args=(send, fn, args), daemon=True)
             self._process.start()
             send.close()
 
