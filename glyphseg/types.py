@@ -154,6 +154,7 @@ class PageLayout:
     dropped: Dict[str, int]  # components set aside: specks, large (rules, ornaments)
     rejected: str = ""  # why the page was set aside as not a specimen (then it has no glyphs)
     elements: List["Element"] = field(default_factory=list)  # what is no type: rules, frames, ornaments
+    slant: float = 0.0  # the type's slant, degrees, positive leaning right (an italic); 0 on upright type
 
     def glyph(self, gid: str) -> Glyph:
         return next(g for g in self.glyphs if g.id == gid)

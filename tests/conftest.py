@@ -12,6 +12,7 @@ FONTS = {
     "mono": ("fonts-dejavu-core", "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"),
     "grotesque": ("fonts-dejavu-core", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
     "script": ("fonts-dancingscript", "/usr/share/fonts/opentype/dancingscript/DancingScript-Regular.otf"),
+    "brush-script": ("fonts-kaushanscript", "/usr/share/fonts/opentype/kaushanscript/KaushanScript-Regular.otf"),
     "gothic": ("fonts-gotico-antiqua", "/usr/share/fonts/opentype/gotico-antiqua/Jessen-Cicero12.otf"),
 }
 
