@@ -209,7 +209,7 @@ def detect(page: Page, options: Optional[DetectOptions] = None, ink: Optional[In
     # (italic, script) the boxes are taken across the slant, so that an i's dot stands over its stem and an
     # f's overhang does not swallow its neighbour, as they would on an upright page.
     rboxes = _rotated_boxes(comps_arr[:, 1:5].astype(float), angle)
-    slant = estimate_slant(labels, comps_arr[keep_letters(comps_arr, tall)])
+    slant = estimate_slant(labels, comps_arr[keep_letters(comps_arr, tall)], angle)
     if abs(slant) >= MIN_SLANT_DEG:
         rboxes = _slanted_boxes(labels, comps_arr, rboxes, angle, slant)
     local = local_text_heights(comps_arr, text_height, tall)
@@ -261,11 +261,13 @@ def keep_letters(comps: np.ndarray, tall: float) -> np.ndarray:
     return (comps[:, 5] > 16) & (h >= 0.4 * tall) & (h <= 3.0 * tall)
 
 
-def estimate_slant(labels: np.ndarray, letters: np.ndarray) -> float:
-    """The type's slant in degrees (positive leaning right, as an italic): the median over letter components
-    of the shear of their ink, −μ11/μ02 from each one's central moments (a sheared upright shape has
-    μ11 = −slant × μ02, image y pointing down). Upright letters that lean one way (k, N, z) are balanced by
-    those that lean the other; the median of a page's letters is within ±3° of 0 on upright designs.
+def estimate_slant(labels: np.ndarray, letters: np.ndarray, angle: float = 0.0) -> float:
+    """The type's slant in degrees (positive leaning right, as an italic), measured in the line frame of a
+    page skewed by `angle`: the median over letter components of the shear of their ink, −μ11/μ02 from
+    each one's central moments rotated into the line frame (a sheared upright shape has μ11 = −slant × μ02,
+    image y pointing down). Upright letters that lean one way (k, N, z) are balanced by those that lean the
+    other; the median of a page's letters is within ±4° of 0 on upright designs. (`faces.slant_degrees`
+    measures a line's slant by the sharpness of its column profile; here no lines exist yet.)
 
     >>> stem = np.zeros((40, 30), np.int32)
     >>> for row in range(40):  # a stem 6 px wide leaning right by 1 px in 4: about 14°
@@ -276,12 +278,44 @@ def estimate_slant(labels: np.ndarray, letters: np.ndarray) -> float:
     if len(letters) == 0:
         return 0.0
     rows = letters[np.linspace(0, len(letters) - 1, min(len(letters), SLANT_SAMPLE)).astype(int)]
+    return _median_slant(((labels[y0:y1, x0:x1] == lab) for lab, x0, y0, x1, y1, _ in rows), angle)
+
+
+def _median_slant(masks, angle: float) -> float:
+    """The median shear of these ink masks in the line frame (see `estimate_slant`), degrees."""
+    a = math.radians(angle)
+    rot = np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])  # as _rotate
     shears = []
-    for lab, x0, y0, x1, y1, _ in rows:
-        m = cv2.moments((labels[y0:y1, x0:x1] == lab).view(np.uint8), binaryImage=True)
-        if m["mu02"] > 0:
-            shears.append(-m["mu11"] / m["mu02"])
+    for mask in masks:
+        m = cv2.moments(mask.view(np.uint8), binaryImage=True)
+        cov = rot @ np.array([[m["mu20"], m["mu11"]], [m["mu11"], m["mu02"]]]) @ rot.T
+        if cov[1, 1] > 0:
+            shears.append(-cov[0, 1] / cov[1, 1])
     return float(np.degrees(np.arctan(np.median(shears)))) if shears else 0.0
+
+
+def glyphs_slant(layouts: Sequence[PageLayout], glyphs: Sequence[Glyph]) -> float:
+    """The slant of the type these glyphs are set in (degrees, as `estimate_slant`), from their letters (the
+    labelled ones when some are; a face's own, where a page mixes a roman and an italic); 0 when under
+    MIN_SLANT_DEG, i.e. upright."""
+    by_page = {lay.page: lay for lay in layouts}
+    letters = [g for g in glyphs if g.char is not None and g.char.isalpha()] or list(glyphs)
+    letters = [letters[i] for i in np.linspace(0, len(letters) - 1, min(len(letters), SLANT_SAMPLE)).astype(int)]
+    per_page: Dict[int, List[Glyph]] = {}
+    for g in letters:
+        if g.page in by_page:
+            per_page.setdefault(g.page, []).append(g)
+    masks, angles = [], []
+    for page, members in per_page.items():
+        lay = by_page[page]
+        for g in members:
+            x0, y0, x1, y1 = g.bbox
+            masks.append(np.isin(lay.ink.components[y0:y1, x0:x1], g.components))
+        angles.append(lay.angle)
+    if not masks:
+        return 0.0
+    slant = _median_slant(masks, float(np.median(angles)))
+    return slant if abs(slant) >= MIN_SLANT_DEG else 0.0
 
 
 def _slanted_boxes(labels: np.ndarray, comps: np.ndarray, rboxes: np.ndarray, angle: float,

@@ -55,6 +55,7 @@ def build_ufo(ex: Extraction) -> ufoLib2.Font:
     info.descender = m.descender
     info.xHeight = m.x_height
     info.capHeight = m.cap_height
+    info.italicAngle = m.italic_angle
     info.versionMajor, info.versionMinor = 1, 0
     info.note = "Extracted by glyphseg from: " + ", ".join(sorted({p.source for p in ex.pages}))
     unicodes = ex.unicodes
@@ -190,7 +191,8 @@ def font_fields(ex: Extraction) -> dict:
     """The manifest's `font` object for an extraction (or one face's view of it)."""
     m = ex.metrics
     return {"familyName": ex.family, "styleName": ex.style, "unitsPerEm": m.units_per_em, "ascender": m.ascender,
-            "descender": m.descender, "xHeight": m.x_height, "capHeight": m.cap_height}
+            "descender": m.descender, "xHeight": m.x_height, "capHeight": m.cap_height,
+            "italicAngle": m.italic_angle}
 
 
 def face_ufo_names(ex: Extraction) -> list:

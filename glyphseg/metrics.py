@@ -17,6 +17,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from .detect import glyphs_slant
 from .types import FontMetrics, Frames, Glyph, GlyphZone, Labelling, Page, PageLayout
 
 UNITS_PER_EM = 1000
@@ -241,6 +242,9 @@ def frames(labelling: Labelling, pages: Sequence[Page]) -> Frames:
     n_faces = max((g.face for g in glyphs), default=0) + 1
     per_face = [font_metrics([g for g in glyphs if g.face == k],
                              [z for g, z in zip(glyphs, labelling.zones) if g.face == k]) for k in range(n_faces)]
+    # each face's own slant (a page may set a roman and an italic): the font's italic angle
+    per_face = [replace(m, italic_angle=round(-glyphs_slant(labelling.layouts, [g for g in glyphs if g.face == k]), 1)
+                        or 0.0) for k, m in enumerate(per_face)]
     return Frames(glyphs=glyphs, metrics=per_face[0], face_metrics=per_face)
 
 

@@ -260,6 +260,7 @@ class FontMetrics:
     descender: int
     x_height: int
     cap_height: int
+    italic_angle: float = 0.0  # degrees counter-clockwise from the vertical, as UFO's italicAngle (an italic: < 0)
 
 
 Point = Tuple[float, float, Optional[str]]  # x, y, segment type ("line", "curve", "qcurve") or None (off-curve)

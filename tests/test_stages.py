@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from glyphseg.detect import MIN_SLANT_DEG, detect
+from glyphseg.detect import MIN_SLANT_DEG, detect, glyphs_slant
 from glyphseg.geometry import drawing_to_shape, iou
 from glyphseg.ingest import parse_page_ranges
 from glyphseg.label import align, assign_names, glyph_name
@@ -129,8 +129,11 @@ def test_a_slanted_face_s_dots_and_marks_are_grouped_across_its_slant():
     found = {j for _, j in m.pairs}
     marked = [j for j, g in enumerate(spec.glyphs) if g.char in "ij;:"]
     assert [spec.glyphs[j].char for j in marked if j not in found] == []
+    assert -20 < -glyphs_slant([layout], layout.glyphs) < -10  # the font's italic angle (the UFO's)
     upright = render_specimen(font_path("serif"), lines=lines, dpi=600, size_pt=14, tracking_em=0.0)
-    assert abs(detect(Page(index=0, source="t", dpi=600, image=upright.image)).slant) < MIN_SLANT_DEG
+    upright_layout = detect(Page(index=0, source="t", dpi=600, image=upright.image))
+    assert abs(upright_layout.slant) < MIN_SLANT_DEG
+    assert glyphs_slant([upright_layout], upright_layout.glyphs) == 0.0
 
 
 def test_labelling_rounds_last_until_the_cuts_and_joins_settle(monkeypatch):
