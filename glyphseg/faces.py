@@ -15,7 +15,9 @@ evidence; one pair that shares letters and differs must keep two faces apart. On
 pairs of fonts: 59 of 66 found as exactly two faces, 98.6 % of lines right; one font's lines at two sizes
 and two prints: one face in 23 of 24.) The same design
 cut at two sizes differs optically (heavier, wider at small sizes): within the scales it stays one face,
-beyond them it is given as two — the report shows both, and `--faces` chooses.
+beyond them it is given as two — the report shows both, and `--faces` chooses. A running foot or head (a
+caption alone in the page's top or bottom margin, far smaller than the specimen: `is_running_line`) is set in
+the book's text face, not the face the page shows: it is clustered only with other pages' running lines.
 
 Non-type elements (rules, frames, ornaments: components detection found too large for glyphs, and pieces
 set off beside them; page numbers: 1–3 glyphs alone in the top or bottom margin; decorated initials: a glyph far taller
@@ -58,6 +60,8 @@ FACE_DISTANCE = 2.0  # lines are one face while every pair of them is closer tha
 MIN_STYLE_GLYPHS = 4  # lines with fewer glyphs are too short to measure: they join the nearest line's face
 SHAPE_PX = 40  # px per em of the shape comparison rasters
 NUMBER_MARGIN = 0.12  # a page number sits in this share of the page's height at its top or bottom
+CAPTION_SIZE = 0.4  # a line alone in that band at under this share of the page's body size is a running foot
+#                     or head (Krause's sheets: 0.18–0.21 against their smallest sample text's 0.47)
 SLANT_GAIN = 1.08  # a slant is taken when shearing sharpens the column profile by this factor
 ORNAMENT_PIECE_LINE = 3  # a "line" of at most this many glyphs beside an ornament is a piece of it ...
 ORNAMENT_REACH = 0.25  # ... when it lies within this share of the ornament's smaller side from its box
@@ -82,7 +86,13 @@ def faces(labelling: Labelling, pages: Sequence[Page], labels_from_text: bool = 
     trusted = keyed if labels_from_text else {k: v for k, v in keyed.items()
                                               if features.get(k, {}).get("fit", 0.0) >= POOR_FIT}
     shapes, repeats = _shape_rasters(layouts, trusted)
-    cluster = _cluster_lines(list(features), features, shapes, shape_scales(repeats))
+    running = _running_lines(layouts, pages)
+    scales = shape_scales(repeats)
+    cluster = _cluster_lines([k for k in features if k not in running], features, shapes, scales)
+    if running & set(features):  # captions are faces of their own, clustered among themselves
+        captions = _cluster_lines(sorted(running & set(features)), features, shapes, scales)
+        first = max(cluster.values(), default=-1) + 1
+        cluster.update({k: first + c for k, c in captions.items()})
     # short lines (a page's lone figures, a word on its own) join the face of the nearest measured line
     all_lines = [(lay.page, ln.index) for lay in layouts for ln in lay.lines if ln.glyph_ids]
     for key in all_lines:
@@ -511,6 +521,18 @@ def _cluster_lines(keys, features, shapes, scales: Optional[Dict[int, Dict[str, 
     return {k: int(c) - 1 for k, c in zip(keys, labels)}
 
 
+def _running_lines(layouts: Sequence[PageLayout], pages: Sequence[Page]) -> set:
+    """(page, line) of every running foot or head (`is_running_line`)."""
+    out = set()
+    for lay in layouts:
+        by_id = {g.id: g for g in lay.glyphs}
+        for ln in lay.lines:
+            members = [by_id[gid] for gid in ln.glyph_ids if gid in by_id]
+            if members and is_running_line(members, pages[lay.page], lay):
+                out.add((lay.page, ln.index))
+    return out
+
+
 def _nearest_line(key, measured, layouts) -> Tuple[int, int]:
     """The measured line nearest a short one: same page first, then by baseline distance."""
     base = _line(layouts, key).baseline_offset
@@ -583,8 +605,27 @@ def _beside(box, element_box, reach: float = ORNAMENT_REACH) -> bool:
 def _is_page_number(members: Sequence[Glyph], page: Page, lay: PageLayout) -> bool:
     """1–3 glyphs alone in the top or bottom margin band of the page: no other line's glyphs share that band.
     (Labels are not asked: without a transcript recognition reads a lone 0 as o as readily.)"""
-    if len(members) > 3:
+    return len(members) <= 3 and _alone_in_margin(members, page, lay)
+
+
+def is_running_line(members: Sequence[Glyph], page: Page, lay: PageLayout) -> bool:
+    """A running foot or head (a caption: the publisher, the sheet's title and number): a line of
+    MIN_STYLE_GLYPHS or more alone in the top or bottom margin band, set at under CAPTION_SIZE of the size of
+    the page's other lines (median). It is set in the book's text face, not the face the page shows, and is
+    never clustered with the page's specimen lines (only with other pages' running lines)."""
+    if len(members) < MIN_STYLE_GLYPHS or not _alone_in_margin(members, page, lay):
         return False
+    others = [ln.size for ln in lay.lines if ln.glyph_ids and ln.index != members[0].line]
+    return _line_of(lay, members[0].line).size < CAPTION_SIZE * float(np.median(others))
+
+
+def _line_of(lay: PageLayout, index: int):
+    return next(ln for ln in lay.lines if ln.index == index)
+
+
+def _alone_in_margin(members: Sequence[Glyph], page: Page, lay: PageLayout) -> bool:
+    """The line lies in the page's top or bottom margin band (NUMBER_MARGIN) and no other line's glyphs
+    share that band beside it."""
     # the outermost line, below (or above) a text block of its own: a specimen of one or two lines has none
     others = [ln for ln in lay.lines if ln.glyph_ids and ln.index != members[0].line]
     if len(others) < 2:

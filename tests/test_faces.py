@@ -106,6 +106,30 @@ def test_each_face_its_own_font(two_faces, tmp_path, with_text):
         assert (out / "svg" / "a.svg").exists() and (out / "svg" / "Proof2-Regular" / "a.svg").exists()
 
 
+def test_a_running_foot_is_a_face_of_its_own():
+    """A sheet's caption in its bottom margin (the publisher, the sheet's number) at a fifth of the specimen's
+    size: its own face even when it is set in the specimen's design, which style alone would merge (the four
+    Krause sheets' captions, a printed Fraktur under written Fraktur, differed from their specimens by 0.7–1.4
+    against FACE_DISTANCE 2). The same small line inside the page, among the specimen's lines, stays one face
+    with them."""
+    serif = font_path("serif")
+    body = render_specimen(serif, DEFAULT_LINES[:3] + WORDS, size_pt=24, tracking_em=0)
+    foot = render_specimen(serif, ["Specimen of a serif, sheet 3, printed 1922"], size_pt=5, tracking_em=0)
+    image, truth = stacked([body, foot], gap=700)
+    image = image[:image.shape[0] - 640]  # the foot 60 px off the page's bottom edge
+    text = "".join(ch for _, ch, _ in truth)
+    page = Page(0, "sheet.png", 600, image)
+    found = glyphseg.faces.faces(label([detect(page)], [page], text), [page])
+    assert len(found.found) == 2 and found.found[1].lines == [found.found[1].lines[-1]], found.found
+    feet = {g.face for g in found.glyphs if g.bbox[1] > image.shape[0] * (1 - glyphseg.faces.NUMBER_MARGIN)}
+    assert feet == {1} and {g.face for g in found.glyphs if g.bbox[1] < body.image.shape[0]} == {0}
+    # inside the page, between the specimen's lines, it is no running foot
+    inside, truth_inside = stacked([body, foot, body])
+    page = Page(0, "sheet.png", 600, inside)
+    found = glyphseg.faces.faces(label([detect(page)], [page], "".join(ch for _, ch, _ in truth_inside)), [page])
+    assert len(found.found) == 1, found.found
+
+
 def test_one_face_stays_one(tmp_path):
     spec = render_specimen(font_path("mono"))
     ex = extract([], ExtractOptions(text=spec.text), pages=[Page(0, "mono.png", 600, spec.image)])
