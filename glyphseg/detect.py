@@ -255,6 +255,12 @@ MIN_SLANT_DEG = 5.0
 SLANT_SAMPLE = 400  # letters measured at most (evenly through the page): the median settles long before
 
 
+def page_slant(layout: PageLayout) -> float:
+    """The slant a page's glyphs are measured across (degrees): its type's when slanted (MIN_SLANT_DEG or
+    more), else 0 (upright)."""
+    return layout.slant if abs(layout.slant) >= MIN_SLANT_DEG else 0.0
+
+
 def keep_letters(comps: np.ndarray, tall: float) -> np.ndarray:
     """Rows of the component table that are letter-sized: 0.4–3 × the tall letters' height, not dust."""
     h = comps[:, 4] - comps[:, 2]

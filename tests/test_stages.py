@@ -136,12 +136,32 @@ def test_a_slanted_face_s_dots_and_marks_are_grouped_across_its_slant():
     assert glyphs_slant([upright_layout], upright_layout.glyphs) == 0.0
 
 
+def test_touching_letters_of_a_slanted_face_are_cut_along_its_slant():
+    """Kaushan Script at tight tracking: "ffi", "ff" and "fi" touch in one piece each. Their joins run along
+    the slant; seams searched in the upright glyph box could not follow them, and the pieces fitted their
+    templates too badly for the cut to be kept (F1 0.911, "iif" missed). Searched in the ink sheared upright
+    (split.upright_ink), every letter is found and named, and the pieces share the ink out exactly."""
+    from glyphseg.label import label
+
+    lines = ["affiliate office waffle", "modern burn; yes: fix"]
+    spec = render_specimen(font_path("brush-script"), lines=lines, dpi=600, size_pt=14, tracking_em=-0.05)
+    page = Page(index=0, source="t", dpi=600, image=spec.image)
+    layout = detect(page)
+    lab = label([layout], [page], spec.text)
+    m = match_boxes([g.bbox for g in lab.glyphs], [g.bbox for g in spec.glyphs])
+    right = sum(lab.glyphs[i].char == spec.glyphs[j].char for i, j in m.pairs)
+    assert m.f1 == 1.0 and right == len(spec.glyphs), "".join(spec.glyphs[j].char for j in m.unmatched_true)
+    (cut,) = lab.layouts
+    held = np.isin(layout.ink.components, [c for g in layout.glyphs for c in g.components])
+    shares = sum(np.isin(cut.ink.components, g.components).astype(np.int32) for g in lab.glyphs)
+    assert shares.max() == 1 and np.all(shares[held] == 1)
+
+
 def test_labelling_rounds_last_until_the_cuts_and_joins_settle(monkeypatch):
     """A connected script's sample words on a harsh print: each labelling round makes one kind of change (join
-    pieces, cut joined letters, cut touching ones, rejoin marks), and this page needs more than eight rounds
-    before nothing changes. Stopped at eight, the glyphs differ from the settled ones (F1 0.813 against 0.818;
-    before grouping across the slant, 0.841 against 0.893); given more rounds than LABEL_ROUNDS, nothing
-    changes: the page settled."""
+    pieces, cut joined letters, cut touching ones, rejoin marks), and this page needs several rounds before
+    nothing changes. Stopped at four, the glyphs differ from the settled ones (F1 0.821 against 0.915; it
+    settles after eight); given more rounds than LABEL_ROUNDS, nothing changes: the page settled."""
     import zlib
 
     from glyphseg import label as label_mod
@@ -153,15 +173,15 @@ def test_labelling_rounds_last_until_the_cuts_and_joins_settle(monkeypatch):
     page = Page(index=0, source="t", dpi=600, image=spec.image)
     layout = detect(page)
     found, cap = {}, label_mod.LABEL_ROUNDS
-    for rounds in (8, cap, 2 * cap):
+    for rounds in (4, cap, 2 * cap):
         monkeypatch.setattr(label_mod, "LABEL_ROUNDS", rounds)
         lab = label_mod.label([layout], [page], spec.text)
         found[rounds] = sorted((g.bbox, g.char) for g in lab.glyphs)
     settled = found[2 * cap]
     assert found[cap] == settled
-    assert found[8] != settled
+    assert found[4] != settled
     m = match_boxes([b for b, _ in settled], [g.bbox for g in spec.glyphs])
-    assert m.f1 >= 0.8, "".join(spec.glyphs[j].char for j in m.unmatched_true)
+    assert m.f1 >= 0.9, "".join(spec.glyphs[j].char for j in m.unmatched_true)
 
 
 def test_touching_gothic_letters_keep_the_labels_in_step():
@@ -199,7 +219,11 @@ def test_letters_joined_in_one_piece_of_ink_are_cut_into_as_many_as_the_text_has
     (cut,) = lab.layouts  # every ink pixel in exactly one glyph: the cuts share out the ink, none is lost
     before = np.isin(layout.ink.components, [c for g in layout.glyphs for c in g.components])
     after = sum(np.isin(cut.ink.components, g.components).astype(np.int32) for g in lab.glyphs)
-    assert np.array_equal(after, before.astype(np.int32))
+    assert after.max() == 1 and np.all(after[before] == 1)
+    # ... and what glyphs gained is at most a dot or two that detection had set aside as specks, given back
+    # to their letters (label.restore_dropped_marks)
+    gained = (after == 1) & ~before
+    assert gained.sum() <= 0.005 * before.sum(), (int(gained.sum()), int(before.sum()))
 
 
 def test_a_piece_cut_again_gets_an_id_of_its_own():
