@@ -15,4 +15,4 @@ classes) are in glyphseg.types, and no stage edits what it is given. See ARCHITE
 __version__ = "0.1.0"
 
 # glyphseg is installed from its source folder (it is not on PyPI): the SAM2 extra is named on that folder
-SAM2_INSTALL_HINT = "pip install '.[sam2]' in the glyphseg folder (or bash setup.sh)"
+SAM2_INSTALL_HINT = "pip install 'glyphseg[sam2]'; from a checkout: pip install '.[sam2]' or bash setup.sh"

@@ -133,7 +133,7 @@ def main():
               help="SAM2 precision; auto is bf16 where the hardware supports it; fp16 on CUDA only.")
 @click.option("--family", "families", multiple=True, default=["Specimen"], show_default=True,
               help="Font family name; repeat it to name each face in turn (more faces: '<family> 2', '<family> 3' …).")
-@click.option("--style", default="Regular", show_default=True, help="Font style name.")
+@click.option("--style", default=None, help="Font style name (default: Regular, or Italic for a face that slants).")
 @click.option("--faces", "face_choice", default="all", show_default=True,
               help="Which faces become fonts: all, main (the face with the most glyphs) or numbers such as 1,3.")
 @click.option("--tolerance", type=float, default=2.0, show_default=True,

@@ -56,6 +56,8 @@ def build_ufo(ex: Extraction) -> ufoLib2.Font:
     info.xHeight = m.x_height
     info.capHeight = m.cap_height
     info.italicAngle = m.italic_angle
+    if m.italic_angle:  # a sloped face: the italic style-map bit (OS/2 fsSelection ITALIC, head macStyle)
+        info.styleMapStyleName = "italic"
     info.versionMajor, info.versionMinor = 1, 0
     info.note = "Extracted by glyphseg from: " + ", ".join(sorted({p.source for p in ex.pages}))
     unicodes = ex.unicodes

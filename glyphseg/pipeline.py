@@ -39,7 +39,7 @@ class ExtractOptions:
     device: str = "cpu"
     dtype: str = "auto"
     family: str = "Specimen"
-    style: str = "Regular"
+    style: Optional[str] = None  # None: "Regular", or "Italic" for a face that slants (`face_style`)
     tolerance: float = 2.0
     recognise: bool = True  # without a transcript, label glyphs by template matching
     min_score: float = MIN_SCORE  # ... and leave those recognition is less sure of unlabelled
@@ -164,7 +164,8 @@ def extract(paths: Sequence[str], options: Optional[ExtractOptions] = None,
     timings.update({k if k == "segment_s" else f"{segmentation.backend}_{k}": v
                     for k, v in segmentation.timings.items()}, segmenter=segmentation.backend)
     if not fonts:  # every glyph was set aside as no type: an empty font, as a one-face run without glyphs
-        fonts = [Face(index=0, family=face_family(opt, 1), style=opt.style, metrics=framed.metrics)]
+        fonts = [Face(index=0, family=face_family(opt, 1), style=face_style(opt, framed.metrics),
+                      metrics=framed.metrics)]
     main = fonts[0]
     if len(fonts) > 1:
         notes.append(f"{len(fonts)} faces found: " + "; ".join(
@@ -183,6 +184,12 @@ def face_family(opt: ExtractOptions, number: int) -> str:
     if number - 1 < len(opt.families):
         return opt.families[number - 1]
     return opt.family if number == 1 else f"{opt.family} {number}"
+
+
+def face_style(opt: ExtractOptions, metrics) -> str:
+    """The style name: `style` when given, else "Italic" for a face that slants (an italic angle measured),
+    "Regular" for an upright one."""
+    return opt.style or ("Italic" if metrics.italic_angle else "Regular")
 
 
 def _face_font(k, face, glyphs, outlines, masks, labelling, framed, opt, timings):
@@ -204,7 +211,8 @@ def _face_font(k, face, glyphs, outlines, masks, labelling, framed, opt, timings
         outlines.update(spaced.outlines)
     by_id = {g.id: g for g in mine}
     glyphs = [by_id.get(g.id, g) for g in glyphs]
-    font = Face(index=k, family=face_family(opt, face.number), style=opt.style, metrics=framed.face_metrics[k],
+    font = Face(index=k, family=face_family(opt, face.number), style=face_style(opt, framed.face_metrics[k]),
+                metrics=framed.face_metrics[k],
                 unicodes=face.unicodes, spacing=spacing_method, space_width=space_width, kerning=kerning,
                 consensus=fused, sizes_pt=face.found.sizes_pt, features=face.found.features)
     return font, glyphs, outlines

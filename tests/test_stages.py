@@ -136,6 +136,23 @@ def test_a_slanted_face_s_dots_and_marks_are_grouped_across_its_slant():
     assert glyphs_slant([upright_layout], upright_layout.glyphs) == 0.0
 
 
+def test_a_slanted_face_becomes_an_italic_font():
+    """The extracted font of a slanted face carries its slant: the UFO's italicAngle (negative: leaning right),
+    the italic style-map bit, and the style name Italic unless the user names the style."""
+    from glyphseg.export import build_ufo
+    from glyphseg.pipeline import ExtractOptions, extract
+
+    spec = render_specimen(font_path("brush-script"), lines=["Hamburgefonstiv", "quite stiv"], dpi=300,
+                           size_pt=14, tracking_em=0.0)
+    page = Page(index=0, source="t", dpi=300, image=spec.image)
+    ex = extract([], ExtractOptions(text=spec.text, segmenter="threshold"), pages=[page])
+    font = build_ufo(ex)
+    assert -20 < font.info.italicAngle < -10 and font.info.styleMapStyleName == "italic"
+    assert ex.style == "Italic"
+    named = extract([], ExtractOptions(text=spec.text, segmenter="threshold", style="Swash"), pages=[page])
+    assert named.style == "Swash" and build_ufo(named).info.italicAngle == font.info.italicAngle
+
+
 def test_touching_letters_of_a_slanted_face_are_cut_along_its_slant():
     """Kaushan Script at tight tracking: "ffi", "ff" and "fi" touch in one piece each. Their joins run along
     the slant; seams searched in the upright glyph box could not follow them, and the pieces fitted their
