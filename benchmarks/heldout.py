@@ -2,8 +2,9 @@
 
 - `gothic`: nine 15th-century types from fonts-gotico-antiqua (gothic, gotico-antiqua, hybrid and proto-roman
   designs; Jessen, the package's one font in the suite, is left out);
-- `italic`: ten italics and one chancery script from Debian's font packages (the suite has no italic; its
-  two scripts are the only slanted faces rules were tuned on).
+- `italic`: ten italics and one chancery script from Debian's font packages, none of them a template source
+  (templates/SOURCES.md; some are italics of a source's family, drawn apart from its roman). The suite has no
+  italic; its two scripts are the only slanted faces rules were tuned on.
 
 A change tuned on the suite is checked here before it is kept: it should not lose on these pages.
 
@@ -29,7 +30,7 @@ NAMES = ["Hamlet-Cicero12", "Rusch-GoticoAntiqua100G", "Zainer-GoticoAntiqua96G"
 HELD_OUT = [SuiteFont(name.lower(), name, "gothic", "held-out", "fonts-gotico-antiqua",
                       os.path.join(FOLDER, name + ".otf")) for name in NAMES]
 _ITALICS = [  # (family, Debian package, file)
-    ("EB Garamond 12 Italic", "fonts-ebgaramond", "/usr/share/fonts/opentype/ebgaramond/EBGaramond12-Italic.otf"),
+    ("Liberation Sans Italic", "fonts-liberation2", "/usr/share/fonts/truetype/liberation2/LiberationSans-Italic.ttf"),
     ("P052 Italic", "fonts-urw-base35", "/usr/share/fonts/opentype/urw-base35/P052-Italic.otf"),
     ("Z003 (chancery)", "fonts-urw-base35", "/usr/share/fonts/opentype/urw-base35/Z003-MediumItalic.otf"),
     ("URW Bookman Light Italic", "fonts-urw-base35", "/usr/share/fonts/opentype/urw-base35/URWBookman-LightItalic.otf"),
