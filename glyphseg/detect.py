@@ -210,7 +210,7 @@ def detect(page: Page, options: Optional[DetectOptions] = None, ink: Optional[In
     # f's overhang does not swallow its neighbour, as they would on an upright page.
     rboxes = _rotated_boxes(comps_arr[:, 1:5].astype(float), angle)
     slant = estimate_slant(labels, comps_arr[keep_letters(comps_arr, tall)], angle)
-    if abs(slant) >= MIN_SLANT_DEG:
+    if taken_slant(slant):
         rboxes = _slanted_boxes(labels, comps_arr, rboxes, angle, slant)
     local = local_text_heights(comps_arr, text_height, tall)
     groups = _group_components(rboxes, comps_arr[:, 5], local)
@@ -258,10 +258,20 @@ MIN_SLANT_LETTERS = 10  # fewer single letters than this (a page of touching run
 LETTER_WIDTH = 1.2  # a piece wider than this × the tall letters' height holds touching letters (an M or W: ~1)
 
 
+def taken_slant(slant: float) -> float:
+    """A measured slant as the pipeline takes it (degrees): as measured from MIN_SLANT_DEG on, else 0
+    (upright)."""
+    return slant if abs(slant) >= MIN_SLANT_DEG else 0.0
+
+
 def page_slant(layout: PageLayout) -> float:
-    """The slant a page's glyphs are measured across (degrees): its type's when slanted (MIN_SLANT_DEG or
-    more), else 0 (upright)."""
-    return layout.slant if abs(layout.slant) >= MIN_SLANT_DEG else 0.0
+    """The slant a page's glyphs are measured across (degrees): its type's when slanted, else 0."""
+    return taken_slant(layout.slant)
+
+
+def _evenly(count: int) -> np.ndarray:
+    """Indices of at most SLANT_SAMPLE of `count` items, spread evenly through them."""
+    return np.linspace(0, count - 1, min(count, SLANT_SAMPLE)).astype(int)
 
 
 def keep_letters(comps: np.ndarray, tall: float) -> np.ndarray:
@@ -290,7 +300,7 @@ def estimate_slant(labels: np.ndarray, letters: np.ndarray, angle: float = 0.0) 
     """
     if len(letters) < MIN_SLANT_LETTERS:
         return 0.0
-    rows = letters[np.linspace(0, len(letters) - 1, min(len(letters), SLANT_SAMPLE)).astype(int)]
+    rows = letters[_evenly(len(letters))]
     return _median_slant(((labels[y0:y1, x0:x1] == lab) for lab, x0, y0, x1, y1, _ in rows), angle)
 
 
@@ -313,7 +323,7 @@ def glyphs_slant(layouts: Sequence[PageLayout], glyphs: Sequence[Glyph]) -> floa
     MIN_SLANT_DEG, i.e. upright."""
     by_page = {lay.page: lay for lay in layouts}
     letters = [g for g in glyphs if g.char is not None and g.char.isalpha()] or list(glyphs)
-    letters = [letters[i] for i in np.linspace(0, len(letters) - 1, min(len(letters), SLANT_SAMPLE)).astype(int)]
+    letters = [letters[i] for i in _evenly(len(letters))]
     per_page: Dict[int, List[Glyph]] = {}
     for g in letters:
         if g.page in by_page:
@@ -327,8 +337,7 @@ def glyphs_slant(layouts: Sequence[PageLayout], glyphs: Sequence[Glyph]) -> floa
         angles.append(lay.angle)
     if len(masks) < MIN_SLANT_LETTERS:
         return 0.0
-    slant = _median_slant(masks, float(np.median(angles)))
-    return slant if abs(slant) >= MIN_SLANT_DEG else 0.0
+    return taken_slant(_median_slant(masks, float(np.median(angles))))
 
 
 def _slanted_boxes(labels: np.ndarray, comps: np.ndarray, rboxes: np.ndarray, angle: float,

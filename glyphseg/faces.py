@@ -89,8 +89,9 @@ def faces(labelling: Labelling, pages: Sequence[Page], labels_from_text: bool = 
     running = _running_lines(layouts, pages)
     scales = shape_scales(repeats)
     cluster = _cluster_lines([k for k in features if k not in running], features, shapes, scales)
-    if running & set(features):  # captions are faces of their own, clustered among themselves
-        captions = _cluster_lines(sorted(running & set(features)), features, shapes, scales)
+    captions = sorted(running & set(features))
+    if captions:  # captions are faces of their own, clustered among themselves
+        captions = _cluster_lines(captions, features, shapes, scales)
         first = max(cluster.values(), default=-1) + 1
         cluster.update({k: first + c for k, c in captions.items()})
     # short lines (a page's lone figures, a word on its own) join the face of the nearest measured line
@@ -616,11 +617,7 @@ def is_running_line(members: Sequence[Glyph], page: Page, lay: PageLayout) -> bo
     if len(members) < MIN_STYLE_GLYPHS or not _alone_in_margin(members, page, lay):
         return False
     others = [ln.size for ln in lay.lines if ln.glyph_ids and ln.index != members[0].line]
-    return _line_of(lay, members[0].line).size < CAPTION_SIZE * float(np.median(others))
-
-
-def _line_of(lay: PageLayout, index: int):
-    return next(ln for ln in lay.lines if ln.index == index)
+    return _line([lay], (lay.page, members[0].line)).size < CAPTION_SIZE * float(np.median(others))
 
 
 def _alone_in_margin(members: Sequence[Glyph], page: Page, lay: PageLayout) -> bool:

@@ -240,11 +240,12 @@ def frames(labelling: Labelling, pages: Sequence[Page]) -> Frames:
     """The metrics stage: every glyph placed in its font-unit frame, and each face's vertical metrics."""
     glyphs = placed_glyphs(labelling.glyphs, pages, labelling.layouts, labelling.em_inch)
     n_faces = max((g.face for g in glyphs), default=0) + 1
-    per_face = [font_metrics([g for g in glyphs if g.face == k],
-                             [z for g, z in zip(glyphs, labelling.zones) if g.face == k]) for k in range(n_faces)]
-    # each face's own slant (a page may set a roman and an italic): the font's italic angle
-    per_face = [replace(m, italic_angle=round(-glyphs_slant(labelling.layouts, [g for g in glyphs if g.face == k]), 1)
-                        or 0.0) for k, m in enumerate(per_face)]
+    per_face = []
+    for k in range(n_faces):
+        mine = [g for g in glyphs if g.face == k]
+        metrics = font_metrics(mine, [z for g, z in zip(glyphs, labelling.zones) if g.face == k])
+        # the face's own slant (a page may set a roman and an italic): the font's italic angle
+        per_face.append(replace(metrics, italic_angle=round(-glyphs_slant(labelling.layouts, mine), 1) or 0.0))
     return Frames(glyphs=glyphs, metrics=per_face[0], face_metrics=per_face)
 
 

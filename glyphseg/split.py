@@ -152,12 +152,19 @@ def deslant(coverage: np.ndarray, slant: float) -> np.ndarray:
     [30, 31]
     """
     h, w = coverage.shape
-    t = float(np.tan(np.radians(slant)))
-    reach = int(np.ceil(abs(t) * h))
-    shift = reach if t > 0 else 0  # rows high up move left: room on the left
-    matrix = np.float32([[1, t, shift - t * (h - 1)], [0, 1, 0]])
+    t, offset, reach = _upright_shear(h, slant)
+    matrix = np.float32([[1, t, offset], [0, 1, 0]])
     return cv2.warpAffine(coverage.astype(np.float32), matrix, (w + reach, h), flags=cv2.INTER_LINEAR,
                           borderValue=0.0)
+
+
+def _upright_shear(height: int, slant: float) -> Tuple[float, float, int]:
+    """The shear `deslant` applies to `height` rows: column c of row r goes to c + t·r + offset; the sheared
+    ink is `reach` columns wider."""
+    t = float(np.tan(np.radians(slant)))
+    reach = int(np.ceil(abs(t) * height))
+    shift = reach if t > 0 else 0  # rows high up move left: room on the left
+    return t, shift - t * (height - 1), reach
 
 
 def upright_ink(layout: PageLayout, glyph: Glyph):
@@ -168,13 +175,11 @@ def upright_ink(layout: PageLayout, glyph: Glyph):
     slant = page_slant(layout)
     if not slant:
         return member, ink, lambda pieces: pieces
-    h = member.shape[0]
-    t = float(np.tan(np.radians(slant)))
-    shift = int(np.ceil(abs(t) * h)) if t > 0 else 0  # as deslant
+    t, offset, _ = _upright_shear(member.shape[0], slant)
     sheared_ink = deslant(ink, slant)
     sheared_member = deslant(member.astype(np.float32), slant) >= 0.5
     rows, cols = np.nonzero(member)
-    at = np.rint(cols + shift - t * (h - 1 - rows)).astype(int)
+    at = np.rint(cols + t * rows + offset).astype(int)  # where each ink pixel went
 
     def back(pieces: np.ndarray) -> np.ndarray:
         out = np.full(member.shape, -1, np.int32)
