@@ -443,7 +443,8 @@ def _reading_order(page_index, lines_of_glyphs, glyph_boxes, members, extents, a
             order += 1
         bottoms = np.concatenate([bottoms_of[i] for i in idxs])
         lines.append(Line(page=page_index, index=li, glyph_ids=ids, angle=angle,
-                          baseline_offset=_baseline(bottoms, float(np.median(glyph_th[idxs])))))
+                          baseline_offset=_baseline(bottoms, float(np.median(glyph_th[idxs])),
+                                                    np.array([extents[i][3] for i in idxs]))))
     return glyphs, lines, ext_by_id
 
 
@@ -654,12 +655,32 @@ def _find_lines(extents, text_heights: np.ndarray) -> List[List[int]]:
     return clusters
 
 
-def _baseline(bottoms: np.ndarray, text_height: float) -> float:
+DESCENDER_REACH = 0.5  # a descender reaches at most this many text heights below the baseline (~0.3 typically)
+SITTING_SHARE = 0.25  # a line's bottoms this far above their median, in at least this share, sit on its baseline
+MIN_SITTING = 3  # ... and at least this many: a short line's quotes or dots stand higher too
+
+
+def _baseline(bottoms: np.ndarray, text_height: float, glyph_bottoms: Optional[np.ndarray] = None) -> float:
     """Baseline offset (line-frame y) from glyph bottoms: flat-bottomed letters sit on it, round ones
-    overshoot slightly below, descenders go far below."""
+    overshoot slightly below, descenders go far below. `glyph_bottoms`: one per glyph (its lowest ink), where
+    `bottoms` hold several for letters joined in one piece (`letter_bottoms`); default: `bottoms`.
+
+    >>> float(_baseline(np.array([100.0] * 6 + [85.0] * 4), 40.0))  # six descenders; four letters sit 15 px higher
+    85.0
+    """
     if bottoms.size == 0:
         return 0.0
     med = float(np.median(bottoms))
+    # a line whose median bottom is a descender's (tight tracking: merged pairs ty, gr, Ty give one bottom each,
+    # their lowest): letters that sit a descender's depth higher are on the baseline, where nothing else sits
+    # so many
+    # (counted per glyph: the bottoms of a connected script's joins, between its letters, sit higher too)
+    whole = bottoms if glyph_bottoms is None else glyph_bottoms
+    higher = whole[(whole < med - 0.15 * text_height) & (whole > med - DESCENDER_REACH * text_height)]
+    level = float(np.median(higher)) if higher.size else med
+    sitting = np.abs(higher - level) <= 0.1 * text_height  # on one level, as letters on a baseline are
+    if sitting.sum() >= max(MIN_SITTING, SITTING_SHARE * whole.size):
+        med = level
     near = bottoms[np.abs(bottoms - med) <= 0.15 * text_height]
     if near.size == 0:
         return med

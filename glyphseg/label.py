@@ -24,7 +24,7 @@ from .templates import glyph_rasters
 from .detect import join_glyphs, joined_glyph, with_components
 from .metrics import (em_from_labels, em_from_lines, em_from_text_height, expected_zone, extent_zone, glyph_em_px,
                       glyph_zones, line_sizes, line_stems)
-from .split import (TOUCHING_EM, cut_held_glyphs, join_runs, joined_letter_counts, piece_group_costs,
+from .split import (MIN_WIDTH_SHARE, TOUCHING_EM, cut_held_glyphs, join_runs, joined_letter_counts, piece_group_costs,
                     split_touching_glyphs)
 from .types import Glyph, GlyphZone, Labelling, Page, PageLayout, bbox_union
 
@@ -161,7 +161,7 @@ def _label_rounds(layouts, pages, text, lib, em, stems, ink_sizes, line_starts=(
         if rnd < LABEL_ROUNDS - 1 and not changed and text is not None:  # letters that touch, cut as the text says
             layouts, changed = split_touching_glyphs(layouts, pages, glyphs, pairs, text, lib, em,
                                                      by_shape=by_shape)
-        if rnd < LABEL_ROUNDS - 1 and not changed and text is not None and by_shape and informative < 1.0:
+        if rnd < LABEL_ROUNDS - 1 and not changed and text is not None and by_shape:
             # touching letters past which the labels shifted (blackletter at its own spacing: T U V in one piece
             # labelled T, the W beside it U …; the shapes weigh too little to hold the labels in step): asked
             # again allowing wide glyphs to hold runs, and cut where the pieces look like their characters
@@ -535,6 +535,9 @@ def held_run_costs(zones: Sequence[GlyphZone], text: str, gap: float, most: Sequ
         for k in range(2, k_here + 1):
             top, bottom, width = windows[k - 2]
             fit = zone_distance(z.top, z.bottom, z.width, top, bottom, width)
+            # the zone cost is capped, so it alone would let a wide glyph swallow any run of characters the
+            # alignment left over; a glyph cannot hold more letters than its width has room for
+            fit = np.where(z.width >= MIN_WIDTH_SHARE * width, fit, np.inf)
             costs[k - 2, :m - k + 1] = fit + HELD_CHAR_COST * gap * k
         out[i] = costs
     return out

@@ -15,12 +15,15 @@ its own stroke ends. On a slanted page (an italic, a script: `detect.page_slant`
 found in the glyph's ink sheared upright (`upright_ink`), where the joins between letters stand as the
 letters do, and the pieces are mapped back pixel for pixel.
 
-Where the templates know the page's shapes only in part (a gothic or blackletter face: shapes weigh less in the
-alignment), the plain alignment can label a merged glyph with its first character and shift the next labels
-past it, so that the characters left over are not beside it. There a second alignment, in which glyphs at
-least TOUCHING_EM wide may hold runs of characters, names the merged glyph; it is cut into them
-(`cut_into_characters`) where each piece looks like its character and together better than the whole did
-(`pieces_fit`). The labels stay the plain alignment's: a glyph the templates do not see cut keeps them.
+Where the templates judge cuts (any page but a script's), the plain alignment can label a merged glyph with
+its first character and shift the next labels past it, so that the characters left over are not beside it
+(blackletter at its own spacing, a bold face at tight tracking, a line of merged pairs). There a second
+alignment, in which glyphs at least TOUCHING_EM wide may hold runs of characters (no more than their width has
+room for), names the merged glyph; it is cut into them (`cut_by_fit`: all seams chosen together by ink
+crossed, the pieces' widths and each piece's template fit) where each piece looks like its character and
+together better than the whole did (`fits_better`), or into the run less its first or last character, which
+the alignment may have given it from a neighbour (`fitting_cut`). The labels stay the plain alignment's: a
+glyph the templates do not see cut keeps them.
 
 Broken: `piece_group_costs` prices runs of 2–3 neighbours as one character for the alignment
 (glyphseg.label.align_groups), which takes a run where it explains the text better than the pieces alone.
@@ -35,6 +38,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
+from scipy.ndimage import minimum_filter1d
 
 from .detect import join_glyphs, joined_glyph, page_slant, split_glyphs
 from .metrics import expected_zone, extent_zone, glyph_em_px
@@ -47,6 +51,7 @@ MIN_WIDTH_SHARE = 0.5  # the detection at least this share of its characters' ty
 #                        (at −0.05 em an ffi's ink is ~0.6 of f + f + i: the f's overhang each other)
 STEP_COST = 0.05  # a seam's sideways step, in ink units: straight cuts where the ink allows
 MAX_CHARS = 20  # characters one detection may be cut into
+SEAM_BAND_EM = 0.08  # a seam between touching letters strays at most this far sideways from where it starts
 MAX_CROSSING = 0.2  # without template evidence, a seam may run through ink for at most this share of the rows
 
 
@@ -115,7 +120,7 @@ def best_cuts(layout: PageLayout, glyph: Glyph, chars: str, lib: TemplateLibrary
     if glyph.bbox[2] - glyph.bbox[0] < max(4, MIN_WIDTH_SHARE * sum(widths) * em_px):
         return None
     whole = _fits(lib, [ink], [glyph.char or chars[0]])[0]
-    band = max(2, int(round(0.08 * em_px)))
+    band = max(2, int(round(SEAM_BAND_EM * em_px)))
     pieces = np.full(ink.shape, -1, np.int32)
     remaining = member.copy()
     fits: List[float] = []
@@ -302,30 +307,152 @@ def cut_held_glyphs(layouts: Sequence[PageLayout], pages: Sequence[Page], glyphs
                     lib: Optional[TemplateLibrary] = None) -> Tuple[List[PageLayout], int]:
     """New layouts in which each glyph that the alignment says holds several characters (`held`: glyph index
     into `glyphs`, its characters left to right) is cut into one glyph per character (`cut_into_characters`);
-    and how many glyphs were cut. With `lib`, a cut is kept only where the pieces look like their characters
-    (`pieces_fit`)."""
+    and how many glyphs were cut. With `lib`, the cut is chosen and kept by the pieces' look (`fitting_cut`)."""
     by_page = {layout.page: layout for layout in layouts}
     cuts: Dict[int, list] = {}
     for i, chars in held:
         g = glyphs[i]
         layout = by_page[g.page]
-        pieces = cut_into_characters(layout, g, chars, glyph_em_px(layout, g, em_inch, pages[g.page].dpi))
-        if pieces is not None and (lib is None or pieces_fit(layout, g, pieces, chars, lib)):
+        em_px = glyph_em_px(layout, g, em_inch, pages[g.page].dpi)
+        if lib is None:
+            pieces = cut_into_characters(layout, g, chars, em_px)
+        else:
+            pieces = fitting_cut(layout, g, chars, lib, em_px)
+        if pieces is not None:
             cuts.setdefault(g.page, []).append((g, pieces))
     out = [split_glyphs(layout, cuts.get(layout.page, [])) for layout in layouts]
     return out, sum(len(v) for v in cuts.values())
 
 
-def pieces_fit(layout: PageLayout, glyph: Glyph, pieces: np.ndarray, chars: str, lib: TemplateLibrary) -> bool:
-    """Whether the pieces of a cut (`cut_into_characters`) each look like their character (MIN_PIECE_FIT) and
-    together better than the whole looked like the first one."""
+def fitting_cut(layout: PageLayout, glyph: Glyph, chars: str, lib: TemplateLibrary,
+                em_px: float) -> Optional[np.ndarray]:
+    """The piece map of the best-fitting cut (`cut_by_fit`) of `glyph` into `chars`, or into `chars` less their
+    first or last character, among those whose pieces fit (`fits_better`); None where none does. The alignment
+    that says what a glyph holds sees no shapes inside it: beside another merged glyph it can give it one
+    character of its neighbour's, and the pieces then tell."""
+    best: Tuple[float, Optional[np.ndarray]] = (-1.0, None)
+    for run in dict.fromkeys([chars, chars[:-1], chars[1:]]):
+        cut = cut_by_fit(layout, glyph, run, lib, em_px) if len(run) >= 2 else None
+        if cut is not None and fits_better(layout, glyph, cut[0], run, lib) and float(np.mean(cut[0])) > best[0]:
+            best = (float(np.mean(cut[0])), cut[1])
+    return best[1]
+
+
+def fits_better(layout: PageLayout, glyph: Glyph, fits: Sequence[float], chars: str, lib: TemplateLibrary) -> bool:
+    """Whether pieces that fit their characters this well (`fits`) each look like their character
+    (MIN_PIECE_FIT) and together better than the whole glyph looked like the first one."""
     _, ink = glyph_ink(layout, glyph)
-    k = int(pieces.max()) + 1
-    if k != len(chars):
-        return False
-    fits = _fits(lib, [np.where(pieces == n, ink, 0.0) for n in range(k)], list(chars))
-    whole = _fits(lib, [ink], [chars[0]])[0]
-    return min(fits) >= MIN_PIECE_FIT and float(np.mean(fits)) > whole
+    return min(fits) >= MIN_PIECE_FIT and float(np.mean(fits)) > _fits(lib, [ink], [chars[0]])[0]
+
+
+FIT_WEIGHT = 5.0  # cost of a piece per unit of template misfit (1 − correlation): a piece fitting 0.6 instead
+#                   of 0.9 costs as much as a seam through two hairlines
+SEAM_REACH = 0.75  # a seam is sought this share of the characters' mean width either side of where their widths
+#                    put it
+SEAMS_TRIED = 6  # the least-ink seams tried per cut
+
+
+def cut_by_fit(layout: PageLayout, glyph: Glyph, chars: str, lib: TemplateLibrary,
+               em_px: float) -> Optional[Tuple[List[float], np.ndarray]]:
+    """(each piece's template fit, the piece map as `cut_into_characters` gives it) for cutting `glyph` into
+    exactly `chars`, or None when it is too narrow to hold them. As `cut_into_characters`, all cuts are chosen
+    together, by dynamic programming over cut columns, from the ink each seam crosses and each piece's width
+    against its character's typical share; and here also from how well each piece looks like its character
+    (its template fit, `FIT_WEIGHT`). The seams tried for each cut are the SEAMS_TRIED thinnest (local minima of
+    `seam_costs`) within SEAM_REACH of where the widths put it, and the widths' own column: fits are measured
+    only for pieces between two of them. Where a run's widths are unlike the zone table's (a narrow round
+    letter, a wide r), the thinnest seams alone put a cut in the middle of a letter; its pieces' fits do not."""
+    member, ink, back = upright_ink(layout, glyph)
+    cols = np.nonzero(ink.sum(axis=0) > 0)[0]
+    k = len(chars)
+    if k < 2 or cols.size < 2 * k:
+        return None
+    lo, hi = int(cols[0]), int(cols[-1]) + 1
+    w = hi - lo
+    narrow = max(2, int(round(SEAM_BAND_EM * em_px)))
+    wide = max(narrow, int(round(HELD_BAND_EM * em_px)))
+    crossing = {band: CROSS_WEIGHT * seam_costs(ink[:, lo:hi], band) / max(em_px, 1.0) for band in {narrow, wide}}
+    widths = np.array([expected_zone(c)[2] for c in chars], float)
+    target = widths / widths.sum() * w
+    reach = SEAM_REACH * float(target.mean())
+    spacing = max(1, int(round(0.02 * em_px)))  # minima closer than this lead to the same seam
+    lowest = crossing[wide] == minimum_filter1d(crossing[wide], 2 * spacing + 1, mode="nearest")
+    same: Dict[tuple, Tuple[int, int]] = {}  # a seam's path → the first (start, band) that draws it
+    canonical: Dict[Tuple[int, int], Tuple[int, int]] = {}
+    rights: Dict[Tuple[int, int], np.ndarray] = {}
+    rights_printed: Dict[Tuple[int, int], np.ndarray] = {}
+    member_printed, ink_printed = glyph_ink(layout, glyph)
+    candidates = []  # per cut: seams, as (start column of the ink's lo … hi, band)
+    for b in np.cumsum(target)[:-1]:
+        a0, a1 = max(1, int(b - reach)), min(w - 1, int(np.ceil(b + reach)) + 1)
+        # the thinnest seams, free to stray around an overhang (an italic f's tail over its neighbours), and
+        # straighter seams spread evenly across the reach: where the ink is alike throughout (a plateau of thin
+        # joins, where the free seams all run down the same valley), a letter's edge is found by its fit alone
+        minima = [a0 + int(i) for i in np.nonzero(lowest[a0:a1])[0]]
+        kept: List[int] = []
+        for c in sorted(minima, key=lambda c: crossing[wide][c]):
+            if len(kept) == SEAMS_TRIED:
+                break
+            if all(abs(c - q) > spacing for q in kept):
+                kept.append(c)
+        even = np.linspace(a0, a1 - 1, SEAMS_TRIED * 2).round().astype(int)
+        here = set()
+        for key in [(c, wide) for c in kept] + [(int(c), narrow) for c in even]:
+            if key not in canonical:
+                right = right_of_seam(ink, lo + key[0], key[1])
+                first = same.setdefault(tuple(np.argmax(right, axis=1)), key)
+                canonical[key] = first
+                if first == key:
+                    rights[key] = right & member
+                    # the fits are measured on the ink as printed: the templates hold italics as they lean
+                    rights_printed[key] = back(right.astype(np.int32)) == 1
+            here.add(canonical[key])
+        candidates.append(sorted(here))
+
+    def width_cost(span: float, t: float) -> float:
+        if span < MIN_WIDTH_RATIO * t:
+            return np.inf
+        return WIDTH_WEIGHT * float(np.log(max(span, 1.0) / t)) ** 2
+
+    def piece_costs(pairs, n):
+        """Cost and fit of piece n between each (left seam, right seam) pair (None: the glyph's edge)."""
+        spans = [(q[0] if q is not None else w) - (p[0] if p is not None else 0) for p, q in pairs]
+        masks = [(rights_printed[p] if p is not None else member_printed)
+                 & ~(rights_printed[q] if q is not None else False) for p, q in pairs]
+        ok = [i for i, (span, m) in enumerate(zip(spans, masks))
+              if np.isfinite(width_cost(span, target[n])) and m.any()]
+        out = [(np.inf, 0.0)] * len(pairs)
+        if ok:
+            fits = _fits(lib, [np.where(masks[i], ink_printed, 0.0) for i in ok], [chars[n]] * len(ok))
+            for i, fit in zip(ok, fits):
+                out[i] = (width_cost(spans[i], target[n]) + FIT_WEIGHT * (1.0 - fit), fit)
+        return out
+
+    def seam_cost(q) -> float:
+        return float(crossing[q[1]][q[0]]) if q is not None else 0.0
+
+    # best[seam] = (cost of the pieces left of it and their seams, their fits, the seams chosen)
+    best = {q: (cost + seam_cost(q), [fit], [q])
+            for q, (cost, fit) in zip(candidates[0], piece_costs([(None, q) for q in candidates[0]], 0))}
+    for n in range(1, k):
+        last = n == k - 1
+        pairs = [(p, q) for p in best for q in ([None] if last else candidates[n]) if q is None or q[0] > p[0]]
+        ahead: Dict[Optional[Tuple[int, int]], tuple] = {}
+        for (p, q), (cost, fit) in zip(pairs, piece_costs(pairs, n)):
+            total = best[p][0] + cost + seam_cost(q)
+            if total < ahead.get(q, (np.inf,))[0]:
+                ahead[q] = (total, best[p][1] + [fit], best[p][2] + ([q] if q is not None else []))
+        best = ahead
+        if not best:
+            return None
+    total, fits, chosen = best[None]
+    if not np.isfinite(total):
+        return None
+    pieces = np.full(ink.shape, -1, np.int32)
+    pieces[member] = 0
+    for q in chosen:
+        pieces[rights[q]] += 1
+    return fits, back(pieces)
 
 
 JOINED_EM = 1.2  # a glyph at least this wide (em) is letters joined: no single letter is (a W is ~1.0)

@@ -14,6 +14,8 @@ FONTS = {
     "script": ("fonts-dancingscript", "/usr/share/fonts/opentype/dancingscript/DancingScript-Regular.otf"),
     "brush-script": ("fonts-kaushanscript", "/usr/share/fonts/opentype/kaushanscript/KaushanScript-Regular.otf"),
     "gothic": ("fonts-gotico-antiqua", "/usr/share/fonts/opentype/gotico-antiqua/Jessen-Cicero12.otf"),
+    "proto-roman": ("fonts-gotico-antiqua",
+                    "/usr/share/fonts/opentype/gotico-antiqua/Sweynheim&Pannartz-Subiaco-ProtoRoman120R.otf"),
 }
 
 

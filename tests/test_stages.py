@@ -218,7 +218,43 @@ def test_touching_gothic_letters_keep_the_labels_in_step():
     assert missed == "" and right == len(spec.glyphs), (missed, right, len(spec.glyphs))
 
 
-def test_letters_joined_in_one_piece_of_ink_are_cut_into_as_many_as_the_text_has():
+def test_a_run_of_touching_letters_is_cut_where_each_piece_looks_like_its_letter():
+    """A proto-roman the templates know in part, at tight tracking: "odern", "ffice" and "ffle" touch in one
+    piece each. Cut by seam thinness and the zone table's widths alone, the pieces of "ffle" fitted their letters
+    too badly for the cut to be kept (F1 0.878): the thinnest seams ran through the middle of a letter. Chosen
+    with each piece's fit to its letter (split.cut_by_fit), the runs are cut into their letters."""
+    from glyphseg.label import label
+
+    lines = ["modern burn", "office waffle"]
+    spec = render_specimen(font_path("proto-roman"), lines=lines, dpi=600, size_pt=14, tracking_em=-0.05)
+    page = Page(index=0, source="t", dpi=600, image=spec.image)
+    layout = detect(page)
+    lab = label([layout], [page], spec.text)
+    m = match_boxes([g.bbox for g in lab.glyphs], [g.bbox for g in spec.glyphs])
+    right = sum(lab.glyphs[i].char == spec.glyphs[j].char for i, j in m.pairs)
+    missed = "".join(spec.glyphs[j].char for j in m.unmatched_true)
+    assert m.f1 >= 0.95 and right >= 0.9 * len(spec.glyphs), (m.f1, right, missed)
+    (cut,) = lab.layouts  # the pieces share the ink out exactly
+    held = np.isin(layout.ink.components, [c for g in layout.glyphs for c in g.components])
+    shares = sum(np.isin(cut.ink.components, g.components).astype(np.int32) for g in lab.glyphs)
+    assert shares.max() == 1 and np.all(shares[held] == 1)
+
+
+def test_a_line_of_descenders_sits_on_its_baseline():
+    """At tight tracking "typography gypsy jury" prints as 14 glyphs, most of them merged pairs holding a
+    descender (ty, gr, yp, gy): their bottoms outnumbered the letters sitting on the line, and the baseline sat
+    on the descenders, 0.22 em low (every ink zone on the line wrong). Letters that sit a descender's depth
+    higher on one level, a quarter of the glyphs and at least three, are on the baseline."""
+    spec = render_specimen(font_path("serif"), lines=["typography gypsy jury", "Typography by gypsy jury"],
+                           dpi=600, size_pt=14, tracking_em=-0.05)
+    layout = detect(Page(index=0, source="t", dpi=600, image=spec.image))
+    em_px = 14 / 72 * 600
+    truth = {g.line: g.matrix[1][2] for g in spec.glyphs}
+    assert len(layout.lines) == 2
+    for line in layout.lines:
+        assert abs(line.baseline_offset - truth[line.index]) < 0.04 * em_px, (line.index, line.baseline_offset,
+                                                                             truth[line.index])
+
     """A connected script at its own spacing: a line is one piece of ink, and words are. They are text, not
     ornaments, and with the transcript the alignment says how many letters each holds and they are cut apart
     (before: the long line was an ornament and the words one glyph each, F1 0.05)."""
