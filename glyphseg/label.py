@@ -24,7 +24,7 @@ from .templates import glyph_rasters
 from .detect import join_glyphs, joined_glyph, with_components
 from .metrics import (em_from_labels, em_from_lines, em_from_text_height, expected_zone, extent_zone, glyph_em_px,
                       glyph_zones, line_sizes, line_stems)
-from .split import (MIN_WIDTH_SHARE, TOUCHING_EM, cut_held_glyphs, join_runs, joined_letter_counts, piece_group_costs,
+from .split import (TOUCHING_EM, cut_held_glyphs, join_runs, joined_letter_counts, piece_group_costs,
                     split_touching_glyphs)
 from .types import Glyph, GlyphZone, Labelling, Page, PageLayout, bbox_union
 
@@ -535,9 +535,6 @@ def held_run_costs(zones: Sequence[GlyphZone], text: str, gap: float, most: Sequ
         for k in range(2, k_here + 1):
             top, bottom, width = windows[k - 2]
             fit = zone_distance(z.top, z.bottom, z.width, top, bottom, width)
-            # the zone cost is capped, so it alone would let a wide glyph swallow any run of characters the
-            # alignment left over; a glyph cannot hold more letters than its width has room for
-            fit = np.where(z.width >= MIN_WIDTH_SHARE * width, fit, np.inf)
             costs[k - 2, :m - k + 1] = fit + HELD_CHAR_COST * gap * k
         out[i] = costs
     return out

@@ -18,12 +18,12 @@ letters do, and the pieces are mapped back pixel for pixel.
 Where the templates judge cuts (any page but a script's), the plain alignment can label a merged glyph with
 its first character and shift the next labels past it, so that the characters left over are not beside it
 (blackletter at its own spacing, a bold face at tight tracking, a line of merged pairs). There a second
-alignment, in which glyphs at least TOUCHING_EM wide may hold runs of characters (no more than their width has
-room for), names the merged glyph; it is cut into them (`cut_by_fit`: all seams chosen together by ink
-crossed, the pieces' widths and each piece's template fit) where each piece looks like its character and
-together better than the whole did (`fits_better`), or into the run less its first or last character, which
-the alignment may have given it from a neighbour (`fitting_cut`). The labels stay the plain alignment's: a
-glyph the templates do not see cut keeps them.
+alignment, in which glyphs at least TOUCHING_EM wide may hold runs of characters, names the merged glyph; it
+is cut into them (`cut_by_fit`: all seams chosen together by the ink they cross, the pieces' widths and each
+piece's template fit) where each piece looks like its character and together better than the whole did
+(`fits_better`), or into the run less its first or last character, which the alignment may have given it
+from a neighbour (`fitting_cut`). The labels stay the plain alignment's: a glyph the templates do not see cut
+keeps them.
 
 Broken: `piece_group_costs` prices runs of 2–3 neighbours as one character for the alignment
 (glyphseg.label.align_groups), which takes a run where it explains the text better than the pieces alone.
