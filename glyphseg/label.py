@@ -24,7 +24,7 @@ from .templates import glyph_rasters
 from .detect import join_glyphs, joined_glyph, with_components
 from .metrics import (em_from_labels, em_from_lines, em_from_text_height, expected_zone, extent_zone, glyph_em_px,
                       glyph_zones, line_sizes, line_stems)
-from .split import (TOUCHING_EM, cut_held_glyphs, join_runs, joined_letter_counts, piece_group_costs,
+from .split import (TOUCHING_EM, cut_held_glyphs, cut_unread_glyphs, join_runs, joined_letter_counts, piece_group_costs,
                     split_touching_glyphs)
 from .types import Glyph, GlyphZone, Labelling, Page, PageLayout, bbox_union
 
@@ -134,6 +134,8 @@ def _label_rounds(layouts, pages, text, lib, em, stems, ink_sizes, line_starts=(
         informative = shape_informativeness(lib.shape_costs(rasters, lib.chars))
         weight = templates_mod.SHAPE_WEIGHT * informative
     shape = weight * lib.shape_costs(rasters, columns)
+    if text is None:  # (weight 1: the costs are the plain template fits)
+        informative = shape_informativeness(shape)
     by_shape = informative >= SHAPES_DECIDE_CUTS  # else thin seams judge cuts, and glyphs may hold joined letters
     held: List[Tuple[int, str]] = []
     runs_seen: dict = {}  # piece_group_costs' rasters of runs, kept from round to round
@@ -169,6 +171,9 @@ def _label_rounds(layouts, pages, text, lib, em, stems, ink_sizes, line_starts=(
                 glyphs, zones, text, extra_cost=shape, group_costs=pieces, line_starts=line_starts,
                 joined_letters=joined_letter_counts(layouts, pages, glyphs, em, TOUCHING_EM))
             layouts, changed = cut_held_glyphs(layouts, pages, glyphs, held_here, em, lib)
+        if rnd < LABEL_ROUNDS - 1 and not changed and text is None and by_shape:
+            # without a transcript: glyphs that read as no letter, cut where every piece reads as one
+            layouts, changed = cut_unread_glyphs(layouts, pages, glyphs, shape, em, lib, match_costs, POOR_FIT)
         if rnd < LABEL_ROUNDS - 1 and not changed:  # (a split first relabels: the pairs are then stale)
             judge = _pair_judge(pages, layouts, glyphs, em, lib, text, pairs)
             layouts, changed = rejoin_split_glyphs(layouts, lib.topologies_of, templates_mod.topology, judge)

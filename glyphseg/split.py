@@ -455,6 +455,142 @@ def cut_by_fit(layout: PageLayout, glyph: Glyph, chars: str, lib: TemplateLibrar
     return fits, back(pieces)
 
 
+READ_STEP_EM = 0.06  # without a transcript, seams are tried at least this often along a glyph ...
+WIDEST_EM = 1.2  # ... and no piece is wider than a letter can be (JOINED_EM)
+
+
+def cut_unread_glyphs(layouts: Sequence[PageLayout], pages: Sequence[Page], glyphs: Sequence[Glyph],
+                      shape_cost: np.ndarray, em_inch: float, lib: TemplateLibrary, zone_costs,
+                      min_fit: float) -> Tuple[List[PageLayout], int]:
+    """Without a transcript, segmentation by recognition: each glyph that fits no template well (its best fit,
+    1 − min of `shape_cost`'s row over the library's characters, under `min_fit`) and is wide enough for two
+    letters is cut where every piece reads as a letter that fits at least `min_fit`, the pieces fit better
+    than the whole did (MIN_GAIN), and each reads more surely than the whole reads as any one letter
+    (`templates.recognise`' cost): touching letters of a tight setting, which read as no single letter.
+    `zone_costs(zones, chars)` prices where ink sits (glyphseg.label.match_costs). New layouts, and how many
+    glyphs were cut."""
+    by_page = {layout.page: layout for layout in layouts}
+    cuts: Dict[int, list] = {}
+    letters = [k for k, c in enumerate(lib.chars) if c.isalnum()]
+    letter_text = "".join(lib.chars[k] for k in letters)
+    for i, g in enumerate(glyphs):
+        whole = 1.0 - float(shape_cost[i].min())
+        layout = by_page[g.page]
+        em_px = glyph_em_px(layout, g, em_inch, pages[g.page].dpi)
+        ext = layout.extents[g.id]
+        if whole >= min_fit or ext[2] - ext[0] < 2 * NARROWEST_EM * em_px:
+            continue
+        cut = cut_by_reading(layout, g, lib, em_px, zone_costs, min_fit)
+        if cut is None or float(np.mean(cut[0])) < whole + MIN_GAIN:
+            continue
+        # ... and each piece reads as its letter more surely than the whole reads as any one (recognition's
+        # cost, shape and ink zone): an italic n or a whose shape the templates half know fits r t or c t
+        # better in pieces, but one of them (the t) sits where no t would
+        whole_cost = float(np.min(SHAPE_WEIGHT * shape_cost[i][letters]
+                                  + zone_costs([extent_zone(layout, g, ext, em_px)], letter_text)[0]))
+        if max(cut[3]) < whole_cost:
+            cuts.setdefault(g.page, []).append((g, cut[2]))
+    out = [split_glyphs(layout, cuts.get(layout.page, [])) for layout in layouts]
+    return out, sum(len(v) for v in cuts.values())
+
+
+def cut_by_reading(layout: PageLayout, glyph: Glyph, lib: TemplateLibrary, em_px: float, zone_costs,
+                   min_fit: float) -> Optional[Tuple[List[float], List[str], np.ndarray]]:
+    """(each piece's template fit, the character it reads as, the piece map as `cut_into_characters` gives it)
+    for the cut of `glyph` into the pieces that read best, each as recognition reads a glyph (template fit and
+    where its ink sits, `templates.recognise`'s cost), or None where it stays whole. As `cut_by_fit`, seams run
+    through the least ink near their start; they start at the thinnest columns and every READ_STEP_EM, and
+    all are chosen together (dynamic programming over the seams, pieces at most WIDEST_EM wide)."""
+    member, ink, back = upright_ink(layout, glyph)
+    member_printed, ink_printed = glyph_ink(layout, glyph)
+    cols = np.nonzero(ink.sum(axis=0) > 0)[0]
+    if cols.size < 4:
+        return None
+    lo, hi = int(cols[0]), int(cols[-1]) + 1
+    w = hi - lo
+    band = max(2, int(round(SEAM_BAND_EM * em_px)))
+    crossing = CROSS_WEIGHT * seam_costs(ink[:, lo:hi], band) / max(em_px, 1.0)
+    spacing = max(1, int(round(0.03 * em_px)))
+    lowest = np.nonzero(crossing == minimum_filter1d(crossing, 2 * spacing + 1, mode="nearest"))[0]
+    step = max(1, int(round(READ_STEP_EM * em_px)))
+    starts = sorted({int(c) for c in lowest if 0 < c < w} | set(range(step, w, step)))
+    same: Dict[tuple, int] = {}
+    rights, rights_printed = {}, {}
+    for c in starts:
+        right = right_of_seam(ink, lo + c, band)
+        path = tuple(np.argmax(right, axis=1))
+        if path in same:
+            continue
+        same[path] = c
+        rights[c] = right & member
+        rights_printed[c] = back(right.astype(np.int32)) == 1
+    seams = sorted(rights)
+    rows, cols_p = np.nonzero(member_printed)
+    if rows.size == 0:
+        return None
+    top, left = int(rows.min()), int(cols_p.min())
+    ext = layout.extents[glyph.id]
+    chars = [c for c in lib.chars if c.isalnum()]  # tight tracking joins letters; marks stand apart (and an
+    #                                               italic's entry stroke or tail reads as a quote or a comma)
+    narrowest, widest = 0.5 * NARROWEST_EM * em_px, WIDEST_EM * em_px
+
+    def readings(pairs):
+        """Cost, fit and character of the best reading of the piece between each (left, right) seam pair."""
+        masks = [(rights_printed[p] if p is not None else member_printed)
+                 & ~(rights_printed[q] if q is not None else False) for p, q in pairs]
+        out = [(np.inf, 0.0, "")] * len(pairs)
+        ok = [k for k, m in enumerate(masks) if m.any()]
+        if not ok:
+            return out
+        zones = []
+        for k in ok:
+            r, c = np.nonzero(masks[k])  # the piece's extent on the line, from the glyph's (small angles)
+            zones.append(extent_zone(layout, glyph, (ext[0] + c.min() - left, ext[1] + r.min() - top,
+                                                      ext[0] + c.max() + 1 - left, ext[1] + r.max() + 1 - top),
+                                     em_px))
+        rasters = np.stack([normalise_raster(np.where(masks[k], ink_printed, 0.0)) for k in ok])
+        shape = lib.shape_costs(rasters, chars)
+        cost = SHAPE_WEIGHT * shape + zone_costs(zones, "".join(chars))
+        best = np.argmin(cost, axis=1)
+        for n, k in enumerate(ok):
+            out[k] = (float(cost[n, best[n]]), 1.0 - float(shape[n, best[n]]), chars[best[n]])
+        return out
+
+    ends = seams + [w]
+    pairs = [(p, q) for p in [None] + seams for q in ends
+             if narrowest <= q - (p if p is not None else 0) <= widest]
+    if not pairs:
+        return None
+    read = dict(zip(pairs, readings([(p, None if q == w else q) for p, q in pairs])))
+    # by[n][seam] = (cost of the n pieces left of it, their fits, their characters, the seams chosen): one best cut
+    # per number of pieces, for a cut into more pieces costs more readings than one into fewer
+    by: List[Dict[Optional[int], tuple]] = [{None: (0.0, [], [], [], [])}]
+    cuts = []
+    while by[-1] and len(by) <= int(w / narrowest) + 1:
+        ahead: Dict[Optional[int], tuple] = {}
+        for (p, q), (cost, fit, ch) in read.items():
+            if p not in by[-1] or not np.isfinite(cost):
+                continue
+            before = by[-1][p]
+            total = before[0] + cost + (float(crossing[q]) if q != w else 0.0)
+            if total < ahead.get(q, (np.inf,))[0]:
+                ahead[q] = (total, before[1] + [fit], before[2] + [ch], before[3] + ([q] if q != w else []),
+                            before[4] + [cost])
+        if w in ahead and len(ahead[w][1]) >= 2:
+            cuts.append(ahead.pop(w))
+        ahead.pop(w, None)
+        by.append(ahead)
+    kept = [c for c in cuts if min(c[1]) >= min_fit]
+    if not kept:
+        return None
+    _, fits, read_as, chosen, costs = max(kept, key=lambda c: float(np.mean(c[1])))
+    pieces = np.full(ink.shape, -1, np.int32)
+    pieces[member] = 0
+    for c in chosen:
+        pieces[rights[c]] += 1
+    return fits, read_as, back(pieces), costs
+
+
 JOINED_EM = 1.2  # a glyph at least this wide (em) is letters joined: no single letter is (a W is ~1.0)
 TOUCHING_EM = 0.8  # on pages whose shapes the templates know only in part, a glyph at least this wide may be
 #                    touching letters (blackletter at its own spacing: T U V as one piece is 1.1 em, X Y 0.8)
