@@ -171,12 +171,13 @@ def _label_rounds(layouts, pages, text, lib, em, stems, ink_sizes, line_starts=(
                 glyphs, zones, text, extra_cost=shape, group_costs=pieces, line_starts=line_starts,
                 joined_letters=joined_letter_counts(layouts, pages, glyphs, em, TOUCHING_EM))
             layouts, changed = cut_held_glyphs(layouts, pages, glyphs, held_here, em, lib)
-        if rnd < LABEL_ROUNDS - 1 and not changed and text is None and by_shape:
-            # without a transcript: glyphs that read as no letter, cut where every piece reads as one
-            layouts, changed = cut_unread_glyphs(layouts, pages, glyphs, shape, em, lib, match_costs, POOR_FIT)
         if rnd < LABEL_ROUNDS - 1 and not changed:  # (a split first relabels: the pairs are then stale)
             judge = _pair_judge(pages, layouts, glyphs, em, lib, text, pairs)
             layouts, changed = rejoin_split_glyphs(layouts, lib.topologies_of, templates_mod.topology, judge)
+        if rnd < LABEL_ROUNDS - 1 and not changed and text is None and by_shape:
+            # without a transcript: glyphs that read as no letter, cut where every piece reads as one (after the
+            # rejoining: the parts of a split % read as no letter either)
+            layouts, changed = cut_unread_glyphs(layouts, pages, glyphs, shape, em, lib, match_costs, POOR_FIT)
         changed += restored
         if changed:
             glyphs = [g for layout in layouts for g in layout.glyphs]

@@ -33,6 +33,7 @@ recognisers: Tesseract's chopper and associator are not exposed).
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import replace
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -471,8 +472,7 @@ def cut_unread_glyphs(layouts: Sequence[PageLayout], pages: Sequence[Page], glyp
     glyphs were cut."""
     by_page = {layout.page: layout for layout in layouts}
     cuts: Dict[int, list] = {}
-    letters = [k for k, c in enumerate(lib.chars) if c.isalnum()]
-    letter_text = "".join(lib.chars[k] for k in letters)
+    all_chars = "".join(lib.chars)
     for i, g in enumerate(glyphs):
         whole = 1.0 - float(shape_cost[i].min())
         layout = by_page[g.page]
@@ -483,15 +483,24 @@ def cut_unread_glyphs(layouts: Sequence[PageLayout], pages: Sequence[Page], glyp
         cut = cut_by_reading(layout, g, lib, em_px, zone_costs, min_fit)
         if cut is None or float(np.mean(cut[0])) < whole + MIN_GAIN:
             continue
-        # ... and each piece reads as its letter more surely than the whole reads as any one (recognition's
-        # cost, shape and ink zone): an italic n or a whose shape the templates half know fits r t or c t
-        # better in pieces, but one of them (the t) sits where no t would
-        whole_cost = float(np.min(SHAPE_WEIGHT * shape_cost[i][letters]
-                                  + zone_costs([extent_zone(layout, g, ext, em_px)], letter_text)[0]))
+        # ... and each piece reads as its letter more surely than the whole reads as any one character
+        # (recognition's cost, shape and ink zone): an italic n or a whose shape the templates half know fits
+        # r t or c t better in pieces, but one of them (the t) sits where no t would; a % reads as 0 l l 0
+        whole_cost = float(np.min(SHAPE_WEIGHT * shape_cost[i]
+                                  + zone_costs([extent_zone(layout, g, ext, em_px)], all_chars)[0]))
         if max(cut[3]) < whole_cost:
             cuts.setdefault(g.page, []).append((g, cut[2]))
     out = [split_glyphs(layout, cuts.get(layout.page, [])) for layout in layouts]
     return out, sum(len(v) for v in cuts.values())
+
+
+def is_letter(char: str) -> bool:
+    """A letter or a digit (not a mark, nor a raised ordinal like º).
+
+    >>> [c for c in "aß1º,'" if is_letter(c)]
+    ['a', 'ß', '1']
+    """
+    return unicodedata.category(char) in ("Lu", "Ll", "Nd")
 
 
 def cut_by_reading(layout: PageLayout, glyph: Glyph, lib: TemplateLibrary, em_px: float, zone_costs,
@@ -530,8 +539,8 @@ def cut_by_reading(layout: PageLayout, glyph: Glyph, lib: TemplateLibrary, em_px
         return None
     top, left = int(rows.min()), int(cols_p.min())
     ext = layout.extents[glyph.id]
-    chars = [c for c in lib.chars if c.isalnum()]  # tight tracking joins letters; marks stand apart (and an
-    #                                               italic's entry stroke or tail reads as a quote or a comma)
+    chars = [c for c in lib.chars if is_letter(c)]  # tight tracking joins letters; marks stand apart (and an
+    #                                                italic's entry stroke or tail reads as a quote or a comma)
     narrowest, widest = 0.5 * NARROWEST_EM * em_px, WIDEST_EM * em_px
 
     def readings(pairs):
