@@ -24,7 +24,7 @@ from typing import Dict, List
 import click
 
 from .fonts import SuiteFont
-from .own_spacing import LAYOUTS, page_scores
+from .own_spacing import LAYOUTS, TRANSCRIPTS, page_scores
 
 FOLDER = "/usr/share/fonts/opentype/gotico-antiqua"
 NAMES = ["Hamlet-Cicero12", "Rusch-GoticoAntiqua100G", "Zainer-GoticoAntiqua96G",
@@ -76,9 +76,11 @@ SETS = {"gothic": (HELD_OUT, "heldout.md", "fonts of fonts-gotico-antiqua"),
 @click.command()
 @click.option("--set", "font_set", type=click.Choice(sorted(SETS)), default="gothic", show_default=True)
 @click.option("--levels", default="clean,mild,harsh", show_default=True)
+@click.option("--transcript", "kind", type=click.Choice(TRANSCRIPTS), default="flat", show_default=True,
+              help="How the transcript is typed (benchmarks.own_spacing); `none`: labels by recognition.")
 @click.option("-o", "--out", default=None,
               help="default: benchmarks/heldout.md (gothic), heldout_italic.md (italic), dev_tight.md (dev)")
-def main(font_set, levels, out):
+def main(font_set, levels, kind, out):
     candidates, default_out, described = SETS[font_set]
     out = out or os.path.join(os.path.dirname(__file__), default_out)
     fonts = [f for f in candidates if os.path.exists(f.path)]
@@ -90,16 +92,19 @@ def main(font_set, levels, out):
     for font in fonts:
         for layout in LAYOUTS:
             for level in levels.split(","):
-                s = page_scores(font, layout, level)
+                s = page_scores(font, layout, level, kind)
                 summary.setdefault((layout, level), []).append(s)
                 rows.append(f"| {font.family} | {layout} | {level} | {s['f1']:.3f} | {s['labels']:.3f} | "
                             f"{s['missed']} |")
                 click.echo(rows[-1])
     tuned = ("that the cutting of touching letters was tuned on: not held out" if font_set == "dev"
              else "that no rule was tuned on")
+    command = f"python -m benchmarks.heldout --set {font_set}" + (f" --transcript {kind}" if kind != "flat" else "")
     lines = ["# Development fonts" if font_set == "dev" else "# Held-out fonts", "",
-             f"Made by `python -m benchmarks.heldout --set {font_set}`: {len(fonts)} {described} "
-             f"{tuned} (detection and labels with the transcript).", "",
+             f"Made by `{command}`: {len(fonts)} {described} "
+             f"{tuned} (detection and labels "
+             + ("without a transcript: labels by recognition" if kind == "none" else "with the transcript")
+             + (f", typed `{kind}`" if kind not in ("flat", "none") else "") + ").", "",
              "| layout | level | pages | F1 (mean) | F1 (min) | labels (mean) |", "|---|---|---|---|---|---|"]
     for (layout, level), scores in sorted(summary.items()):
         f1 = [s["f1"] for s in scores]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import zlib
 from collections import Counter
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import click
 
@@ -35,12 +35,15 @@ LAYOUTS = {"alphabet": (DEFAULT_LINES, 0.0), "words": (WORDS, 0.0), "tight": (WO
 LEVELS = ("clean", "mild")
 
 
-TRANSCRIPTS = ("flat", "lines", "rewrapped")
+TRANSCRIPTS = ("flat", "lines", "rewrapped", "none")
 
 
-def transcript(spec, kind: str) -> str:
+def transcript(spec, kind: str) -> Optional[str]:
     """The page's transcript as a user might type it: `flat` (one run of characters), `lines` (one line per
-    printed line), `rewrapped` (lines of 60 % of a printed line's mean length: breaks where the page has none)."""
+    printed line), `rewrapped` (lines of 60 % of a printed line's mean length: breaks where the page has none);
+    `none`: no transcript (labels by recognition)."""
+    if kind == "none":
+        return None
     by_line: Dict[int, str] = {}
     for g in spec.glyphs:
         by_line[g.line] = by_line.get(g.line, "") + g.char
@@ -107,8 +110,10 @@ def main(fonts, levels, outlines, kind, out):
                 missed.update(s["missed"])
                 rows.append(f"| {font.id} | {layout} | {level} | {s['f1']:.3f} | {s['labels']:.3f} | {s['missed']} |")
                 click.echo(rows[-1])
+    how = ("without a transcript (labels by recognition)" if kind == "none" else "with the transcript"
+           + (f", typed `{kind}`" if kind != "flat" else ""))
     lines = ["# Own spacing and tight tracking", "", "Made by `python -m benchmarks.own_spacing` (detection and labels "
-             "with the transcript; box IoU ≥ 0.5)" + (f", transcript typed `{kind}`" if kind != "flat" else "") + ".", "", "| fonts | layout | level | pages | F1 (mean) | F1 (min) | "
+             f"{how}; box IoU ≥ 0.5).", "", "| fonts | layout | level | pages | F1 (mean) | F1 (min) | "
              "labels (mean) |", "|---|---|---|---|---|---|---|"]
     for (group, layout, level), scores in sorted(summary.items()):
         f1 = [s["f1"] for s in scores]
