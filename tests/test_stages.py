@@ -240,6 +240,30 @@ def test_a_run_of_touching_letters_is_cut_where_each_piece_looks_like_its_letter
     assert shares.max() == 1 and np.all(shares[held] == 1)
 
 
+def test_without_a_transcript_touching_letters_are_cut_where_each_piece_reads_as_a_letter():
+    """No transcript, tight tracking: ffi, ffl, fj and nx touch. Each read as no letter, and stayed one glyph
+    (F1 0.730). Cut by recognition, where every piece reads as a letter more surely than the whole read as
+    anything, they are found (F1 ≥ 0.85), the pieces share the ink out exactly; set apart, no letter is cut."""
+    from glyphseg.label import label
+
+    lines = ["affiliate office waffle", "jinx fjord hijinks"]
+    spec = render_specimen(font_path("serif"), lines=lines, dpi=600, size_pt=14, tracking_em=-0.05)
+    page = Page(index=0, source="t", dpi=600, image=spec.image)
+    layout = detect(page)
+    lab = label([layout], [page], None)
+    m = match_boxes([g.bbox for g in lab.glyphs], [g.bbox for g in spec.glyphs])
+    assert m.f1 >= 0.85, (m.f1, "".join(spec.glyphs[j].char for j in m.unmatched_true))
+    assert len(lab.glyphs) > len(layout.glyphs)
+    (cut,) = lab.layouts
+    held = np.isin(layout.ink.components, [c for g in layout.glyphs for c in g.components])
+    shares = sum(np.isin(cut.ink.components, g.components).astype(np.int32) for g in lab.glyphs)
+    assert shares.max() == 1 and np.all(shares[held] == 1)
+    apart = render_specimen(font_path("serif"), lines=lines, dpi=600, size_pt=14, tracking_em=0.1)
+    apart_page = Page(index=0, source="t", dpi=600, image=apart.image)
+    apart_layout = detect(apart_page)
+    assert len(label([apart_layout], [apart_page], None).glyphs) == len(apart_layout.glyphs)
+
+
 def test_a_line_of_descenders_sits_on_its_baseline():
     """At tight tracking "typography gypsy jury" prints as 14 glyphs, most of them merged pairs holding a
     descender (ty, gr, yp, gy): their bottoms outnumbered the letters sitting on the line, and the baseline sat
