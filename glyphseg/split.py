@@ -457,7 +457,9 @@ def cut_by_fit(layout: PageLayout, glyph: Glyph, chars: str, lib: TemplateLibrar
 
 
 READ_STEP_EM = 0.06  # without a transcript, seams are tried at least this often along a glyph ...
-WIDEST_EM = 1.2  # ... and no piece is wider than a letter can be (JOINED_EM)
+WIDEST_EM = 1.2  # ... no piece is wider than a letter can be (JOINED_EM) ...
+READ_MOST = 8  # ... and a glyph is cut into at most this many, and only up to this many letters wide (a line of
+#                a connected script, one piece of ink, is left whole: no transcript says what it holds)
 
 
 def cut_unread_glyphs(layouts: Sequence[PageLayout], pages: Sequence[Page], glyphs: Sequence[Glyph],
@@ -478,7 +480,7 @@ def cut_unread_glyphs(layouts: Sequence[PageLayout], pages: Sequence[Page], glyp
         layout = by_page[g.page]
         em_px = glyph_em_px(layout, g, em_inch, pages[g.page].dpi)
         ext = layout.extents[g.id]
-        if whole >= min_fit or ext[2] - ext[0] < 2 * NARROWEST_EM * em_px:
+        if whole >= min_fit or not 2 * NARROWEST_EM * em_px <= ext[2] - ext[0] <= READ_MOST * WIDEST_EM * em_px:
             continue
         cut = cut_by_reading(layout, g, lib, em_px, zone_costs, min_fit)
         if cut is None or float(np.mean(cut[0])) < whole + MIN_GAIN:
@@ -575,7 +577,7 @@ def cut_by_reading(layout: PageLayout, glyph: Glyph, lib: TemplateLibrary, em_px
     # per number of pieces, for a cut into more pieces costs more readings than one into fewer
     by: List[Dict[Optional[int], tuple]] = [{None: (0.0, [], [], [], [])}]
     cuts = []
-    while by[-1] and len(by) <= int(w / narrowest) + 1:
+    while by[-1] and len(by) <= min(READ_MOST, int(w / narrowest) + 1):
         ahead: Dict[Optional[int], tuple] = {}
         for (p, q), (cost, fit, ch) in read.items():
             if p not in by[-1] or not np.isfinite(cost):
