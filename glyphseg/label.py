@@ -174,9 +174,10 @@ def _label_rounds(layouts, pages, text, lib, em, stems, ink_sizes, line_starts=(
         if rnd < LABEL_ROUNDS - 1 and not changed:  # (a split first relabels: the pairs are then stale)
             judge = _pair_judge(pages, layouts, glyphs, em, lib, text, pairs)
             layouts, changed = rejoin_split_glyphs(layouts, lib.topologies_of, templates_mod.topology, judge)
-        if rnd < LABEL_ROUNDS - 1 and not changed and text is None and by_shape:
-            # without a transcript: glyphs that read as no letter, cut where every piece reads as one (after the
-            # rejoining: the parts of a split % read as no letter either)
+        if rnd < LABEL_ROUNDS - 1 and not changed and text is None and informative >= 1.0:
+            # without a transcript, on pages the templates read well (a median fit of 0.9 or more: not Fraktur,
+            # blackletter or a script, whose letters read as pieces of others): glyphs that read as no letter,
+            # cut where every piece reads as one (after the rejoining: a split % reads as no letter either)
             layouts, changed = cut_unread_glyphs(layouts, pages, glyphs, shape, em, lib, match_costs, POOR_FIT)
         changed += restored
         if changed:

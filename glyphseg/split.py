@@ -303,6 +303,16 @@ NARROWEST_EM = 0.15  # the narrowest letter's ink (an i, an l)
 MAX_POSITIONS = 600  # cut columns tried per glyph (a stride on wider glyphs keeps the search quadratic in this)
 
 
+def _run_ink(layout: PageLayout, glyph: Glyph, least_columns: int):
+    """`upright_ink`'s (member, ink, back) and the ink's first and last column + 1, or None for a glyph whose
+    ink spans fewer than `least_columns` columns."""
+    member, ink, back = upright_ink(layout, glyph)
+    cols = np.nonzero(ink.sum(axis=0) > 0)[0]
+    if cols.size < least_columns:
+        return None
+    return member, ink, back, int(cols[0]), int(cols[-1]) + 1
+
+
 def cut_held_glyphs(layouts: Sequence[PageLayout], pages: Sequence[Page], glyphs: Sequence[Glyph],
                     held: Sequence[Tuple[int, str]], em_inch: float,
                     lib: Optional[TemplateLibrary] = None) -> Tuple[List[PageLayout], int]:
@@ -363,12 +373,11 @@ def cut_by_fit(layout: PageLayout, glyph: Glyph, chars: str, lib: TemplateLibrar
     `seam_costs`) within SEAM_REACH of where the widths put it, and the widths' own column: fits are measured
     only for pieces between two of them. Where a run's widths are unlike the zone table's (a narrow round
     letter, a wide r), the thinnest seams alone put a cut in the middle of a letter; its pieces' fits do not."""
-    member, ink, back = upright_ink(layout, glyph)
-    cols = np.nonzero(ink.sum(axis=0) > 0)[0]
     k = len(chars)
-    if k < 2 or cols.size < 2 * k:
+    run = _run_ink(layout, glyph, 2 * k) if k >= 2 else None
+    if run is None:
         return None
-    lo, hi = int(cols[0]), int(cols[-1]) + 1
+    member, ink, back, lo, hi = run
     w = hi - lo
     narrow = max(2, int(round(SEAM_BAND_EM * em_px)))
     wide = max(narrow, int(round(HELD_BAND_EM * em_px)))
@@ -512,12 +521,11 @@ def cut_by_reading(layout: PageLayout, glyph: Glyph, lib: TemplateLibrary, em_px
     where its ink sits, `templates.recognise`'s cost), or None where it stays whole. As `cut_by_fit`, seams run
     through the least ink near their start; they start at the thinnest columns and every READ_STEP_EM, and
     all are chosen together (dynamic programming over the seams, pieces at most WIDEST_EM wide)."""
-    member, ink, back = upright_ink(layout, glyph)
-    member_printed, ink_printed = glyph_ink(layout, glyph)
-    cols = np.nonzero(ink.sum(axis=0) > 0)[0]
-    if cols.size < 4:
+    run = _run_ink(layout, glyph, 4)
+    if run is None:
         return None
-    lo, hi = int(cols[0]), int(cols[-1]) + 1
+    member, ink, back, lo, hi = run
+    member_printed, ink_printed = glyph_ink(layout, glyph)
     w = hi - lo
     band = max(2, int(round(SEAM_BAND_EM * em_px)))
     crossing = CROSS_WEIGHT * seam_costs(ink[:, lo:hi], band) / max(em_px, 1.0)
@@ -629,12 +637,11 @@ def cut_into_characters(layout: PageLayout, glyph: Glyph, chars: str, em_px: flo
     piece how far its width strays from its character's typical share of the glyph's width (the zone table's
     ink widths, scaled to the glyph: a script's joins and the page's size need no measuring). A seam's ink goes
     to the right-hand piece, as in `best_cuts`."""
-    member, ink, back = upright_ink(layout, glyph)
-    cols = np.nonzero(ink.sum(axis=0) > 0)[0]
     k = len(chars)
-    if k < 2 or cols.size < 2 * k:
+    run = _run_ink(layout, glyph, 2 * k) if k >= 2 else None
+    if run is None:
         return None
-    lo, hi = int(cols[0]), int(cols[-1]) + 1
+    member, ink, back, lo, hi = run
     band = max(2, int(round(HELD_BAND_EM * em_px)))
     crossing = CROSS_WEIGHT * seam_costs(ink[:, lo:hi], band) / max(em_px, 1.0)
     starts = held_cut_columns(crossing, np.array([expected_zone(c)[2] for c in chars]))
