@@ -24,8 +24,8 @@ from .templates import glyph_rasters
 from .detect import join_glyphs, joined_glyph, with_components
 from .metrics import (em_from_labels, em_from_lines, em_from_text_height, expected_zone, extent_zone, glyph_em_px,
                       glyph_zones, line_sizes, line_stems)
-from .split import (TOUCHING_EM, cut_held_glyphs, cut_unread_glyphs, join_runs, joined_letter_counts, piece_group_costs,
-                    split_touching_glyphs)
+from .split import (TOUCHING_EM, cut_held_glyphs, cut_unread_glyphs, join_runs, joined_letter_counts,
+                    piece_group_costs, split_touching_glyphs)
 from .types import Glyph, GlyphZone, Labelling, Page, PageLayout, bbox_union
 
 GAP_COST = 4.0
@@ -165,7 +165,7 @@ def _label_rounds(layouts, pages, text, lib, em, stems, ink_sizes, line_starts=(
                                                      by_shape=by_shape)
         if rnd < LABEL_ROUNDS - 1 and not changed and text is not None and by_shape:
             # touching letters past which the labels shifted (blackletter at its own spacing: T U V in one piece
-            # labelled T, the W beside it U …; the shapes weigh too little to hold the labels in step): asked
+            # labelled T, the W beside it U …; a bold face at tight tracking, two merged glyphs in a row): asked
             # again allowing wide glyphs to hold runs, and cut where the pieces look like their characters
             _, _, _, held_here = label_with_text(
                 glyphs, zones, text, extra_cost=shape, group_costs=pieces, line_starts=line_starts,

@@ -20,9 +20,9 @@ its first character and shift the next labels past it, so that the characters le
 (blackletter at its own spacing, a bold face at tight tracking, a line of merged pairs). There a second
 alignment, in which glyphs at least TOUCHING_EM wide may hold runs of characters, names the merged glyph; it
 is cut into them (`cut_by_fit`: all seams chosen together by the ink they cross, the pieces' widths and each
-piece's template fit) where each piece looks like its character and together better than the whole did
-(`fits_better`), or into the run less its first or last character, which the alignment may have given it
-from a neighbour (`fitting_cut`). The labels stay the plain alignment's: a glyph the templates do not see cut
+piece's template fit) where each piece looks like its character and together better than the whole did,
+or into the run less its first or last character, which the alignment may have given it from a neighbour
+(`fitting_cut`). The labels stay the plain alignment's: a glyph the templates do not see cut
 keeps them.
 
 Broken: `piece_group_costs` prices runs of 2–3 neighbours as one character for the alignment
@@ -338,22 +338,61 @@ def cut_held_glyphs(layouts: Sequence[PageLayout], pages: Sequence[Page], glyphs
 def fitting_cut(layout: PageLayout, glyph: Glyph, chars: str, lib: TemplateLibrary,
                 em_px: float) -> Optional[np.ndarray]:
     """The piece map of the best-fitting cut (`cut_by_fit`) of `glyph` into `chars`, or into `chars` less their
-    first or last character, among those whose pieces fit (`fits_better`); None where none does. The alignment
-    that says what a glyph holds sees no shapes inside it: beside another merged glyph it can give it one
-    character of its neighbour's, and the pieces then tell."""
+    first or last character, among those whose pieces each look like their character (MIN_PIECE_FIT) and
+    together better than the whole glyph looked like the first one; None where none does. The alignment that
+    says what a glyph holds sees no shapes inside it: beside another merged glyph it can give it one character
+    of its neighbour's, and the pieces then tell."""
+    _, printed = glyph_ink(layout, glyph)
+    whole: Dict[str, float] = {}  # the whole glyph's fit to a run's first character
     best: Tuple[float, Optional[np.ndarray]] = (-1.0, None)
     for run in dict.fromkeys([chars, chars[:-1], chars[1:]]):
         cut = cut_by_fit(layout, glyph, run, lib, em_px) if len(run) >= 2 else None
-        if cut is not None and fits_better(layout, glyph, cut[0], run, lib) and float(np.mean(cut[0])) > best[0]:
-            best = (float(np.mean(cut[0])), cut[1])
+        if cut is None or min(cut[0]) < MIN_PIECE_FIT:
+            continue
+        if run[0] not in whole:
+            whole[run[0]] = _fits(lib, [printed], [run[0]])[0]
+        mean = float(np.mean(cut[0]))
+        if mean > whole[run[0]] and mean > best[0]:
+            best = (mean, cut[1])
     return best[1]
 
 
-def fits_better(layout: PageLayout, glyph: Glyph, fits: Sequence[float], chars: str, lib: TemplateLibrary) -> bool:
-    """Whether pieces that fit their characters this well (`fits`) each look like their character
-    (MIN_PIECE_FIT) and together better than the whole glyph looked like the first one."""
-    _, ink = glyph_ink(layout, glyph)
-    return min(fits) >= MIN_PIECE_FIT and float(np.mean(fits)) > _fits(lib, [ink], [chars[0]])[0]
+class _Seams:
+    """Seams through a glyph's ink (`right_of_seam`, over `upright_ink`'s ink from column `lo`), each drawn once
+    however many starts lead to it; the pieces between two of them, on the ink as printed (the templates hold
+    italics as they lean); and the piece map a chosen set of them cuts."""
+
+    def __init__(self, layout: PageLayout, glyph: Glyph, member, ink, back, lo: int):
+        self.member, self.ink, self.back, self.lo = member, ink, back, lo
+        self.member_printed, self.ink_printed = glyph_ink(layout, glyph)
+        self.rights: Dict[object, np.ndarray] = {}  # seam key → the ink right of it (upright)
+        self._printed: Dict[object, np.ndarray] = {}  # ... and the printed pixels right of it
+        self._by_path: Dict[tuple, object] = {}
+        self._canonical: Dict[object, object] = {}
+
+    def draw(self, key, start: int, band: int):
+        """The seam from column `start` within `band`: the key of the first seam drawn along the same path."""
+        if key not in self._canonical:
+            right = right_of_seam(self.ink, self.lo + start, band)
+            first = self._by_path.setdefault(tuple(np.argmax(right, axis=1)), key)
+            self._canonical[key] = first
+            if first == key:
+                self.rights[key] = right & self.member
+                self._printed[key] = self.back(right.astype(np.int32)) == 1
+        return self._canonical[key]
+
+    def piece(self, left, right) -> np.ndarray:
+        """The printed ink between two seams (None: the glyph's edge)."""
+        mask = self._printed[left] if left is not None else self.member_printed
+        return mask & ~self._printed[right] if right is not None else mask
+
+    def piece_map(self, chosen) -> np.ndarray:
+        """The piece map (0, 1 … left to right, −1 off the ink) over the glyph's box that the seams cut."""
+        pieces = np.full(self.ink.shape, -1, np.int32)
+        pieces[self.member] = 0
+        for key in chosen:
+            pieces[self.rights[key]] += 1
+        return self.back(pieces)
 
 
 FIT_WEIGHT = 5.0  # cost of a piece per unit of template misfit (1 − correlation): a piece fitting 0.6 instead
@@ -387,11 +426,7 @@ def cut_by_fit(layout: PageLayout, glyph: Glyph, chars: str, lib: TemplateLibrar
     reach = SEAM_REACH * float(target.mean())
     spacing = max(1, int(round(0.02 * em_px)))  # minima closer than this lead to the same seam
     lowest = crossing[wide] == minimum_filter1d(crossing[wide], 2 * spacing + 1, mode="nearest")
-    same: Dict[tuple, Tuple[int, int]] = {}  # a seam's path → the first (start, band) that draws it
-    canonical: Dict[Tuple[int, int], Tuple[int, int]] = {}
-    rights: Dict[Tuple[int, int], np.ndarray] = {}
-    rights_printed: Dict[Tuple[int, int], np.ndarray] = {}
-    member_printed, ink_printed = glyph_ink(layout, glyph)
+    seams = _Seams(layout, glyph, member, ink, back, lo)
     candidates = []  # per cut: seams, as (start column of the ink's lo … hi, band)
     for b in np.cumsum(target)[:-1]:
         a0, a1 = max(1, int(b - reach)), min(w - 1, int(np.ceil(b + reach)) + 1)
@@ -406,18 +441,8 @@ def cut_by_fit(layout: PageLayout, glyph: Glyph, chars: str, lib: TemplateLibrar
             if all(abs(c - q) > spacing for q in kept):
                 kept.append(c)
         even = np.linspace(a0, a1 - 1, SEAMS_TRIED * 2).round().astype(int)
-        here = set()
-        for key in [(c, wide) for c in kept] + [(int(c), narrow) for c in even]:
-            if key not in canonical:
-                right = right_of_seam(ink, lo + key[0], key[1])
-                first = same.setdefault(tuple(np.argmax(right, axis=1)), key)
-                canonical[key] = first
-                if first == key:
-                    rights[key] = right & member
-                    # the fits are measured on the ink as printed: the templates hold italics as they lean
-                    rights_printed[key] = back(right.astype(np.int32)) == 1
-            here.add(canonical[key])
-        candidates.append(sorted(here))
+        keys = [(c, wide) for c in kept] + [(int(c), narrow) for c in even]
+        candidates.append(sorted({seams.draw(key, *key) for key in keys}))
 
     def width_cost(span: float, t: float) -> float:
         if span < MIN_WIDTH_RATIO * t:
@@ -427,13 +452,12 @@ def cut_by_fit(layout: PageLayout, glyph: Glyph, chars: str, lib: TemplateLibrar
     def piece_costs(pairs, n):
         """Cost and fit of piece n between each (left seam, right seam) pair (None: the glyph's edge)."""
         spans = [(q[0] if q is not None else w) - (p[0] if p is not None else 0) for p, q in pairs]
-        masks = [(rights_printed[p] if p is not None else member_printed)
-                 & ~(rights_printed[q] if q is not None else False) for p, q in pairs]
+        masks = [seams.piece(p, q) for p, q in pairs]
         ok = [i for i, (span, m) in enumerate(zip(spans, masks))
               if np.isfinite(width_cost(span, target[n])) and m.any()]
         out = [(np.inf, 0.0)] * len(pairs)
         if ok:
-            fits = _fits(lib, [np.where(masks[i], ink_printed, 0.0) for i in ok], [chars[n]] * len(ok))
+            fits = _fits(lib, [np.where(masks[i], seams.ink_printed, 0.0) for i in ok], [chars[n]] * len(ok))
             for i, fit in zip(ok, fits):
                 out[i] = (width_cost(spans[i], target[n]) + FIT_WEIGHT * (1.0 - fit), fit)
         return out
@@ -458,11 +482,7 @@ def cut_by_fit(layout: PageLayout, glyph: Glyph, chars: str, lib: TemplateLibrar
     total, fits, chosen = best[None]
     if not np.isfinite(total):
         return None
-    pieces = np.full(ink.shape, -1, np.int32)
-    pieces[member] = 0
-    for q in chosen:
-        pieces[rights[q]] += 1
-    return fits, back(pieces)
+    return fits, seams.piece_map(chosen)
 
 
 READ_STEP_EM = 0.06  # without a transcript, seams are tried at least this often along a glyph ...
@@ -515,17 +535,17 @@ def is_letter(char: str) -> bool:
 
 
 def cut_by_reading(layout: PageLayout, glyph: Glyph, lib: TemplateLibrary, em_px: float, zone_costs,
-                   min_fit: float) -> Optional[Tuple[List[float], List[str], np.ndarray]]:
-    """(each piece's template fit, the character it reads as, the piece map as `cut_into_characters` gives it)
-    for the cut of `glyph` into the pieces that read best, each as recognition reads a glyph (template fit and
-    where its ink sits, `templates.recognise`'s cost), or None where it stays whole. As `cut_by_fit`, seams run
-    through the least ink near their start; they start at the thinnest columns and every READ_STEP_EM, and
-    all are chosen together (dynamic programming over the seams, pieces at most WIDEST_EM wide)."""
+                   min_fit: float) -> Optional[Tuple[List[float], List[str], np.ndarray, List[float]]]:
+    """(each piece's template fit, the character it reads as, the piece map as `cut_into_characters` gives it,
+    each piece's reading cost) for the cut of `glyph` into the pieces that read best, each as recognition reads
+    a glyph (template fit and where its ink sits, `templates.recognise`'s cost), or None where it stays whole.
+    As `cut_by_fit`, seams run through the least ink near their start; they start at the thinnest columns and
+    every READ_STEP_EM, and all are chosen together (dynamic programming over the seams, pieces at most
+    WIDEST_EM wide)."""
     run = _run_ink(layout, glyph, 4)
     if run is None:
         return None
     member, ink, back, lo, hi = run
-    member_printed, ink_printed = glyph_ink(layout, glyph)
     w = hi - lo
     band = max(2, int(round(SEAM_BAND_EM * em_px)))
     crossing = CROSS_WEIGHT * seam_costs(ink[:, lo:hi], band) / max(em_px, 1.0)
@@ -533,18 +553,9 @@ def cut_by_reading(layout: PageLayout, glyph: Glyph, lib: TemplateLibrary, em_px
     lowest = np.nonzero(crossing == minimum_filter1d(crossing, 2 * spacing + 1, mode="nearest"))[0]
     step = max(1, int(round(READ_STEP_EM * em_px)))
     starts = sorted({int(c) for c in lowest if 0 < c < w} | set(range(step, w, step)))
-    same: Dict[tuple, int] = {}
-    rights, rights_printed = {}, {}
-    for c in starts:
-        right = right_of_seam(ink, lo + c, band)
-        path = tuple(np.argmax(right, axis=1))
-        if path in same:
-            continue
-        same[path] = c
-        rights[c] = right & member
-        rights_printed[c] = back(right.astype(np.int32)) == 1
-    seams = sorted(rights)
-    rows, cols_p = np.nonzero(member_printed)
+    drawn = _Seams(layout, glyph, member, ink, back, lo)
+    seams = sorted({drawn.draw(c, c, band) for c in starts})
+    rows, cols_p = np.nonzero(drawn.member_printed)
     if rows.size == 0:
         return None
     top, left = int(rows.min()), int(cols_p.min())
@@ -555,8 +566,7 @@ def cut_by_reading(layout: PageLayout, glyph: Glyph, lib: TemplateLibrary, em_px
 
     def readings(pairs):
         """Cost, fit and character of the best reading of the piece between each (left, right) seam pair."""
-        masks = [(rights_printed[p] if p is not None else member_printed)
-                 & ~(rights_printed[q] if q is not None else False) for p, q in pairs]
+        masks = [drawn.piece(p, q) for p, q in pairs]
         out = [(np.inf, 0.0, "")] * len(pairs)
         ok = [k for k, m in enumerate(masks) if m.any()]
         if not ok:
@@ -567,7 +577,7 @@ def cut_by_reading(layout: PageLayout, glyph: Glyph, lib: TemplateLibrary, em_px
             zones.append(extent_zone(layout, glyph, (ext[0] + c.min() - left, ext[1] + r.min() - top,
                                                       ext[0] + c.max() + 1 - left, ext[1] + r.max() + 1 - top),
                                      em_px))
-        rasters = np.stack([normalise_raster(np.where(masks[k], ink_printed, 0.0)) for k in ok])
+        rasters = np.stack([normalise_raster(np.where(masks[k], drawn.ink_printed, 0.0)) for k in ok])
         shape = lib.shape_costs(rasters, chars)
         cost = SHAPE_WEIGHT * shape + zone_costs(zones, "".join(chars))
         best = np.argmin(cost, axis=1)
@@ -603,11 +613,7 @@ def cut_by_reading(layout: PageLayout, glyph: Glyph, lib: TemplateLibrary, em_px
     if not kept:
         return None
     _, fits, read_as, chosen, costs = max(kept, key=lambda c: float(np.mean(c[1])))
-    pieces = np.full(ink.shape, -1, np.int32)
-    pieces[member] = 0
-    for c in chosen:
-        pieces[rights[c]] += 1
-    return fits, read_as, back(pieces), costs
+    return fits, read_as, drawn.piece_map(chosen), costs
 
 
 JOINED_EM = 1.2  # a glyph at least this wide (em) is letters joined: no single letter is (a W is ~1.0)

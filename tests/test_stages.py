@@ -18,6 +18,13 @@ from glyphseg.vectorize import signed_area, trace
 from conftest import font_path
 
 
+def ink_shares(layout, lab):
+    """Detection's ink (a boolean page mask) and, per pixel, how many of the labelled glyphs hold it."""
+    (labelled,) = lab.layouts
+    held = np.isin(layout.ink.components, [c for g in layout.glyphs for c in g.components])
+    return held, sum(np.isin(labelled.ink.components, g.components).astype(np.int32) for g in lab.glyphs)
+
+
 def test_page_ranges():
     assert parse_page_ranges("1,3-5") == [0, 2, 3, 4]
     assert parse_page_ranges(None) is None
@@ -107,11 +114,7 @@ def test_touching_letters_are_cut_where_the_text_says(kind):
     right = sum(lab.glyphs[i].char == spec.glyphs[j].char for i, j in m.pairs)
     assert right / len(spec.glyphs) >= 0.95
     # the cut glyphs' ink, together, is the detection's ink: every ink pixel in exactly one glyph
-    (joined,) = lab.layouts
-    before = np.isin(layout.ink.components, [c for g in layout.glyphs for c in g.components])
-    after = np.zeros(before.shape, np.int32)
-    for g in lab.glyphs:
-        after += np.isin(joined.ink.components, g.components)
+    before, after = ink_shares(layout, lab)
     assert np.array_equal(after, before.astype(np.int32))
     assert len(layout.glyphs) < len(lab.glyphs)  # the input layout was left as detection made it
 
@@ -168,9 +171,7 @@ def test_touching_letters_of_a_slanted_face_are_cut_along_its_slant():
     m = match_boxes([g.bbox for g in lab.glyphs], [g.bbox for g in spec.glyphs])
     right = sum(lab.glyphs[i].char == spec.glyphs[j].char for i, j in m.pairs)
     assert m.f1 == 1.0 and right == len(spec.glyphs), "".join(spec.glyphs[j].char for j in m.unmatched_true)
-    (cut,) = lab.layouts
-    held = np.isin(layout.ink.components, [c for g in layout.glyphs for c in g.components])
-    shares = sum(np.isin(cut.ink.components, g.components).astype(np.int32) for g in lab.glyphs)
+    held, shares = ink_shares(layout, lab)
     assert shares.max() == 1 and np.all(shares[held] == 1)
 
 
@@ -234,9 +235,7 @@ def test_a_run_of_touching_letters_is_cut_where_each_piece_looks_like_its_letter
     right = sum(lab.glyphs[i].char == spec.glyphs[j].char for i, j in m.pairs)
     missed = "".join(spec.glyphs[j].char for j in m.unmatched_true)
     assert m.f1 >= 0.95 and right >= 0.9 * len(spec.glyphs), (m.f1, right, missed)
-    (cut,) = lab.layouts  # the pieces share the ink out exactly
-    held = np.isin(layout.ink.components, [c for g in layout.glyphs for c in g.components])
-    shares = sum(np.isin(cut.ink.components, g.components).astype(np.int32) for g in lab.glyphs)
+    held, shares = ink_shares(layout, lab)  # the pieces share the ink out exactly
     assert shares.max() == 1 and np.all(shares[held] == 1)
 
 
@@ -254,9 +253,7 @@ def test_without_a_transcript_touching_letters_are_cut_where_each_piece_reads_as
     m = match_boxes([g.bbox for g in lab.glyphs], [g.bbox for g in spec.glyphs])
     assert m.f1 >= 0.85, (m.f1, "".join(spec.glyphs[j].char for j in m.unmatched_true))
     assert len(lab.glyphs) > len(layout.glyphs)
-    (cut,) = lab.layouts
-    held = np.isin(layout.ink.components, [c for g in layout.glyphs for c in g.components])
-    shares = sum(np.isin(cut.ink.components, g.components).astype(np.int32) for g in lab.glyphs)
+    held, shares = ink_shares(layout, lab)
     assert shares.max() == 1 and np.all(shares[held] == 1)
     apart = render_specimen(font_path("serif"), lines=lines, dpi=600, size_pt=14, tracking_em=0.1)
     apart_page = Page(index=0, source="t", dpi=600, image=apart.image)
@@ -293,9 +290,7 @@ def test_a_line_of_descenders_sits_on_its_baseline():
     m = match_boxes([g.bbox for g in lab.glyphs], [g.bbox for g in spec.glyphs])
     right = sum(lab.glyphs[i].char == spec.glyphs[j].char for i, j in m.pairs)
     assert m.f1 >= 0.7 and right / len(spec.glyphs) >= 0.7, (m.f1, right)
-    (cut,) = lab.layouts  # every ink pixel in exactly one glyph: the cuts share out the ink, none is lost
-    before = np.isin(layout.ink.components, [c for g in layout.glyphs for c in g.components])
-    after = sum(np.isin(cut.ink.components, g.components).astype(np.int32) for g in lab.glyphs)
+    before, after = ink_shares(layout, lab)  # every ink pixel in one glyph: the cuts share out the ink, none lost
     assert after.max() == 1 and np.all(after[before] == 1)
     # ... and what glyphs gained is at most a dot or two that detection had set aside as specks, given back
     # to their letters (label.restore_dropped_marks)
