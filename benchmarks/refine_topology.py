@@ -13,10 +13,9 @@ import os
 import time
 
 import numpy as np
-from fontTools.pens.boundsPen import BoundsPen
 from fontTools.ttLib import TTFont
 
-from glyphseg.geometry import drawing_to_shape, iou
+from glyphseg.geometry import drawing_to_shape, ink_bounds, iou
 from glyphseg.pipeline import ExtractOptions, extract
 from glyphseg.raster import glyph_coverage, upright_frame
 from glyphseg.score import match_boxes
@@ -32,11 +31,10 @@ MIN_AREA_PX = 6
 
 def true_topology(glyph_set, tg):
     """Parts and counters of the font's glyph at the page's scale."""
-    bp = BoundsPen(glyph_set)
-    glyph_set[tg.glyph_name].draw(bp)
+    bounds = ink_bounds(glyph_set[tg.glyph_name], glyph_set)
     s = tg.matrix[0, 0]
     # size=int (not ceil): the box may lose up to a pixel of its top and right margin, never ink
-    arr = glyph_coverage(glyph_set[tg.glyph_name], *upright_frame(bp.bounds, s, pad=3, size=int), glyph_set)
+    arr = glyph_coverage(glyph_set[tg.glyph_name], *upright_frame(bounds, s, pad=3, size=int), glyph_set)
     return topology(drop_crumbs(arr >= 0.5))
 
 

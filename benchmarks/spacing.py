@@ -22,9 +22,9 @@ from typing import Dict, List
 
 import click
 import numpy as np
-from fontTools.pens.boundsPen import BoundsPen
 from fontTools.ttLib import TTFont
 
+from glyphseg.geometry import ink_bounds
 from glyphseg.pipeline import ExtractOptions, extract
 from glyphseg.score import match_boxes
 from glyphseg.spacing import ink_extent, space
@@ -48,9 +48,8 @@ def page_errors(font, layout: str, level: str) -> Dict[str, List[float]]:
     upem, gs = tt["head"].unitsPerEm, tt.getGlyphSet()
     truth = {}
     for j, t in enumerate(spec.glyphs):
-        pen = BoundsPen(gs)
-        gs[t.glyph_name].draw(pen)
-        truth[j] = (gs[t.glyph_name].width * 1000 / upem, pen.bounds[0] * 1000 / upem, t.matrix[0, 0] * upem / 1000)
+        xmin = ink_bounds(gs[t.glyph_name], gs)[0]
+        truth[j] = (gs[t.glyph_name].width * 1000 / upem, xmin * 1000 / upem, t.matrix[0, 0] * upem / 1000)
     found = [g for g in ex.glyphs if g.char and g.id in ex.outlines]
     match = match_boxes([g.bbox for g in found], [t.bbox for t in spec.glyphs])
     out = {k: [] for k in ("adv_split", "adv_gaps", "lsb_split", "lsb_gaps", "reset_split", "reset_gaps")}

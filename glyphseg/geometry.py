@@ -7,6 +7,9 @@ from typing import Callable, List, Optional, Sequence, Tuple
 
 import numpy as np
 from fontTools.pens.basePen import BasePen
+from fontTools.pens.boundsPen import BoundsPen
+from fontTools.pens.filterPen import ContourFilterPen
+from fontTools.pens.recordingPen import DecomposingRecordingPen
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
@@ -55,6 +58,32 @@ class FlattenPen(BasePen):
         self._current = []
 
     _endPath = _closePath
+
+
+class _InkContoursPen(ContourFilterPen):
+    """Passes on only the contours that draw something: old fonts keep anchors as lone-point contours (Spira's
+    e and c carry one at cap height and beyond their advance, DejaVu Sans's u one above its cap height)."""
+
+    def filterContour(self, contour):  # noqa: N802 - fontTools name
+        # ContourFilterPen reads None as "unchanged": an empty list drops the contour
+        return contour if any(op not in ("moveTo", "closePath", "endPath") for op, _ in contour) else []
+
+
+def ink_bounds(glyph, glyph_set) -> Optional[Tuple[float, float, float, float]]:
+    """(xMin, yMin, xMax, yMax) of a glyph's ink in font units, components decomposed; None for a glyph that
+    draws nothing (a space). fontTools' BoundsPen alone counts a lone-point contour, which prints no ink.
+
+    >>> from fontTools.pens.recordingPen import RecordingPen
+    >>> rec = RecordingPen(); rec.moveTo((0, 0)); rec.lineTo((10, 0)); rec.lineTo((0, 10)); rec.closePath()
+    >>> rec.moveTo((500, 900)); rec.closePath()  # an anchor kept as a contour
+    >>> ink_bounds(rec, None)
+    (0, 0, 10, 10)
+    """
+    decomposed = DecomposingRecordingPen(glyph_set)
+    glyph.draw(decomposed)
+    bounds = BoundsPen(None)
+    decomposed.replay(_InkContoursPen(bounds))
+    return bounds.bounds
 
 
 def drawing_to_shape(drawable, point_map: Optional[PointMap] = None, steps: int = 12, glyph_set=None) -> BaseGeometry:

@@ -18,9 +18,9 @@ from typing import List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 from fontTools.pens.basePen import BasePen
-from fontTools.pens.boundsPen import BoundsPen
 from fontTools.ttLib import TTFont
 
+from .geometry import ink_bounds
 from .raster import glyph_coverage, pixel_box
 
 DEFAULT_LINES = [
@@ -105,11 +105,10 @@ def render_specimen(font_path: str, lines: Sequence[str] = DEFAULT_LINES, dpi: f
     coverage = np.zeros((height, width), np.float32)
     glyphs = []
     for ch, name, pen_x, baseline, li in placed:
-        bp = BoundsPen(glyph_set)
-        glyph_set[name].draw(bp)
-        if bp.bounds is None:
+        bounds = ink_bounds(glyph_set[name], glyph_set)
+        if bounds is None:
             continue
-        xmin, ymin, xmax, ymax = bp.bounds
+        xmin, ymin, xmax, ymax = bounds
         matrix = np.array([[scale, 0.0, pen_x], [0.0, -scale, baseline]])
         bbox = (pen_x + xmin * scale, baseline - ymax * scale, pen_x + xmax * scale, baseline - ymin * scale)
         box = X0, Y0, X1, Y1 = pixel_box(bbox, pad=2)
@@ -361,10 +360,9 @@ def _set_line(coverage: np.ndarray, f: _Font, text: str, scale: float, x: float,
     for ch in font_chars(f.font, text):
         name = f.cmap[ord(ch)]
         glyph = f.glyph_set[name]
-        bp = BoundsPen(f.glyph_set)
-        glyph.draw(bp)
-        if bp.bounds is not None:  # a space: advance only
-            xmin, ymin, xmax, ymax = bp.bounds
+        bounds = ink_bounds(glyph, f.glyph_set)
+        if bounds is not None:  # a space: advance only
+            xmin, ymin, xmax, ymax = bounds
             matrix = np.array([[scale, 0.0, x], [0.0, -scale, baseline]])
             bbox = (x + xmin * scale, baseline - ymax * scale, x + xmax * scale, baseline - ymin * scale)
             box = pixel_box(bbox, pad=2)

@@ -123,3 +123,18 @@ def test_deterministic_for_a_seed(page):
     assert [(e.kind, e.bbox) for e in again.elements] == [(e.kind, e.bbox) for e in page.elements]
     other = render_composed(_blocks(), dpi=DPI, seed=4)
     assert not np.array_equal(other.image, page.image)
+
+
+def test_truth_boxes_hold_the_printed_ink_only():
+    """A font may keep anchors as lone-point contours (Spira's c and e: one at cap height, beyond the advance);
+    they print nothing, and the true box is the ink's. Before, those boxes were twice the letters' size and every
+    c and e counted as missed."""
+    import os
+    from tests.conftest import font_path
+    path = os.path.join(os.path.dirname(font_path("proto-roman")), "Spira-ProtoRoman110R.otf")
+    spec = render_specimen(path, ["ceo"], dpi=300, size_pt=14)
+    for g in spec.glyphs:
+        x0, y0, x1, y1 = pixel_box(g.bbox, pad=2)
+        rows, cols = np.nonzero(spec.coverage[y0:y1, x0:x1] > 0.5)
+        ink = (x0 + cols.min(), y0 + rows.min(), x0 + cols.max() + 1, y0 + rows.max() + 1)
+        assert all(abs(a - b) <= 1.5 for a, b in zip(g.bbox, ink)), (g.char, g.bbox, ink)

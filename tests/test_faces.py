@@ -11,6 +11,7 @@ import ufoLib2
 
 import glyphseg.detect
 import glyphseg.faces
+import glyphseg.geometry
 import glyphseg.label
 from glyphseg.detect import detect
 from glyphseg.export import write_extraction
@@ -234,6 +235,6 @@ def test_tight_words_of_one_font_stay_one_face():
 
 
 def test_docstring_examples():
-    for module in (glyphseg.faces, glyphseg.detect, glyphseg.label):
+    for module in (glyphseg.faces, glyphseg.detect, glyphseg.label, glyphseg.geometry):
         result = doctest.testmod(module)
         assert result.failed == 0
