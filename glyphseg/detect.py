@@ -442,9 +442,9 @@ def _reading_order(page_index, lines_of_glyphs, glyph_boxes, members, extents, a
             ids.append(gid)
             order += 1
         bottoms = np.concatenate([bottoms_of[i] for i in idxs])
+        owners = np.concatenate([np.full(len(bottoms_of[i]), k) for k, i in enumerate(idxs)])
         lines.append(Line(page=page_index, index=li, glyph_ids=ids, angle=angle,
-                          baseline_offset=_baseline(bottoms, float(np.median(glyph_th[idxs])),
-                                                    np.array([extents[i][3] for i in idxs]))))
+                          baseline_offset=_baseline(bottoms, float(np.median(glyph_th[idxs])), owners)))
     return glyphs, lines, ext_by_id
 
 
@@ -660,27 +660,41 @@ SITTING_SHARE = 0.25  # a line's bottoms this far above their median, in at leas
 MIN_SITTING = 3  # ... and at least this many: a short line's quotes or dots stand higher too
 
 
-def _baseline(bottoms: np.ndarray, text_height: float, glyph_bottoms: Optional[np.ndarray] = None) -> float:
+def _baseline(bottoms: np.ndarray, text_height: float, owners: Optional[np.ndarray] = None) -> float:
     """Baseline offset (line-frame y) from glyph bottoms: flat-bottomed letters sit on it, round ones
-    overshoot slightly below, descenders go far below. `glyph_bottoms`: one per glyph (its lowest ink), where
-    `bottoms` hold several for letters joined in one piece (`letter_bottoms`); default: `bottoms`.
+    overshoot slightly below, descenders go far below. `owners[k]`: the glyph bottom k is of, where a glyph
+    gives several (letters joined in one piece: `letter_bottoms`); default: a glyph each.
 
     >>> float(_baseline(np.array([100.0] * 6 + [85.0] * 4), 40.0))  # six descenders; four letters sit 15 px higher
     85.0
+
+    Two wide runs of touching letters ("Quali", "Typo": most of their width sits, a Q's tail, a y and a p reach
+    below) and five glyphs that each reach below but one (an h):
+
+    >>> runs = [100.0, 85, 85, 85, 85], [85.0, 100, 100, 85, 85]
+    >>> bottoms = np.array(runs[0] + runs[1] + [100.0, 100, 100, 85, 100])
+    >>> owners = np.array([0] * 5 + [1] * 5 + [2, 3, 4, 5, 6])
+    >>> lowest = np.array([100.0] * 6 + [85.0])  # each glyph's lowest ink alone: only the h sits
+    >>> float(_baseline(bottoms, 40.0, owners)), float(_baseline(lowest, 40.0))
+    (85.0, 100.0)
     """
     if bottoms.size == 0:
         return 0.0
     med = float(np.median(bottoms))
     # a line whose median bottom is a descender's (tight tracking: merged pairs ty, gr, Ty give one bottom each,
     # their lowest): letters that sit a descender's depth higher are on the baseline, where nothing else sits
-    # so many
-    # (counted per glyph: the bottoms of a connected script's joins, between its letters, sit higher too)
-    whole = bottoms if glyph_bottoms is None else glyph_bottoms
-    higher = whole[(whole < med - 0.15 * text_height) & (whole > med - DESCENDER_REACH * text_height)]
-    level = float(np.median(higher)) if higher.size else med
-    sitting = np.abs(higher - level) <= 0.1 * text_height  # on one level, as letters on a baseline are
-    if sitting.sum() >= max(MIN_SITTING, SITTING_SHARE * whole.size):
-        med = level
+    # so many. Counted in glyphs and in bottoms both: a connected script's joins, between its letters, give
+    # higher bottoms in every wide glyph, but too few to be a quarter of all; a run of touching letters gives
+    # many there, as its letters sit
+    owners = np.arange(bottoms.size) if owners is None else owners
+    higher = (bottoms < med - 0.15 * text_height) & (bottoms > med - DESCENDER_REACH * text_height)
+    if higher.any():
+        level = float(np.median(bottoms[higher]))
+        sitting = higher & (np.abs(bottoms - level) <= 0.1 * text_height)  # on one level, as on a baseline
+        glyphs = np.unique(owners).size
+        if (np.unique(owners[sitting]).size >= max(MIN_SITTING, SITTING_SHARE * glyphs)
+                and sitting.sum() >= SITTING_SHARE * bottoms.size):
+            med = level
     near = bottoms[np.abs(bottoms - med) <= 0.15 * text_height]
     if near.size == 0:
         return med
