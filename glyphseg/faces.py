@@ -65,6 +65,8 @@ CAPTION_SIZE = 0.4  # a line alone in that band at under this share of the page'
 SLANT_GAIN = 1.08  # a slant is taken when shearing sharpens the column profile by this factor
 ORNAMENT_PIECE_LINE = 3  # a "line" of at most this many glyphs beside an ornament is a piece of it ...
 ORNAMENT_REACH = 0.25  # ... when it lies within this share of the ornament's smaller side from its box
+FRAME_REACH = 0.5  # ... or within this many text heights of a frame's border, and no larger than a letter
+FRAME_PIECE = 1.5  # (text heights): a knot or a corner piece, not a word set close under the frame
 INITIAL_HEIGHT = 1.8  # a decorated initial stands this many times taller than its line's tall letters
 
 
@@ -578,7 +580,10 @@ def _set_aside_elements(layouts: Sequence[PageLayout], pages: Sequence[Page], tr
                 gaps = [ordered[k + 1].bbox[0] - g.bbox[2]] if k + 1 < len(ordered) else []
                 gaps += [g.bbox[0] - ordered[k - 1].bbox[2]] if k > 0 else []
                 alone = len(members) <= ORNAMENT_PIECE_LINE or min(gaps) > far
-                if alone and any(_beside(g.bbox, e.bbox) for e in lay.elements if e.kind in ("ornament", "frame")):
+                if alone and (any(_beside(g.bbox, e.bbox) for e in lay.elements if e.kind == "ornament")
+                              or max(g.width, g.height) <= FRAME_PIECE * lay.text_height
+                              and any(_on_frame(g.bbox, e.bbox, FRAME_REACH * lay.text_height)
+                                      for e in lay.elements if e.kind == "frame")):
                     leave[g.id] = "ornament"
             if all(g.id in leave for g in members):
                 continue
@@ -599,8 +604,29 @@ def _set_aside_elements(layouts: Sequence[PageLayout], pages: Sequence[Page], tr
 def _beside(box, element_box, reach: float = ORNAMENT_REACH) -> bool:
     """The box touches the element's box grown by `reach` of its smaller side."""
     x0, y0, x1, y1 = element_box
-    grow = reach * min(x1 - x0, y1 - y0)
+    return _touches(box, element_box, reach * min(x1 - x0, y1 - y0))
+
+
+def _touches(box, element_box, grow: float) -> bool:
+    x0, y0, x1, y1 = element_box
     return box[0] < x1 + grow and box[2] > x0 - grow and box[1] < y1 + grow and box[3] > y0 - grow
+
+
+def _on_frame(box, frame_box, reach: float) -> bool:
+    """The box lies within `reach` pixels of the frame's border (a corner piece, a knot on its side): a frame's
+    ink is its border, and what it frames — words, a line of a specimen's sample — lies inside its box, so its box
+    grown by a share of its size, as `_beside` grows an ornament's, holds whole lines of type (Krause sheet 2:
+    the sample words in and under its frame were set aside as ornament).
+
+    >>> frame = (100, 100, 900, 500)
+    >>> _on_frame((95, 300, 120, 330), frame, 20.0), _on_frame((400, 300, 480, 360), frame, 20.0)
+    (True, False)
+    >>> _on_frame((400, 560, 480, 620), frame, 20.0)  # a word under the frame
+    False
+    """
+    x0, y0, x1, y1 = frame_box
+    inside = box[0] > x0 + reach and box[2] < x1 - reach and box[1] > y0 + reach and box[3] < y1 - reach
+    return _touches(box, frame_box, reach) and not inside
 
 
 def _is_page_number(members: Sequence[Glyph], page: Page, lay: PageLayout) -> bool:

@@ -154,6 +154,24 @@ def test_rules_and_ornaments_stay_out_of_the_font(tmp_path):
     assert len(ex.faces) == 1
 
 
+def test_words_in_and_under_a_frame_stay_type():
+    """A frame's ink is its border; what it frames lies inside its box. A short line inside a frame and a word
+    set under it are type, not pieces of the frame (Krause sheet 2: the sample words in and under its frame
+    were set aside as ornament)."""
+    spec = render_specimen(font_path("serif"), ["Hamburgefonstiv", "Art", "", "Fig"], size_pt=14, tracking_em=0)
+    image = spec.image.copy()
+    boxes = [g.bbox for g in spec.glyphs if g.line < 2]
+    th = spec.glyphs[0].matrix[0, 0] * 1000  # about a text height: half the em
+    x0, y0 = min(b[0] for b in boxes) - 1.5 * th, min(b[1] for b in boxes) - 1.5 * th
+    x1, y1 = max(b[2] for b in boxes) + 1.5 * th, max(b[3] for b in boxes) + 1.0 * th
+    fig_top = min(g.bbox[1] for g in spec.glyphs if g.line == 3)
+    assert y1 < fig_top - 0.5 * th  # the frame ends above the word under it
+    cv2.rectangle(image, (int(x0), int(y0)), (int(x1), int(y1)), 0, thickness=8)
+    ex = extract([], ExtractOptions(), pages=[Page(0, "framed.png", 600, image)])
+    assert [e.kind for e in ex.elements] == ["frame"], ex.elements
+    assert len(ex.glyphs) == len(spec.glyphs)
+
+
 def test_a_vignette_on_a_line_of_its_own_is_an_ornament_with_the_text():
     """A vignette a little taller than the letters, alone on its line: detection keeps it as a glyph (it is not
     too large for one); the transcript has no character for it, so it is an ornament, listed and left out of
