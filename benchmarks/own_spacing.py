@@ -2,10 +2,12 @@
 
 The main suite letterspaces its alphabets by 0.12 em; real specimens do not. This measures detection
 (one-to-one box matching, IoU ≥ 0.5) and labels with the transcript on the suite's fonts (none a template
-source) for three layouts, clean and mild (`--levels` adds harsh):
+source) for four layouts, clean and mild (`--levels` adds harsh):
 - `alphabet`: the suite's alphabet lines at tracking 0;
 - `words`: sample words at tracking 0 (ff, fi, rn, and the dots of i and j beside their neighbours);
-- `tight`: the same words at −0.05 em, where neighbours touch.
+- `tight`: the same words at −0.05 em, where neighbours touch;
+- `solid`: sample sentences with accents and punctuation at tracking 0 and leading 1.0 em (set solid), where a
+  line's periods and descenders come close to the next line's accents and ascenders.
 It runs detection and labelling only (no tracing), about a second a page; `--outlines` also extracts the
 tight pages whole (`glyphseg --text`, threshold segmenter) and scores their outlines as the suite does.
 
@@ -31,7 +33,12 @@ from . import fonts as fonts_mod
 
 WORDS = ["Hamburgefonstiv quijote", "affiliate office waffle", "jinx fjord hijinks", "Wave AVOW Tuxedo Lynx",
          "modern burn; yes: fix", "Quality Typography"]
-LAYOUTS = {"alphabet": (DEFAULT_LINES, 0.0), "words": (WORDS, 0.0), "tight": (WORDS, -0.05)}
+# Sample text set solid (leading 1.0 em), as specimens set their text blocks: a line's descenders and periods
+# come within a hair of the next line's ascenders, accents and i-dots.
+SOLID = ["Größe, Höhe und Weite: je nach Bedarf.", "Zwölf Boxkämpfer jagen Viktor quer", "über den Sylter Deich;",
+         "Jäger! Çà et là, l'évêque déçu", "piqua Noël. Quick fox? Yes, jump."]
+LAYOUTS = {"alphabet": (DEFAULT_LINES, 0.0), "words": (WORDS, 0.0), "tight": (WORDS, -0.05), "solid": (SOLID, 0.0)}
+LEADING = {"solid": 1.0}  # em from baseline to baseline; the others at render_specimen's 1.7
 LEVELS = ("clean", "mild")
 
 
@@ -59,8 +66,8 @@ def transcript(spec, kind: str) -> Optional[str]:
 def page_scores(font, layout: str, level: str, kind: str = "flat") -> Dict[str, object]:
     lines, tracking = LAYOUTS[layout]
     seed = zlib.crc32(f"{font.id}/{layout}/{level}".encode()) % 2 ** 31
-    spec = degrade(render_specimen(font.path, lines=lines, dpi=600, size_pt=14, tracking_em=tracking), level,
-                   seed=seed)
+    spec = degrade(render_specimen(font.path, lines=lines, dpi=600, size_pt=14, tracking_em=tracking,
+                                   leading=LEADING.get(layout, 1.7)), level, seed=seed)
     page = Page(index=0, source=f"{font.id}-{layout}-{level}", dpi=600, image=spec.image)
     lab = label([detect(page)], [page], transcript(spec, kind))
     m = match_boxes([g.bbox for g in lab.glyphs], [g.bbox for g in spec.glyphs])

@@ -532,6 +532,87 @@ def local_text_heights(comps: np.ndarray, text_height: float, tall: float) -> np
     return out
 
 
+LEVEL_BOTTOMS = 0.1  # (text heights) two letters side by side whose bottoms differ by at most this sit on one line
+BESIDE_GAP = 1.0  # (text heights) ... when no further apart than this
+HAIRLINE_BREAK = 0.1  # (text heights) a mark on the baseline still joins a part this close under it
+LETTER_SIZED = 0.4  # (text heights) the neighbour is a letter (an x-height letter is 0.5–0.9), not a mark
+MARK_SIZED = 0.6  # (text heights) a mark is shorter than this (a comma in Liberation Sans: 0.41)
+OTHER_LINE = 0.5  # (text heights) letters whose median bottoms are this far apart stand on two lines
+
+
+def letters_beside(rboxes: np.ndarray, text_heights: np.ndarray) -> List[np.ndarray]:
+    """Per part, the letters (LETTER_SIZED text heights or taller) beside it: no further than BESIDE_GAP text
+    heights to its left or right, sharing rows with it. Boxes may overlap by a quarter of the narrower's width
+    (kerned letters), not more (a part over or under another)."""
+    x0, y0, x1, y1 = rboxes.T
+    letter = y1 - y0 >= LETTER_SIZED * text_heights
+    order = np.argsort(x0)
+    starts = x0[order]
+    out = []
+    for c in range(len(rboxes)):
+        reach = BESIDE_GAP * text_heights[c]
+        near = order[:np.searchsorted(starts, x1[c] + reach, side="right")]  # starting left of the reach
+        gap = np.maximum(x0[near] - x1[c], x0[c] - x1[near])  # < 0 where the boxes overlap (kerned)
+        w = np.minimum(x1[near] - x0[near], x1[c] - x0[c])
+        out.append(near[(gap >= -0.25 * w) & (gap <= reach) & (y0[near] < y1[c]) & (y1[near] > y0[c])
+                        & letter[near] & (near != c)])
+    return out
+
+
+def marks_on_baseline(rboxes: np.ndarray, text_heights: np.ndarray,
+                      beside: Optional[List[np.ndarray]] = None) -> np.ndarray:
+    """Which parts are marks on a line's baseline, as a period or a comma is: a mark (less than MARK_SIZED
+    text heights tall) with a letter beside it (`letters_beside`) that ends within the mark's rows while the
+    mark stands in the letter's lower half, and that letter has another letter beside it ending level with it
+    (bottoms within LEVEL_BOTTOMS): the letters of a line. Letters that end over a mark (the bar of ! and the
+    hook of ? over their dots), or higher than the letters beside them (the strokes of a " ), make no line, level
+    with each other as they are: the upper dot of a ; or : beside them is no period. A dot or an accent over its letter stands higher than the letters beside it end; where lines are set solid, the descender of a j or a p in the line above may
+    end at an accent's height, but no letter beside the descender ends there.
+
+    >>> boxes = np.array([[0, 0, 20, 30], [25, 0, 45, 30], [50, 20, 55, 30], [60, 25, 64, 36],
+    ...                   [70, -12, 75, -7]], float)
+    >>> marks_on_baseline(boxes, np.full(5, 30.0)).tolist()  # two letters, a period, a comma, an accent
+    [False, False, True, True, False]
+    """
+    beside = letters_beside(rboxes, text_heights) if beside is None else beside
+    x0, y0, x1, y1 = rboxes.T
+    mark = y1 - y0 < MARK_SIZED * text_heights
+    over_a_mark: Dict[int, bool] = {}
+
+    def ends_over_a_mark(b: int) -> bool:  # the bar of ! or the hook of ? ends over its dot, not on the line
+        if b not in over_a_mark:
+            xov = np.minimum(x1, x1[b]) - np.maximum(x0, x0[b])
+            vgap = y0 - y1[b]
+            over_a_mark[b] = bool(np.any(mark & (xov >= 0.5 * np.minimum(x1 - x0, x1[b] - x0[b])) & (vgap >= 0)
+                                         & (vgap <= 0.5 * text_heights[b])))
+        return over_a_mark[b]
+
+    line_bottom = line_bottoms(rboxes, beside)
+
+    def ends_low(b: int) -> bool:  # not over a mark, and no higher than the letters beside it end (a quote's stroke)
+        return not ends_over_a_mark(b) and y1[b] >= line_bottom[b] - LEVEL_BOTTOMS * text_heights[b]
+
+    def on_a_line(b: int, besides: int) -> bool:  # another letter beside letter b ends level with it
+        level = beside[b][(np.abs(y1[beside[b]] - y1[b]) <= LEVEL_BOTTOMS * text_heights[b]) & (beside[b] != besides)]
+        return ends_low(b) and any(ends_low(int(n)) for n in level)
+
+    out = np.zeros(len(rboxes), bool)
+    for c in np.nonzero(mark)[0]:
+        tol = LEVEL_BOTTOMS * text_heights[c]
+        near = beside[c]
+        ending = near[(y1[near] >= y0[c] - tol) & (y1[near] <= y1[c] + tol) & (y0[c] >= (y0[near] + y1[near]) / 2)]
+        out[c] = any(on_a_line(int(b), int(c)) for b in ending)
+    return out
+
+
+def line_bottoms(rboxes: np.ndarray, beside: List[np.ndarray]) -> np.ndarray:
+    """Per part, the median bottom of the letters beside it (`letters_beside`; NaN where none): about where the
+    line it stands in sits. A mark over a letter and the letter share their line's letters; parts of two lines
+    set solid, one over the other, do not."""
+    y1 = rboxes[:, 3]
+    return np.array([float(np.median(y1[near])) if len(near) else np.nan for near in beside])
+
+
 def _group_components(rboxes: np.ndarray, areas: np.ndarray, text_heights: np.ndarray) -> List[List[int]]:
     """Group ink components into glyphs: i, j, ;, :, !, ?, %, ", ä are one glyph each.
 
@@ -541,6 +622,15 @@ def _group_components(rboxes: np.ndarray, areas: np.ndarray, text_heights: np.nd
     - crossing: two small parts whose boxes cross (the parts of % in small or monospaced designs).
     A third rule pairs two small marks side by side high on the line (the two strokes of "), unless either
     sits on a part of its own.
+
+    Where lines are set solid, a part may find its partner in the next or the last line. Across a gap (more
+    than HAIRLINE_BREAK text heights: a letter or a mark broken at a hairline still joins):
+    - a mark on a line's baseline (`marks_on_baseline`: a period, a comma) hangs over nothing below it (a
+      period over the next line's umlaut);
+    - a part stands under no partner, and a letter over none, whose neighbouring letters end on another line
+      than its own (`line_bottoms` more than OTHER_LINE text heights apart): an apostrophe under the D of
+      the line above, the dot of a semicolon under a g's descender, the body of a small Fraktur ü over the z
+      under it. A dot or an accent over its letter stands among its line's letters, as the letter does.
     """
     k = len(rboxes)
     parent = list(range(k))
@@ -562,6 +652,10 @@ def _group_components(rboxes: np.ndarray, areas: np.ndarray, text_heights: np.nd
     h = np.maximum(y1 - y0, 1.0)
     box_area = w * h
     small = h < 0.6 * text_heights  # each part measured against the text around it
+    beside = letters_beside(rboxes, text_heights)
+    on_baseline = marks_on_baseline(rboxes, text_heights, beside)
+    line_bottom = line_bottoms(rboxes, beside)
+    letter = h >= LETTER_SIZED * text_heights
     for c in range(k):
         th = text_heights[c]
         xov = np.clip(np.minimum(x1[c], x1) - np.maximum(x0[c], x0), 0, None)
@@ -572,6 +666,12 @@ def _group_components(rboxes: np.ndarray, areas: np.ndarray, text_heights: np.nd
         gap_limit = np.where(both_small, 0.8 * th, 0.5 * th)
         stacked = (small[c] & (xov_ratio >= 0.5) & (vgap >= -0.1 * np.minimum(h[c], h)) & (vgap <= gap_limit)
                    & (areas[c] <= areas))
+        across = vgap > HAIRLINE_BREAK * th
+        if on_baseline[c]:  # a period or a comma hangs over nothing below it across a gap
+            stacked &= ~(across & (y0 >= y1[c]))
+        with np.errstate(invalid="ignore"):  # NaN: no letters beside one of them, nothing to tell
+            other_line = np.abs(line_bottom - line_bottom[c]) > OTHER_LINE * th
+        stacked &= ~(across & other_line & ((y0 < y1[c]) | letter[c]))
         inter = xov * yov
         nested = (inter >= 0.4 * box_area[c]) & (box_area[c] < box_area)
         # small parts whose boxes cross (the rings and bar of %, a broken hairline)

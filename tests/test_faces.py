@@ -172,6 +172,29 @@ def test_words_in_and_under_a_frame_stay_type():
     assert len(ex.glyphs) == len(spec.glyphs)
 
 
+def test_a_drawing_in_a_frame_is_a_diagram_not_type():
+    """A frame holding a drawing — shapes of letter size in a row, centred on one height but not sitting on a
+    baseline, as the pen-angle diagrams of a lettering manual (Krause sheet 1) — lists it as one `diagram`
+    element, out of the fonts; the words set under the frame stay type."""
+    spec = render_specimen(font_path("serif"), ["", "", "", "Hamburgefonstiv", "Fig"], size_pt=14, tracking_em=0)
+    image = spec.image.copy()
+    th = spec.glyphs[0].matrix[0, 0] * 1000  # about a text height: half the em
+    top = min(g.bbox[1] for g in spec.glyphs)
+    x, base = int(2 * th), top - 4.7 * th  # the drawing's highest bottom
+    for k in [3, 0, 5, 1, 6, 2, 4]:  # bottoms 0.45 text heights apart, centres half as far: one "line"
+        step = 0.45 * k * th
+        centre = base - 0.7 * th + 0.5 * step
+        half_h, half_w = int(0.7 * th + 0.5 * step), int(0.4 * th)  # from base + step up to its mirror
+        cv2.ellipse(image, (x + half_w, int(centre)), (half_w, half_h), 0, 0, 360, 0, thickness=-1)
+        x += 2 * half_w + int(0.6 * th)
+    frame_top, frame_bottom = int(base - 2.2 * th), int(base + 2.7 * th + 0.6 * th)
+    cv2.rectangle(image, (int(th), frame_top), (x + int(th), frame_bottom), 0, thickness=8)
+    ex = extract([], ExtractOptions(), pages=[Page(0, "diagram.png", 600, image)])
+    assert sorted(e.kind for e in ex.elements) == ["diagram", "frame"], ex.elements
+    assert len(ex.glyphs) == len(spec.glyphs)
+    assert all(g.bbox[1] > frame_bottom for g in ex.glyphs)
+
+
 def test_a_vignette_on_a_line_of_its_own_is_an_ornament_with_the_text():
     """A vignette a little taller than the letters, alone on its line: detection keeps it as a glyph (it is not
     too large for one); the transcript has no character for it, so it is an ornament, listed and left out of

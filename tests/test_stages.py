@@ -98,6 +98,36 @@ def test_dots_at_a_fonts_own_spacing_stay_with_their_letters(kind):
     assert missed == "" and len(det.glyphs) == len(spec.glyphs), (missed, len(det.glyphs), len(spec.glyphs))
 
 
+@pytest.mark.parametrize("kind", ["serif", "sans", "slab"])
+def test_lines_set_solid_keep_their_periods_commas_and_umlauts(kind):
+    """Set solid (leading 1.0 em), a line's period or comma comes within a hair of the next line's umlaut or
+    ascender, and a j's descender ends beside the umlaut of the Ä under it: each mark stays with its own line's
+    letter (before, the period of "sind." went with the ü under it in DejaVu Serif, a comma with the l under it
+    in Liberation Sans and Roboto Slab)."""
+    lines = ["Wir würden weit mehr gewinnen, wenn wir", "uns zeigten, wie wir sind; als bei dem Versuche",
+             "das zu scheinen, was wir nicht sind. Äpfel", "jüngst quälte Hühner Öl: typographisch"]
+    spec = render_specimen(font_path(kind), lines=lines, dpi=300, size_pt=12, tracking_em=0.0, leading=1.0)
+    det = detect(Page(index=0, source="t", dpi=300, image=spec.image))
+    m = match_boxes([g.bbox for g in det.glyphs], [g.bbox for g in spec.glyphs])
+    missed = "".join(spec.glyphs[j].char for j in m.unmatched_true)
+    assert missed == "" and len(det.glyphs) == len(spec.glyphs), (missed, len(det.glyphs), len(spec.glyphs))
+    assert len(det.lines) == len(lines)
+
+
+@pytest.mark.parametrize("kind", ["serif", "slab"])
+def test_lines_set_solid_keep_their_apostrophes_and_semicolons(kind):
+    """Set solid, an apostrophe stands a hair under the letters of the line above, and the dot of a semicolon
+    under a g's descender: each belongs to the line whose letters stand beside it (before, the apostrophe of
+    "l'évêque" went with the D of "Deich" above it in DejaVu Serif, the dot of "Deich;" with the g of
+    "jagen" in Roboto Slab)."""
+    lines = ["Zwölf Boxkämpfer jagen Viktor quer", "über den Sylter Deich;", "Jäger! Çà et là, l'évêque déçu"]
+    spec = render_specimen(font_path(kind), lines=lines, dpi=600, size_pt=14, tracking_em=0.0, leading=1.0)
+    det = detect(Page(index=0, source="t", dpi=600, image=spec.image))
+    m = match_boxes([g.bbox for g in det.glyphs], [g.bbox for g in spec.glyphs])
+    missed = "".join(spec.glyphs[j].char for j in m.unmatched_true)
+    assert missed == "" and len(det.glyphs) == len(spec.glyphs), (missed, len(det.glyphs), len(spec.glyphs))
+
+
 @pytest.mark.parametrize("kind", ["serif", "contrast"])
 def test_touching_letters_are_cut_where_the_text_says(kind):
     """At tight tracking (−0.05 em) neighbours touch (V W, ff, fi, rn): with the transcript each letter is its
