@@ -245,6 +245,14 @@ def detect(page: Page, options: Optional[DetectOptions] = None, ink: Optional[In
                                  glyph_th[i]) for i in range(len(glyph_members))]
     glyphs, lines, ext_by_id = _reading_order(page.index, lines_of_glyphs, glyph_boxes, members, extents, angle,
                                               glyph_th, bottoms_of)
+    drawn = drawings(glyphs, lines, elements)
+    if drawn:  # set aside before labelling: a transcript aligned over a drawing gives its letters to the pieces
+        elements += [Element(kind="diagram", page=page.index,
+                             bbox=bbox_union([glyphs[k].bbox for k in range(len(glyphs)) if glyphs[k].line == li]))
+                     for li in drawn]
+        lines_of_glyphs = [idxs for li, idxs in enumerate(lines_of_glyphs) if li not in drawn]
+        glyphs, lines, ext_by_id = _reading_order(page.index, lines_of_glyphs, glyph_boxes, members, extents, angle,
+                                                  glyph_th, bottoms_of)
     return PageLayout(page.index, ink, glyphs, lines, text_height, angle, ext_by_id, dropped, elements=elements,
                       slant=slant)
 
@@ -446,6 +454,48 @@ def _reading_order(page_index, lines_of_glyphs, glyph_boxes, members, extents, a
         lines.append(Line(page=page_index, index=li, glyph_ids=ids, angle=angle,
                           baseline_offset=_baseline(bottoms, float(np.median(glyph_th[idxs])), owners)))
     return glyphs, lines, ext_by_id
+
+
+MIN_DRAWING_PIECES = 4  # a framed "line" of fewer pieces is too short to tell a drawing from type
+DRAWING_SITTING = 0.25  # a "line" inside a frame or an ornament whose letters sit on its baseline less often than
+#                         this is a drawing (Krause sheet 1's pen diagrams: 0.0; sheet 2's framed words: 0.62–1.0).
+#                         Only framed lines are asked: free lines of type can sit less (a script's line of figures
+#                         and punctuation on a harsh print, 0.08; Krause sheet 4's three cartouches read as one
+#                         line, 0.29)
+SITTING_TOLERANCE = 0.12  # (the line's median glyph height) a letter whose bottom is this near its baseline sits
+
+
+def drawings(glyphs: Sequence[Glyph], lines: Sequence[Line], elements: Sequence[Element]) -> List[int]:
+    """Indices of the lines that are drawings, not type: MIN_DRAWING_PIECES or more pieces inside a frame or an
+    ornament whose letter-sized pieces mostly do not sit on the line's baseline (`sitting_share` under
+    DRAWING_SITTING), such as the pen-angle diagrams of a lettering manual (Krause sheet 1). Type set in a frame
+    sits on its lines (Krause sheet 2's sample words: 0.69–1.0)."""
+    out = []
+    for ln in lines:
+        boxes = [g.bbox for g in glyphs if g.line == ln.index]
+        if len(boxes) < MIN_DRAWING_PIECES:
+            continue
+        box = bbox_union(boxes)
+        framed = any(e.kind in ("frame", "ornament") and e.bbox[0] <= box[0] and e.bbox[1] <= box[1]
+                     and box[2] <= e.bbox[2] and box[3] <= e.bbox[3] for e in elements)
+        if framed and sitting_share(boxes, ln) < DRAWING_SITTING:
+            out.append(ln.index)
+    return out
+
+
+def sitting_share(boxes: Sequence[Tuple[float, float, float, float]], line: Line) -> float:
+    """The share of a line's letter-sized glyphs (at least 0.4 of its median height) whose bottom lies on its
+    baseline (within SITTING_TOLERANCE of the median height; descenders and marks off it).
+
+    >>> line = Line(page=0, index=0, glyph_ids=[], angle=0.0, baseline_offset=100.0)
+    >>> sitting_share([(0, 50, 20, 100), (30, 40, 50, 90), (60, 52, 80, 101)], line)
+    0.6666666666666666
+    """
+    heights = np.array([b[3] - b[1] for b in boxes], float)
+    size = float(np.median(heights))
+    on = [abs(b[3] - line.baseline_y((b[0] + b[2]) / 2.0)) <= SITTING_TOLERANCE * size
+          for b, h in zip(boxes, heights) if h >= 0.4 * size]
+    return float(np.mean(on)) if on else 0.0
 
 
 def _component_slices(labels: np.ndarray, n: int):

@@ -21,8 +21,8 @@ the book's text face, not the face the page shows: it is clustered only with oth
 
 Non-type elements (rules, frames, ornaments: components detection found too large for glyphs, and pieces
 set off beside them; page numbers: 1–3 glyphs alone in the top or bottom margin; decorated initials: a glyph far taller
-than its line; diagrams: a drawing inside a frame, whose pieces do not sit on a baseline) are listed, not made into
-glyphs.
+than its line; diagrams: a drawing inside a frame, whose pieces do not sit on a baseline, which detection already
+sets aside, before a transcript is aligned: `glyphseg.detect.drawings`) are listed, not made into glyphs.
 """
 from __future__ import annotations
 
@@ -69,12 +69,6 @@ ORNAMENT_REACH = 0.25  # ... when it lies within this share of the ornament's sm
 FRAME_REACH = 0.5  # ... or within this many text heights of a frame's border, and no larger than a letter
 FRAME_PIECE = 1.5  # (text heights): a knot or a corner piece, not a word set close under the frame
 INITIAL_HEIGHT = 1.8  # a decorated initial stands this many times taller than its line's tall letters
-DRAWING_SITTING = 0.25  # a "line" inside a frame or an ornament whose letters sit on its baseline less often than
-#                         this is a drawing (Krause sheet 1's pen diagrams: 0.0; sheet 2's framed words: 0.62–1.0).
-#                         Only framed lines are asked: free lines of type can sit less (a script's line of figures
-#                         and punctuation on a harsh print, 0.08; Krause sheet 4's three cartouches read as one
-#                         line, 0.29)
-SITTING_TOLERANCE = 0.12  # (the line's median glyph height) a letter whose bottom is this near its baseline sits
 
 
 def faces(labelling: Labelling, pages: Sequence[Page], labels_from_text: bool = True,
@@ -566,7 +560,6 @@ def _set_aside_elements(layouts: Sequence[PageLayout], pages: Sequence[Page], tr
         elements.extend(lay.elements)
         page = pages[lay.page]
         leave: Dict[str, str] = {}
-        drawn: set = set()  # glyphs of a drawing, set aside as one element
         by_id = {g.id: g for g in lay.glyphs}
         for ln in lay.lines:
             members = [by_id[gid] for gid in ln.glyph_ids if gid in by_id]
@@ -574,10 +567,6 @@ def _set_aside_elements(layouts: Sequence[PageLayout], pages: Sequence[Page], tr
                 continue
             if _is_page_number(members, page, lay):
                 leave.update({g.id: "number" for g in members})
-                continue
-            if _is_drawing(members, ln, lay):
-                drawn.update(g.id for g in members)
-                elements.append(Element(kind="diagram", bbox=bbox_union([g.bbox for g in members]), page=lay.page))
                 continue
             if (transcribed and len(members) <= ORNAMENT_PIECE_LINE and all(g.char is None for g in members)
                     and min(g.height for g in members) >= lay.text_height  # not a stray dot or speck
@@ -606,36 +595,12 @@ def _set_aside_elements(layouts: Sequence[PageLayout], pages: Sequence[Page], tr
                 leave[first.id] = "initial"
         for gid, kind in leave.items():
             elements.append(Element(kind=kind, bbox=by_id[gid].bbox, page=lay.page))
-        gone = set(leave) | drawn
+        gone = set(leave)
         if gone:
             lines = [replace(ln, glyph_ids=[gid for gid in ln.glyph_ids if gid not in gone]) for ln in lay.lines]
             lay = replace(lay, glyphs=[g for g in lay.glyphs if g.id not in gone], lines=lines)
         out.append(lay)
     return out, _merged_numbers(elements)
-
-
-def _is_drawing(members: Sequence[Glyph], line, lay: PageLayout) -> bool:
-    """A "line" of MIN_STYLE_GLYPHS or more inside a frame or an ornament whose letter-sized glyphs mostly do not
-    sit on its baseline (`sitting_share` under DRAWING_SITTING): a drawing the frame holds, such as the pen-angle
-    diagrams of a lettering manual (Krause sheet 1), not type. Type set in a frame sits on its lines (Krause
-    sheet 2's sample words: 0.69–1.0)."""
-    if len(members) < MIN_STYLE_GLYPHS:
-        return False
-    box = bbox_union([g.bbox for g in members])
-    framed = any(e.kind in ("frame", "ornament") and e.bbox[0] <= box[0] and e.bbox[1] <= box[1]
-                 and box[2] <= e.bbox[2] and box[3] <= e.bbox[3] for e in lay.elements)
-    return framed and sitting_share(members, line) < DRAWING_SITTING
-
-
-def sitting_share(members: Sequence[Glyph], line) -> float:
-    """The share of a line's letter-sized glyphs (at least 0.4 of its median height) whose bottom lies on its
-    baseline (within SITTING_TOLERANCE of the median height; descenders and marks off it)."""
-    heights = np.array([g.height for g in members], float)
-    size = float(np.median(heights))
-    letters = [g for g in members if g.height >= 0.4 * size]
-    on = [abs(g.bbox[3] - line.baseline_y((g.bbox[0] + g.bbox[2]) / 2.0)) <= SITTING_TOLERANCE * size
-          for g in letters]
-    return float(np.mean(on)) if on else 0.0
 
 
 def _beside(box, element_box, reach: float = ORNAMENT_REACH) -> bool:
