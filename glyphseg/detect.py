@@ -616,8 +616,9 @@ def marks_on_baseline(rboxes: np.ndarray, text_heights: np.ndarray,
     mark stands in the letter's lower half, and that letter has another letter beside it ending level with it
     (bottoms within LEVEL_BOTTOMS): the letters of a line. Letters that end over a mark (the bar of ! and the
     hook of ? over their dots), or higher than the letters beside them (the strokes of a " ), make no line, level
-    with each other as they are: the upper dot of a ; or : beside them is no period. A dot or an accent over its letter stands higher than the letters beside it end; where lines are set solid, the descender of a j or a p in the line above may
-    end at an accent's height, but no letter beside the descender ends there.
+    with each other as they are: the upper dot of a ; or : beside them is no period. A dot or an accent over its
+    letter stands higher than the letters beside it end; where lines are set solid, the descender of a j or a p in
+    the line above may end at an accent's height, but no letter beside the descender ends there.
 
     >>> boxes = np.array([[0, 0, 20, 30], [25, 0, 45, 30], [50, 20, 55, 30], [60, 25, 64, 36],
     ...                   [70, -12, 75, -7]], float)

@@ -4,7 +4,7 @@ A specimen-book page shows several faces at several sizes among rules, ornaments
 captions. After labelling, every line is measured in its own em (so a face at 10 and at 24 pt measures
 alike): stem weight and contrast (stroke widths from the distance transform along the ink's skeleton),
 slant (the shear that makes the vertical strokes sharpest), design width (labelled glyphs against
-typical fonts), and how well the glyphs fit the Latin templates (blackletter and
+typical fonts), and how well the glyphs fit roman type's templates (blackletter and
 scripts fit badly: what recognition says). Where two lines show the same characters, their prints (scaled to
 one height) are compared directly; that tells apart faces whose statistics agree (two grotesques).
 
@@ -39,7 +39,7 @@ from . import templates as templates_mod
 from .label import POOR_FIT, assign_names
 from .metrics import SURE_LABEL, expected_zone, glyph_em_px, glyph_zones
 from .segment import own_ink_mask
-from .types import Element, FaceFound, Faces, Glyph, GlyphsegError, Labelling, Page, PageLayout, bbox_union
+from .types import Element, FaceFound, Faces, Glyph, GlyphsegError, Labelling, Page, PageLayout
 
 # How much each feature varies between lines of one face, the unit of distance: about the 90th percentile of
 # the differences between lines of one font (capitals, lowercase, figures, sample words; 10 and 20 pt; clean
@@ -50,7 +50,7 @@ FEATURE_SCALES = {
     "slant": 6.0,  # degrees (italics 14°; a line of A V W in a roman can read as −14°)
     "width": 0.15,  # log of labelled letters' ink width against typical fonts' (p90 0.20: it carries each
     #                 line's em error)
-    "fit": 0.10,  # median best correlation with the Latin templates (tells blackletter and scripts apart)
+    "fit": 0.10,  # median best correlation with roman type's templates (tells blackletter and scripts apart)
     "shape": 0.08,  # median Σ|a − b| ÷ Σ(a + b) of shared characters' prints at one height (p90 0.095;
     #                 two fonts: p10 0.19)
     "aspect": 0.04,  # median |log| of shared characters' width ratios at one height (p90 0.036; two fonts:
@@ -254,7 +254,7 @@ def line_features(layouts: Sequence[PageLayout], pages: Sequence[Page], em_inch:
                   keyed: Optional[Dict[Tuple[int, int], List[Glyph]]] = None) -> Dict[Tuple[int, int], Dict[str, float]]:
     """(page, line) → style features of every line with at least MIN_STYLE_GLYPHS glyphs (`keyed`: those
     lines' glyphs, `_measurable_lines`), in its own em."""
-    lib = library or templates_mod.library()
+    lib = library or templates_mod.library(blackletter=False)
     out = {}
     for key, members in (keyed if keyed is not None else _measurable_lines(layouts)).items():
         lay = _layout(layouts, key[0])

@@ -77,7 +77,7 @@ def label(layouts: Sequence[PageLayout], pages: Sequence[Page], text: Optional[s
     notes: List[str] = []
     if text is not None or recognise:
         lib = library or templates_mod.library()
-        layouts, em = _label_rounds(layouts, pages, text, lib, em, stems, ink_sizes, line_starts)
+        layouts, em, lib = _label_rounds(layouts, pages, text, lib, em, stems, ink_sizes, line_starts)
     glyphs = [g for layout in layouts for g in layout.glyphs]
     if text is None and recognise:
         glyphs = _unsure_unlabelled(glyphs, layouts, lib, min_score, min_fit, notes)
@@ -123,19 +123,26 @@ def recognition_unreliable(scores: Sequence[float], fits: Sequence[float]) -> Op
             "the templates do not know?); give the characters with --text")
 
 
-def _label_rounds(layouts, pages, text, lib, em, stems, ink_sizes, line_starts=()) -> Tuple[List[PageLayout], float]:
+def _label_rounds(layouts, pages, text, lib, em, stems, ink_sizes, line_starts=()
+                  ) -> Tuple[List[PageLayout], float, templates_mod.TemplateLibrary]:
     """Label, split or join, re-estimate the lines' sizes and the em, until nothing more changes; returns the
-    labelled layouts and em. `line_starts`: where the transcript's lines begin (`transcript_line_starts`)."""
-    columns = text if text is not None else lib.chars
+    labelled layouts, the em and the templates asked. `line_starts`: where the transcript's lines begin
+    (`transcript_line_starts`)."""
     glyphs = [g for layout in layouts for g in layout.glyphs]
     rasters = glyph_rasters(glyphs, layouts)
-    weight, informative = 1.0, 1.0  # recognise() weighs shape itself
-    if text is not None:
-        informative = shape_informativeness(lib.shape_costs(rasters, lib.chars))
-        weight = templates_mod.SHAPE_WEIGHT * informative
+    fits = lib.family_fits(rasters)
+    # How far the templates judge shapes and cuts is measured against roman type's templates alone, as it was set
+    # (blackletter fits its own templates at 0.79–0.83 and still reads worse: judged by them, Krause sheet 1's
+    # sample words held runs of five letters that no cut then fitted)
+    informative = shape_informativeness(fits[:, 0])
+    if not looks_blackletter(fits):
+        # roman type, or a script: roman type's templates alone, as before the blackletter ones; these half fit a
+        # script's curves here and there and only add noise (Dancing Script's alphabet with them: "nop" one
+        # glyph, F1 0.951 → 0.915)
+        lib = lib.roman()
+    columns = text if text is not None else lib.chars
+    weight = templates_mod.SHAPE_WEIGHT * informative if text is not None else 1.0  # recognise() weighs shape itself
     shape = weight * lib.shape_costs(rasters, columns)
-    if text is None:  # (weight 1: the costs are the plain template fits)
-        informative = shape_informativeness(shape)
     by_shape = informative >= SHAPES_DECIDE_CUTS  # else thin seams judge cuts, and glyphs may hold joined letters
     held: List[Tuple[int, str]] = []
     runs_seen: dict = {}  # piece_group_costs' rasters of runs, kept from round to round
@@ -190,24 +197,37 @@ def _label_rounds(layouts, pages, text, lib, em, stems, ink_sizes, line_starts=(
         em = em_from_labels(glyphs, pages, layouts) or em
         if rnd >= 1 and not changed:
             break
-    return layouts, em
+    return layouts, em, lib
 
 
-def shape_informativeness(costs_all: np.ndarray) -> float:
-    """How much the template shapes can tell on these pages (0–1), from how well their glyphs fit their
-    best templates (`costs_all`: glyphs × every template character). Latin pages fit at a median of
-    0.93–0.98 even printed harshly (benchmarks/recognition_calibration.md): full weight. Blackletter and
-    Fraktur, which no template shows, fit at 0.6–0.75: there the shapes mostly add noise to the alignment,
-    so their weight falls off linearly from a median fit of 0.9 to nothing at 0.5.
+def shape_informativeness(fits: np.ndarray) -> float:
+    """How much the template shapes can tell on these pages (0–1), from how well their glyphs fit their best
+    roman templates (`fits`: each glyph's best correlation). Latin pages fit at a median of 0.93–0.98 even
+    printed harshly (benchmarks/recognition_calibration.md): full weight. Blackletter, Fraktur and scripts fit
+    at 0.6–0.79: there the shapes mostly add noise to the alignment, so their weight falls off linearly from a
+    median fit of 0.9 to nothing at 0.5.
 
-    >>> latin, fraktur = np.array([[0.05, 0.5], [0.1, 0.6]]), np.array([[0.4, 0.5]])
-    >>> shape_informativeness(latin), round(shape_informativeness(fraktur), 2)
+    >>> shape_informativeness(np.array([0.95, 0.9])), round(shape_informativeness(np.array([0.6, 0.6])), 2)
     (1.0, 0.25)
     """
-    if costs_all.size == 0:
+    if fits.size == 0:
         return 1.0
-    fit = float(np.median(1.0 - costs_all.min(axis=1)))
-    return float(np.clip((fit - 0.5) / 0.4, 0.0, 1.0))
+    return float(np.clip((float(np.median(fits)) - 0.5) / 0.4, 0.0, 1.0))
+
+
+def looks_blackletter(family_fits: np.ndarray) -> bool:
+    """The page's glyphs fit the blackletter templates better than roman type's, by their medians
+    (`family_fits`: glyphs × [roman, blackletter], `TemplateLibrary.family_fits`). A page is set in one kind of
+    type: on a roman page or a script's, a glyph that half fits some blackletter template is not known better
+    for it.
+
+    >>> looks_blackletter(np.array([[0.7, 0.8], [0.75, 0.8], [0.6, 0.7]])), looks_blackletter(np.array([[0.9, 0.8]]))
+    (True, False)
+    """
+    if family_fits.ndim != 2 or family_fits.shape[1] < 2 or family_fits.shape[0] == 0:
+        return False
+    medians = np.median(family_fits, axis=0)
+    return bool(medians[1] > medians[0])
 
 
 def _with_glyphs(layouts: Sequence[PageLayout], glyphs: Sequence[Glyph]) -> List[PageLayout]:

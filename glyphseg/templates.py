@@ -85,6 +85,27 @@ class TemplateLibrary:
     zones: np.ndarray  # per template: top, bottom, width (em)
     topologies: np.ndarray  # per template: ink components, holes
     sources: List[str]
+    blackletter: Optional[np.ndarray] = None  # per template: from a blackletter source (None: none is)
+
+    def roman(self) -> "TemplateLibrary":
+        """The library without its blackletter templates (itself when it has none)."""
+        if self.blackletter is None or not self.blackletter.any():
+            return self
+        keep = ~self.blackletter
+        chars = sorted({self.chars[k] for k in self.char_index[keep]})
+        index = np.array([chars.index(self.chars[k]) if self.chars[k] in chars else -1 for k in range(len(self.chars))])
+        return TemplateLibrary(chars=chars, char_index=index[self.char_index[keep]], features=self.features[keep],
+                               rasters=self.rasters[keep], zones=self.zones[keep], topologies=self.topologies[keep],
+                               sources=[s for s in self.sources if not s.split("|")[1].startswith(BLACKLETTER)],
+                               blackletter=np.zeros(int(keep.sum()), bool))
+
+    def family_fits(self, glyph_rasters: np.ndarray) -> np.ndarray:
+        """N glyphs × families (roman type, then blackletter where the library has it): each glyph's best
+        correlation with any template of the family."""
+        corr = shape_features(glyph_rasters) @ self.features.T
+        families = [np.ones(corr.shape[1], bool)] if self.blackletter is None or not self.blackletter.any() else \
+            [~self.blackletter, self.blackletter]
+        return np.stack([corr[:, f].max(axis=1) if corr.shape[0] else np.zeros(0) for f in families], axis=1)
 
     def _best_correlations(self, glyph_rasters: np.ndarray) -> np.ndarray:
         """N glyphs × the library's characters: the best correlation with any of the character's templates."""
@@ -133,18 +154,26 @@ class TemplateLibrary:
         return self.rasters[self.char_index == k].astype(np.float32) / 255.0
 
 
-@lru_cache(maxsize=1)
-def library() -> TemplateLibrary:
+BLACKLETTER = "blackletter"  # the style of the Fraktur, textura and gothic sources begins so (templates/SOURCES.md)
+
+
+@lru_cache(maxsize=2)
+def library(blackletter: bool = True) -> TemplateLibrary:
+    """The templates of every source font; without the `blackletter` ones, those of roman type alone (roman,
+    italic, sans, mono), whose fit tells a blackletter or a script face from a roman one (glyphseg.faces)."""
     path = os.path.join(os.path.dirname(__file__), "data", "templates.npz")
     data = np.load(path)
     template_chars = [str(c) for c in data["chars"]]
     chars = sorted(set(template_chars))
     index = {c: i for i, c in enumerate(chars)}
     rasters = data["rasters"]
-    return TemplateLibrary(chars=chars, char_index=np.array([index[c] for c in template_chars]),
+    sources = [str(s) for s in data["sources"]]
+    full = TemplateLibrary(chars=chars, char_index=np.array([index[c] for c in template_chars]),
                            features=shape_features(rasters.astype(np.float32) / 255.0), rasters=rasters,
-                           zones=data["zones"], topologies=data["topology"],
-                           sources=[str(s) for s in data["sources"]])
+                           zones=data["zones"], topologies=data["topology"], sources=sources,
+                           blackletter=np.array([sources[f].split("|")[1].startswith(BLACKLETTER)
+                                                 for f in data["font"]]))
+    return full if blackletter else full.roman()
 
 
 def recognise(shape_cost: np.ndarray, zone_cost: np.ndarray, chars: Sequence[str],

@@ -14,6 +14,7 @@ FONTS = {
     "script": ("fonts-dancingscript", "/usr/share/fonts/opentype/dancingscript/DancingScript-Regular.otf"),
     "brush-script": ("fonts-kaushanscript", "/usr/share/fonts/opentype/kaushanscript/KaushanScript-Regular.otf"),
     "gothic": ("fonts-gotico-antiqua", "/usr/share/fonts/opentype/gotico-antiqua/Jessen-Cicero12.otf"),
+    "fraktur": ("fonts-blankenburg", "/usr/share/fonts/truetype/blankenburg/Blankenburg_UNZ1A.ttf"),
     "proto-roman": ("fonts-gotico-antiqua",
                     "/usr/share/fonts/opentype/gotico-antiqua/Sweynheim&Pannartz-Subiaco-ProtoRoman120R.otf"),
 }

@@ -456,30 +456,27 @@ def test_specks_and_rules_are_not_glyphs():
     assert det.dropped["large"] == 1 and det.dropped["specks"] >= 25
 
 
-BLACKLETTER = "/usr/share/fonts/truetype/blankenburg/Blankenburg_UNZ1A.ttf"  # fonts-blankenburg (setup.sh)
-
-
-@pytest.mark.parametrize("font, trusted", [("serif", True), ("sans", True), (BLACKLETTER, False)])
+@pytest.mark.parametrize("font, trusted", [("serif", "yes"), ("sans", "yes"), ("fraktur", "in part"), ("script", "no")])
 def test_recognition_says_when_it_cannot_be_trusted(font, trusted):
     """Without a transcript: on a Latin text face the templates never saw, glyphs keep their labels and no
-    warning is given; on a blackletter face (no template is blackletter) the run warns and most glyphs stay
-    unlabelled instead of carrying confident garbage."""
+    warning is given; on a blackletter face that is no template source, the blackletter templates read half its
+    glyphs, and the labels kept are mostly right; on a script face (no template is a script) the run warns and
+    most glyphs stay unlabelled instead of carrying confident garbage."""
     from glyphseg.label import label
 
-    path = font if font.startswith("/") else font_path(font)
-    if not os.path.exists(path):
-        pytest.fail(f"{path} missing: setup.sh installs it")
-    spec = render_specimen(path, dpi=300, size_pt=14)
+    spec = render_specimen(font_path(font), dpi=300, size_pt=14)
     pages = [Page(index=0, source="specimen", dpi=300, image=spec.image)]
     lab = label([detect(pages[0])], pages, None)
     labelled = sum(g.char is not None for g in lab.glyphs) / len(lab.glyphs)
     warned = any("unreliable" in note for note in lab.notes)
-    if trusted:
+    m = match_boxes([g.bbox for g in lab.glyphs], [g.bbox for g in spec.glyphs])
+    kept = [(lab.glyphs[i].char, spec.glyphs[j].char) for i, j in m.pairs if lab.glyphs[i].char is not None]
+    right = sum(a == b for a, b in kept) / max(1, len(kept))
+    if trusted == "yes":
         assert not warned and labelled > 0.9, (labelled, lab.notes)
-        truth = {tuple(g.bbox): g.char for g in spec.glyphs}
-        m = match_boxes([g.bbox for g in lab.glyphs], list(truth))
-        right = sum(lab.glyphs[i].char == spec.glyphs[j].char for i, j in m.pairs)
-        assert right / len(m.pairs) > 0.9
+        assert right > 0.9
+    elif trusted == "in part":
+        assert labelled > 0.4 and right > 0.8, (labelled, right, lab.notes)
     else:
         assert warned and labelled < 0.6, (labelled, lab.notes)
         assert all(g.name for g in lab.glyphs)  # unlabelled glyphs are still in the font, as glyph0001 …

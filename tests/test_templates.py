@@ -2,6 +2,8 @@
 import numpy as np
 import pytest
 
+from glyphseg.detect import detect
+from glyphseg.label import label
 from glyphseg.pipeline import ExtractOptions, extract
 from glyphseg.score import match_boxes
 from glyphseg.specimen import degrade, render_specimen
@@ -13,8 +15,33 @@ from conftest import font_path
 
 def test_template_sources_are_not_test_fonts():
     sources = " ".join(library().sources).lower()
-    for name in ("dejavu", "liberation", "roboto", "oldstandard"):
+    for name in ("dejavu", "liberation", "roboto", "oldstandard", "blankenburg", "jessen", "gotico", "hamlet"):
         assert name not in sources
+
+
+@pytest.mark.parametrize("kind", ["serif", "script"])
+def test_roman_and_script_pages_are_read_with_roman_templates_alone(kind):
+    """A page that fits roman type's templates better than the blackletter ones (roman type, a script) is read as
+    if there were no blackletter templates: with a transcript and without, the same glyphs and labels."""
+    spec = render_specimen(font_path(kind), lines=["Hamburgefonstiv", "quijote jinx"], tracking_em=-0.02)
+    page = Page(0, "t", 600, spec.image)
+    for text in (spec.text, None):
+        read = [[(g.bbox, g.char) for g in label([detect(page)], [page], text, library=lib).glyphs]
+                for lib in (library(blackletter=False), library())]
+        assert read[0] == read[1]
+
+
+def test_blackletter_templates_read_blackletter():
+    """A blackletter alphabet that is no template source (a modern Fraktur) is read without a transcript by more
+    of its glyphs with the blackletter templates than with roman type's alone."""
+    spec = render_specimen(font_path("fraktur"))
+    page = Page(0, "t", 600, spec.image)
+    right = []
+    for lib in (library(blackletter=False), library()):
+        lab = label([detect(page)], [page], None, library=lib)
+        m = match_boxes([g.bbox for g in lab.glyphs], [t.bbox for t in spec.glyphs])
+        right.append(sum(lab.glyphs[i].char == spec.glyphs[j].char for i, j in m.pairs))
+    assert right[1] >= right[0] + 0.05 * len(spec.glyphs), right
 
 
 @pytest.mark.parametrize("kind,level,minimum", [("serif", "clean", 0.95), ("mono", "mild", 0.9)])
