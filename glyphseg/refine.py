@@ -115,7 +115,9 @@ def refine_threshold(ink: InkMap, glyph: Glyph, mask: GlyphMask, claimed: Set[in
     """Check the glyph's mask against its character's topologies and repair it if a fix makes it match."""
     if glyph.char is None:
         return Refinement(mask, False, None)
-    expected = library().topologies_of(glyph.char)
+    # roman type's parts and counters: a blackletter R has no closed bowl, and allowed that, a roman R whose
+    # counter spread ink filled would stay filled
+    expected = library(blackletter=False).topologies_of(glyph.char)
     if not expected:
         return Refinement(mask, False, None)
     current = mask_topology(mask)
@@ -183,7 +185,7 @@ def template_points(glyph: Glyph, glyph_raster: np.ndarray, char: str, max_posit
 
     from .templates import INNER_PX, TEMPLATE_PX, shape_features
 
-    lib = library()
+    lib = library(blackletter=False)  # the same templates as the topology check (refine_threshold)
     temps = lib.templates_of(char)
     if len(temps) == 0:
         return [], []

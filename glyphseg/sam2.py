@@ -583,7 +583,7 @@ class Sam2Segmenter:
         from .refine import template_points
         from .templates import library, normalise_raster, topology
 
-        expected = library().topologies_of(g.char)
+        expected = library(blackletter=False).topologies_of(g.char)  # as refine.refine_threshold
         if not expected:
             return members
 
