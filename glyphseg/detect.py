@@ -247,9 +247,7 @@ def detect(page: Page, options: Optional[DetectOptions] = None, ink: Optional[In
                                               glyph_th, bottoms_of)
     drawn = drawings(glyphs, lines, elements)
     if drawn:  # set aside before labelling: a transcript aligned over a drawing gives its letters to the pieces
-        elements += [Element(kind="diagram", page=page.index,
-                             bbox=bbox_union([glyphs[k].bbox for k in range(len(glyphs)) if glyphs[k].line == li]))
-                     for li in drawn]
+        elements += [Element(kind="diagram", bbox=box, page=page.index) for box in drawn.values()]
         lines_of_glyphs = [idxs for li, idxs in enumerate(lines_of_glyphs) if li not in drawn]
         glyphs, lines, ext_by_id = _reading_order(page.index, lines_of_glyphs, glyph_boxes, members, extents, angle,
                                                   glyph_th, bottoms_of)
@@ -465,21 +463,22 @@ DRAWING_SITTING = 0.25  # a "line" inside a frame or an ornament whose letters s
 SITTING_TOLERANCE = 0.12  # (the line's median glyph height) a letter whose bottom is this near its baseline sits
 
 
-def drawings(glyphs: Sequence[Glyph], lines: Sequence[Line], elements: Sequence[Element]) -> List[int]:
-    """Indices of the lines that are drawings, not type: MIN_DRAWING_PIECES or more pieces inside a frame or an
-    ornament whose letter-sized pieces mostly do not sit on the line's baseline (`sitting_share` under
-    DRAWING_SITTING), such as the pen-angle diagrams of a lettering manual (Krause sheet 1). Type set in a frame
-    sits on its lines (Krause sheet 2's sample words: 0.69–1.0)."""
-    out = []
+def drawings(glyphs: Sequence[Glyph], lines: Sequence[Line], elements: Sequence[Element]) -> Dict[int, tuple]:
+    """The lines that are drawings, not type, by line index, with each drawing's box: MIN_DRAWING_PIECES or more
+    pieces inside a frame or an ornament whose letter-sized pieces mostly do not sit on the line's baseline
+    (`sitting_share` under DRAWING_SITTING), such as the pen-angle diagrams of a lettering manual (Krause sheet
+    1). Type set in a frame sits on its lines (Krause sheet 2's sample words: 0.69–1.0)."""
+    box_of = {g.id: g.bbox for g in glyphs}
+    out = {}
     for ln in lines:
-        boxes = [g.bbox for g in glyphs if g.line == ln.index]
+        boxes = [box_of[gid] for gid in ln.glyph_ids]
         if len(boxes) < MIN_DRAWING_PIECES:
             continue
         box = bbox_union(boxes)
         framed = any(e.kind in ("frame", "ornament") and e.bbox[0] <= box[0] and e.bbox[1] <= box[1]
                      and box[2] <= e.bbox[2] and box[3] <= e.bbox[3] for e in elements)
         if framed and sitting_share(boxes, ln) < DRAWING_SITTING:
-            out.append(ln.index)
+            out[ln.index] = box
     return out
 
 

@@ -595,10 +595,9 @@ def _set_aside_elements(layouts: Sequence[PageLayout], pages: Sequence[Page], tr
                 leave[first.id] = "initial"
         for gid, kind in leave.items():
             elements.append(Element(kind=kind, bbox=by_id[gid].bbox, page=lay.page))
-        gone = set(leave)
-        if gone:
-            lines = [replace(ln, glyph_ids=[gid for gid in ln.glyph_ids if gid not in gone]) for ln in lay.lines]
-            lay = replace(lay, glyphs=[g for g in lay.glyphs if g.id not in gone], lines=lines)
+        if leave:
+            lines = [replace(ln, glyph_ids=[gid for gid in ln.glyph_ids if gid not in leave]) for ln in lay.lines]
+            lay = replace(lay, glyphs=[g for g in lay.glyphs if g.id not in leave], lines=lines)
         out.append(lay)
     return out, _merged_numbers(elements)
 

@@ -93,8 +93,9 @@ class TemplateLibrary:
             return self
         keep = ~self.blackletter
         chars = sorted({self.chars[k] for k in self.char_index[keep]})
-        index = np.array([chars.index(self.chars[k]) if self.chars[k] in chars else -1 for k in range(len(self.chars))])
-        return TemplateLibrary(chars=chars, char_index=index[self.char_index[keep]], features=self.features[keep],
+        index = {c: i for i, c in enumerate(chars)}
+        return TemplateLibrary(chars=chars, char_index=np.array([index[self.chars[k]] for k in self.char_index[keep]]),
+                               features=self.features[keep],
                                rasters=self.rasters[keep], zones=self.zones[keep], topologies=self.topologies[keep],
                                sources=[s for s in self.sources if not s.split("|")[1].startswith(BLACKLETTER)],
                                blackletter=np.zeros(int(keep.sum()), bool))
