@@ -6,8 +6,11 @@ gap (`--no-spacing`, the old estimate) and the joint solve over all gaps (`glyph
 - `alphabet`: the suite's alphabet lines at the font's own spacing (tracking 0);
 - `words`: the own_spacing benchmark's sample words at tracking 0 (letters repeated beside different
   neighbours);
-- `alphabet+0.10`: the alphabet letterspaced by 0.10 em (the tracking is not removed: see spacing.py).
-The line re-set figure sets each line again with the extracted font and compares pen positions with the page.
+- `alphabet+0.10`: the alphabet letterspaced by 0.10 em (the spacing stage estimates the tracking from the
+  letters' counters and removes it when it is clear: see spacing.py);
+- `words-0.05`: the sample words set tight, −0.05 em.
+The line re-set figure sets each line again with the extracted font (and the tracking the spacing stage
+removed) and compares pen positions with the page. `tracking` is |tracking removed − tracking printed|.
 Errors are in em/1000 of the true em (the extracted units are mapped to page pixels, then to the font's
 units, so the body-size estimate does not enter): medians and 95th percentiles over labelled glyphs matched
 to the truth (box IoU ≥ 0.5, same character).
@@ -34,7 +37,8 @@ from glyphseg.types import Page
 from . import fonts as fonts_mod
 from .own_spacing import WORDS
 
-LAYOUTS = {"alphabet": (DEFAULT_LINES, 0.0), "words": (WORDS, 0.0), "alphabet+0.10": (DEFAULT_LINES, 0.10)}
+LAYOUTS = {"alphabet": (DEFAULT_LINES, 0.0), "words": (WORDS, 0.0), "alphabet+0.10": (DEFAULT_LINES, 0.10),
+           "words-0.05": (WORDS, -0.05)}
 
 
 def page_errors(font, layout: str, level: str) -> Dict[str, List[float]]:
@@ -52,7 +56,7 @@ def page_errors(font, layout: str, level: str) -> Dict[str, List[float]]:
         truth[j] = (gs[t.glyph_name].width * 1000 / upem, xmin * 1000 / upem, t.matrix[0, 0] * upem / 1000)
     found = [g for g in ex.glyphs if g.char and g.id in ex.outlines]
     match = match_boxes([g.bbox for g in found], [t.bbox for t in spec.glyphs])
-    out = {k: [] for k in ("adv_split", "adv_gaps", "lsb_split", "lsb_gaps", "reset_split", "reset_gaps")}
+    out = {k: [] for k in ("adv_split", "adv_gaps", "lsb_split", "lsb_gaps", "reset_split", "reset_gaps", "tracking")}
     by_id = {g.id: g for g in spaced.glyphs}
     matched = {}  # truth index → extracted glyph (right character)
     for i, j in match.pairs:
@@ -68,15 +72,21 @@ def page_errors(font, layout: str, level: str) -> Dict[str, List[float]]:
             out[f"lsb_{tag}"].append(abs(extent[0] * to_true - true_lsb))
     for tag, space_units in (("split", 250), ("gaps", spaced.space_width)):
         out[f"reset_{tag}"] += line_reset_errors(spec, truth, matched, by_id if tag == "gaps" else None, space_units,
-                                                 spaced.kerning if tag == "gaps" else {}, 1000 * tracking)
+                                                 spaced.kerning if tag == "gaps" else {}, 1000 * tracking,
+                                                 1000 * spaced.tracking if tag == "gaps" else 0.0)
+    if matched:  # the tracking removed, in the true em: extracted units → px → em/1000 (every glyph shares them)
+        j, g = next(iter(matched.items()))
+        out["tracking"].append(abs(1000 * spaced.tracking / g.units_per_px / truth[j][2] - 1000 * tracking))
     return out
 
 
-def line_reset_errors(spec, truth, matched, respaced, space_units, kerning, tracking: float = 0.0) -> List[float]:
+def line_reset_errors(spec, truth, matched, respaced, space_units, kerning, tracking: float = 0.0,
+                      set_tracking: float = 0.0) -> List[float]:
     """The line re-set figure: each specimen line set again with the extracted advances (and the extracted
     space at word breaks, kerning where found), from the first glyph's true pen position; |set − printed| pen
     position of every further glyph, em/1000 of the true em. A run of glyphs is re-anchored after one that
-    was not found."""
+    was not found. `set_tracking` (extracted units) is added after every glyph, as the extracted font would be
+    set to match the page."""
     errors = []
     by_line: Dict[int, List[int]] = {}
     for j, t in enumerate(spec.glyphs):
@@ -97,12 +107,12 @@ def line_reset_errors(spec, truth, matched, respaced, space_units, kerning, trac
                 x = pen
             glyph = respaced[g.id] if respaced else g
             to_true = 1.0 / glyph.units_per_px / px_per_em1000
-            x += glyph.advance * to_true
+            x += (glyph.advance + set_tracking) * to_true
             if k + 1 < len(js):
                 nxt = spec.glyphs[js[k + 1]]
                 # a word space was printed here (a space is wider than 0.1 em in any text face)
                 if nxt.matrix[0, 2] / px_per_em1000 - pen > truth[j][0] + tracking + 100:
-                    x += space_units * to_true
+                    x += (space_units + set_tracking) * to_true
                 elif nxt.char and g.char:
                     x += kerning.get((g.char, nxt.char), (0, 0))[0] * to_true
     return errors
@@ -119,13 +129,14 @@ def main(fonts, levels, out):
         for level in levels.split(","):
             pooled: Dict[str, List[float]] = fonts_mod.pooled(page_errors(font, layout, level) for font in chosen)
             cell = lambda k: f"{np.median(pooled[k]):.1f} / {np.percentile(pooled[k], 95):.0f}"  # noqa: E731
-            rows.append(f"| {layout} | {level} | {len(pooled['adv_gaps'])} | {cell('adv_split')} | {cell('adv_gaps')} | "
-                        f"{cell('lsb_split')} | {cell('lsb_gaps')} | {cell('reset_split')} | {cell('reset_gaps')} |")
+            cells = [cell(k) for k in ("adv_split", "adv_gaps", "lsb_split", "lsb_gaps", "reset_split", "reset_gaps",
+                                       "tracking")]
+            rows.append(f"| {layout} | {level} | {len(pooled['adv_gaps'])} | " + " | ".join(cells) + " |")
             print(rows[-1], file=sys.stderr, flush=True)
     text = "\n".join([f"# Spacing accuracy ({len(chosen)} suite text fonts; em/1000 of the true em, median / p95)", "",
                       "| page | level | glyphs | advance, half gaps | advance, solved | LSB, half gaps | LSB, solved | "
-                      "line re-set, half gaps | line re-set, solved |",
-                      "|---|---|---|---|---|---|---|---|---|", *rows, "",
+                      "line re-set, half gaps | line re-set, solved | tracking |",
+                      "|---|---|---|---|---|---|---|---|---|---|", *rows, "",
                       "Line re-set: each line set again with the extracted advances (the extracted space at word "
                       "breaks, kerning where found) from its first glyph's printed pen position; the error of every "
                       "further glyph's pen position (it accumulates along the line).", "",

@@ -91,6 +91,20 @@ def _check_dpi_and_tolerance(dpi: float, tolerance: float) -> None:
                             "(default 2)")
 
 
+def _tracking(ctx, param, value):
+    """--tracking: auto (None: estimated), or em between -0.5 and 1 (0.1 = letterspaced by a tenth of an em)."""
+    text = str(value).strip().lower()
+    if text == "auto":
+        return None
+    try:
+        em = float(text)
+    except ValueError:
+        em = float("nan")
+    if not -0.5 <= em <= 1:
+        raise GlyphsegError(f"--tracking {value}: give auto or a tracking in em between -0.5 and 1, e.g. 0.1")
+    return em
+
+
 def _pixel_budget(ctx, param, value):
     """--max-pixels: a pixel count, or with a suffix K, M, G (200M = 200 000 000)."""
     if value is None:
@@ -148,11 +162,14 @@ def main():
               help="With --text: one outline from every agreeing print of a character; --no-consensus: each its own.")
 @click.option("--spacing/--no-spacing", default=True, show_default=True,
               help="Side bearings solved from every gap on the page; --no-spacing: half of each gap.")
+@click.option("--tracking", default="auto", show_default=True, callback=_tracking,
+              help="The specimen's tracking in em, taken out of the spacing (0: keep the spacing as printed); "
+                   "auto: estimated from the letters' counters, taken out when clearly letterspaced or tight.")
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=0,
               help="Processes for the per-glyph work; 0 (default): all available cores.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 def extract(inputs, outdir, text, text_file, pages, dpi, max_pixels, segmenter, model, device, dtype, families, style,
-            face_choice, tolerance, recognise, min_score, force, consensus, spacing, jobs, quiet):
+            face_choice, tolerance, recognise, min_score, force, consensus, spacing, tracking, jobs, quiet):
     """Extract every glyph of INPUTS (PDF, PNG, TIFF, JPEG) into OUTDIR."""
     from .export import atomic_output_dir, export
     from .faces import parse_face_choice
@@ -174,7 +191,7 @@ def extract(inputs, outdir, text, text_file, pages, dpi, max_pixels, segmenter, 
                          segmenter=segmenter, model=model, device=device, dtype=dtype, family=families[0],
                          families=tuple(families), style=style, faces=face_choice,
                          tolerance=tolerance, recognise=recognise, min_score=min_score, jobs=jobs,
-                         spacing=spacing, consensus=consensus)
+                         spacing=spacing, tracking=tracking, consensus=consensus)
     progress = Progress(quiet=quiet)
     t0 = time.perf_counter()
     # The output is checked and reserved (locked) before any work; written whole at the end, or not at all.

@@ -236,7 +236,7 @@ def manifest(ex: Extraction, ufo_name: str) -> dict:
                    for g in ex.glyphs],
         # how the side bearings were found: solved from every gap between neighbours ("gaps"), with reference
         # bearings where the gaps leave them open ("prior"), or half of each gap ("split", --no-spacing);
-        # the specimen's tracking is taken as 0 (see glyphseg/spacing.py). The main face's; each face's in
+        # less the specimen's tracking (see glyphseg/spacing.py). The main face's; each face's in
         # `faces_spacing` when there are several
         "spacing": spacing_fields(ex),
         **({"faces_spacing": [spacing_fields(ex.face_view(k)) for k in range(len(ex.faces))]}
@@ -252,7 +252,12 @@ def _face_of(ex: Extraction, g):
 
 
 def spacing_fields(ex: Extraction) -> dict:
-    return {"method": "gaps" if ex.spacing else "split", "tracking": 0, "space": space_width(ex),
+    return {"method": "gaps" if ex.spacing else "split",
+            # em taken out of every advance (half from each side bearing): set the font with this tracking to
+            # match the page; the estimate (None: no n, o or H labelled) whether or not it was taken out
+            "tracking": round(ex.tracking, 4),
+            "tracking_estimate": None if ex.tracking_estimate is None else round(ex.tracking_estimate, 4),
+            "space": space_width(ex),
             # kern pairs: only where a pair's gaps repeat the same departure from RSB + LSB
             "kerning": [{"left": a, "right": b, "value": v, "seen": n} for (a, b), (v, n) in sorted(ex.kerning.items())]}
 

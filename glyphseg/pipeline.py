@@ -46,6 +46,7 @@ class ExtractOptions:
     refine: bool = True  # check masks against the character's templates and repair them
     jobs: Optional[int] = None  # processes for the per-glyph stages; None: all available cores
     spacing: bool = True  # side bearings solved from all gaps (spacing.space); False: half of each gap
+    tracking: Optional[float] = None  # em to take out of the spacing; None: the estimate, when it is clear
     consensus: bool = True  # with a transcript: one outline from all agreeing prints of a character
     faces: str = "all"  # which faces become fonts: all | main | 1-based numbers "1,3" (faces.faces orders them)
     families: Sequence[str] = ()  # a family name per face (more faces: "<family> 2", "<family> 3" …)
@@ -175,7 +176,8 @@ def extract(paths: Sequence[str], options: Optional[ExtractOptions] = None,
                       masks=refined.masks, outlines=outlines, metrics=main.metrics, family=main.family,
                       style=main.style, unicodes=main.unicodes, timings=timings,
                       notes=notes + labelling.notes + segmentation.notes, spacing=main.spacing,
-                      space_width=main.space_width, kerning=main.kerning, consensus=main.consensus, faces=fonts,
+                      space_width=main.space_width, kerning=main.kerning, tracking=main.tracking,
+                      tracking_estimate=main.tracking_estimate, consensus=main.consensus, faces=fonts,
                       elements=typefaces.elements)
 
 
@@ -196,7 +198,7 @@ def _face_font(k, face, glyphs, outlines, masks, labelling, framed, opt, timings
     """Face k's font: consensus outlines and spacing over its glyphs alone (a letter's prints and gaps in
     another face tell nothing of this one's)."""
     mine = [g for g in glyphs if g.face == k]
-    fused, spacing_method, space_width, kerning = {}, {}, None, {}
+    fused, spacing_method, space_width, kerning, tracking, tracking_estimate = {}, {}, None, {}, 0.0, None
     # Prints are fused only when a transcript labelled them: recognised labels are not sure enough (l, I and 1
     # taken for one letter; measured on the blackletter pages: mean boundary distance 0.62 → 0.79 em/1000)
     if opt.consensus and opt.text:
@@ -206,13 +208,15 @@ def _face_font(k, face, glyphs, outlines, masks, labelling, framed, opt, timings
         outlines.update(agreed.outlines)
     if opt.spacing:
         with _timed(timings, "spacing", add=True):
-            spaced = space(mine, outlines, masks)
+            spaced = space(mine, outlines, masks, tracking=opt.tracking)
         mine, spacing_method, space_width, kerning = spaced.glyphs, spaced.method, spaced.space_width, spaced.kerning
+        tracking, tracking_estimate = spaced.tracking, spaced.tracking_estimate
         outlines.update(spaced.outlines)
     by_id = {g.id: g for g in mine}
     glyphs = [by_id.get(g.id, g) for g in glyphs]
     font = Face(index=k, family=face_family(opt, face.number), style=face_style(opt, framed.face_metrics[k]),
                 metrics=framed.face_metrics[k],
                 unicodes=face.unicodes, spacing=spacing_method, space_width=space_width, kerning=kerning,
+                tracking=tracking, tracking_estimate=tracking_estimate,
                 consensus=fused, sizes_pt=face.found.sizes_pt, features=face.found.features)
     return font, glyphs, outlines

@@ -429,6 +429,33 @@ def sample_lines(ex: Extraction, chars: set) -> Tuple[List[str], List[str], List
     return char_lines, sentences, spacing
 
 
+def spacing_note(ex: Extraction) -> str:
+    """How the advance widths were found, in a phrase: from the gaps, and what became of the tracking.
+
+    >>> from glyphseg.types import FontMetrics
+    >>> ex = Extraction([], [], [], {}, {}, FontMetrics(1000, 800, -200, 500, 700), spacing={"g1": "gaps"},
+    ...                 tracking=0.1, tracking_estimate=0.1)
+    >>> print(spacing_note(ex))
+    advance widths from the gaps between the letters, less a tracking of 0.100 em (estimated from the letters' counters)
+    """
+    from .spacing import TRACKING_EVIDENCE
+
+    if not ex.spacing:
+        return "advance widths as measured (half of each gap)"
+    text = "advance widths from the gaps between the letters"
+    estimate = ex.tracking_estimate
+    if ex.tracking and estimate is not None and abs(ex.tracking - estimate) < 1e-9:
+        return text + f", less a tracking of {ex.tracking:.3f} em (estimated from the letters' counters)"
+    if ex.tracking:
+        return text + f", less a tracking of {ex.tracking:.3f} em (as given)"
+    if estimate is None:
+        return text + ", as printed (no n, o or H labelled to tell the tracking by)"
+    if abs(estimate) <= TRACKING_EVIDENCE:
+        return text + (f", as printed (the tracking the letters' counters suggest, {estimate:+.3f} em, is within a "
+                       "face's own spacing)")
+    return text + f", as printed, as asked (the letters' counters suggest a tracking of {estimate:+.3f} em)"
+
+
 def font_view(ex: Extraction, font, font_path: Optional[str], font_fmt: Optional[str], compile_s: float) -> dict:
     """The first section: what the page sets in the compiled font (the _font template's view model).
 
@@ -440,7 +467,7 @@ def font_view(ex: Extraction, font, font_path: Optional[str], font_fmt: Optional
             "compile_s": None if reproducible() else compile_s, "face": None, "error": None, "char_lines": char_lines,
             "sentences": sentences[:2], "spacing": " ".join(spacing),
             "waterfall": sentences[0] if sentences else (char_lines[0] if char_lines else ""),
-            "waterfall_px": WATERFALL_PX}
+            "waterfall_px": WATERFALL_PX, "spacing_note": spacing_note(ex)}
     if not font_path:
         view.update(state="failed", error=font_fmt)
     else:

@@ -11,10 +11,17 @@ LSB. Measured on exact bearings (benchmarks/spacing_priors.md), the solve recove
 (median) on sample words; on an alphabet, where each letter is seen once, no page can say more than the
 priors do (14.7).
 
-The specimen's tracking is not removed: it shifts every gap alike, and the priors cannot tell it from wider
-bearings to better than ~36 em/1000 (the same study). The solve carries one term common to every gap, so a
-letterspaced page does not distort the bearings' proportions, and gives it back half to each side: a
-letterspaced specimen gives letterspaced bearings (the manifest records tracking 0, i.e. none removed).
+The specimen's tracking shifts every gap alike, and the gaps alone cannot tell it from wider bearings. The
+letters' counters can, roughly: a face spaces by the white inside its letters (the rhythm type designers
+space by), and a specimen's counters do not change with its tracking. The bearings 30 open faces of the same
+kind (serif or sans: serifs close the gaps between letters' ink) have in units of their n counter, times the
+page's n counter (measured on its n, o and H masks), are what a face's gaps would be at tracking 0; what the
+page's letter gaps hold beyond them, the median over pairs, is the tracking (`tracking_estimate`). Those
+faces' own spacing departs from the rhythm learnt from the others by 6 em/1000 (median), 39 at most, so an
+estimate beyond TRACKING_EVIDENCE is taken out of the bearings: a letterspaced or tightly set specimen gives
+about the face's own spacing. A smaller one may be the face's own looseness, and the spacing is kept as
+printed; so is a monospaced page's (its bearings fill a cell). `--tracking EM` takes out a tracking the user
+knows (0: keep the spacing as printed).
 
 >>> g = [Glyph(id=f"g{i}", page=0, bbox=(0, 0, 1, 1), components=(), line=0, order=i, char=c) for i, c in
 ...      enumerate("nonn")]
@@ -48,6 +55,17 @@ MIN_KERN_SEEN = 3  # a kern pair needs this many sightings that agree
 SMALL_LINE = 0.55  # a line this much smaller than the page's typical one is another size (x-height lines: ~0.7)
 TOUCH_CHECK = 0.5  # pairs closer than this share of the line's typical gap are checked for touching ink
 MIN_KERN = 10  # units: smaller departures are measuring noise (a tolerance and a half of the outlines)
+# A tracking estimate under this (em) may be the face's own spacing: the 30 faces the rhythm is learnt from depart
+# from the others' by 0.006 em (median), 0.039 at most (templates/build_bearings.py prints each one's)
+TRACKING_EVIDENCE = 0.04
+MIN_TRACKING_PAIRS = 5  # letter pairs with reference bearings needed before the tracking is estimated
+# Where a scanline crosses a letter's two stems or bowls and its counter, nothing else (share of the ink's height
+# from its bottom): below n's arch, o's middle, H's below its crossbar
+COUNTER_SCANS = {"n": 0.4, "o": 0.5, "H": 0.25}
+SERIF_REACH = 0.3  # n's serifs reaching past its stems by more than this share of its counter: a serif face
+# Neighbours' ink centres this evenly apart (median deviation ÷ median distance) make a monospaced face, whose
+# bearings fill a cell instead of following its counters (no tracking estimate; proportional alphabets: > 0.15)
+MONOSPACED_SPREAD = 0.06
 
 
 @lru_cache(maxsize=1)
@@ -59,6 +77,87 @@ def reference_bearings() -> Tuple[Dict[str, Tuple[float, float]], float]:
     return {c: (float(v[0]), float(v[1])) for c, v in doc["bearings"].items()}, float(doc["space"])
 
 
+@lru_cache(maxsize=1)
+def reference_rhythm() -> Tuple[Dict[str, Dict[str, Tuple[float, float]]], Dict[str, float]]:
+    """({"serif" | "sans": char → (LSB, RSB) in n counters}, char → its counter in n's (n: 1)) over the
+    template sources and more open faces (templates/build_bearings.py): the bearings a face of that kind with
+    a given n counter has, and what o's and H's counters say of n's."""
+    path = os.path.join(os.path.dirname(__file__), "data", "bearings.json")
+    with open(path, encoding="utf-8") as fh:
+        doc = json.load(fh)
+    tables = {kind: {c: (float(v[0]), float(v[1])) for c, v in table.items()}
+              for kind, table in doc["counter_bearings"].items()}
+    return tables, {c: float(v) for c, v in doc["counter_share"].items()}
+
+
+def ink_edges(profile: np.ndarray) -> np.ndarray:
+    """Where runs of ink start and end along a scanline, to subpixel: the positions (in samples) where the ink
+    coverage crosses 0.5, linearly interpolated; starts and ends alternate.
+
+    >>> ink_edges(np.array([0, 1, 0.75, 0, 0, 0.25, 1, 0.])).round(2).tolist()
+    [0.5, 2.33, 5.33, 6.5]
+    """
+    p = np.concatenate([[0.0], np.asarray(profile, float), [0.0]]) - 0.5
+    i = np.flatnonzero(np.sign(p[:-1]) != np.sign(p[1:]))
+    return i + p[i] / (p[i] - p[i + 1]) - 1
+
+
+def counter_width(profile: np.ndarray) -> Optional[float]:
+    """The white between the first and second run of ink along a scanline (samples, subpixel: `ink_edges`);
+    None unless the line crosses exactly two runs.
+
+    >>> counter_width(np.array([0, 1, 1, 0, 0, 0, 1, 1, 0.])), counter_width(np.array([0, 1, 1, 0.]))
+    (3.0, None)
+    """
+    edges = ink_edges(profile)
+    return float(edges[2] - edges[1]) if edges.size == 4 else None
+
+
+def mask_counter(mask, share: float) -> Optional[Tuple[float, float]]:
+    """(counter width, how far the ink reaches past the stems) in pixels, of a glyph mask on its row at
+    `share` of its ink's height from the bottom (an n's or H's reach beyond its stems is its serifs')."""
+    ink = mask.binary()
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    if rows.size < 5:
+        return None
+    edges = ink_edges(mask.soft[int(round(rows[-1] - share * (rows[-1] - rows[0])))])
+    if edges.size != 4:
+        return None
+    # a pixel's coverage is sampled at its centre: the ink's outer edges are half a pixel beyond the end columns
+    return float(edges[2] - edges[1]), float(edges[0] - cols[0] + 0.5 + cols[-1] + 0.5 - edges[3])
+
+
+@dataclass
+class Counters:
+    """What a specimen's letters say of its rhythm: its n counter (font units) and whether it has serifs."""
+
+    n: float
+    kind: Optional[str]  # "serif" | "sans"; None: no n or H printed to tell
+
+
+def specimen_counters(glyphs: Sequence[Glyph], masks: Optional[dict], most: int = 15) -> Optional[Counters]:
+    """The specimen's counters: n's, the median over its n, o and H prints (up to `most` of each; o's and H's
+    by what they say of n's in the reference fonts), and its kind from how far n's and H's ink reaches past
+    their stems (SERIF_REACH). None when none of n, o, H is labelled."""
+    if not masks:
+        return None
+    _, share = reference_rhythm()
+    widths: List[float] = []
+    reaches: List[float] = []
+    for char, scan in COUNTER_SCANS.items():
+        for g in [g for g in glyphs if g.char == char and g.id in masks][:most]:
+            seen = mask_counter(masks[g.id], scan)
+            if seen is not None and seen[0] > 0:
+                widths.append(seen[0] * g.units_per_px / share[char])
+                if char != "o":
+                    reaches.append(seen[1] * g.units_per_px)
+    if not widths:
+        return None
+    n = float(np.median(widths))
+    kind = None if not reaches else "serif" if np.median(reaches) / n > SERIF_REACH else "sans"
+    return Counters(n, kind)
+
+
 @dataclass
 class SpacingSolution:
     bearings: Dict[str, Tuple[float, float]]  # class → (LSB, RSB), font units
@@ -66,6 +165,7 @@ class SpacingSolution:
     space: Optional[float] = None  # the word space's width from word gaps, font units (None: none seen)
     scale: float = 1.0  # the specimen's bearings ÷ the reference bearings
     kerning: Dict[Tuple[str, str], Tuple[float, int]] = field(default_factory=dict)  # (a, b) → (kern, seen)
+    tracking_estimate: Optional[float] = None  # units: what letter gaps hold beyond the counters' bearings
 
 
 def _class_of(g: Glyph) -> str:
@@ -168,9 +268,11 @@ def find_kerning(pairs, bearings: Dict[str, Tuple[float, float]]) -> Dict[Tuple[
 
 
 def solve_bearings(glyphs: Sequence[Glyph], ink: Dict[str, Tuple[float, float]],
-                   origin: Dict[str, float], touching=None) -> SpacingSolution:
+                   origin: Dict[str, float], touching=None, counters: Optional[Counters] = None) -> SpacingSolution:
     """Bearings per character class from the gaps between neighbours on each line, and kerning where a pair's
     gaps repeat a departure from them (then the bearings are solved again without those pairs' kerns).
+    Given the specimen's `counters`, also the tracking: the median over letter pairs of what each gap holds
+    beyond the bearings a face of that kind with that n counter has (`reference_rhythm`) and its kern.
 
     `ink[id]` is a glyph's ink extent (xMin, xMax) in its own font units; `origin[id]` where its frame's x = 0
     sits along its line, in the same units (so a gap is origin_b + xMin_b − origin_a − xMax_a).
@@ -209,7 +311,57 @@ def solve_bearings(glyphs: Sequence[Glyph], ink: Dict[str, Tuple[float, float]],
         observed[cb] = (observed[cb][0] + 1, observed[cb][1])
     spaces = [gap - bearings[_class_of(a)][1] - bearings[_class_of(b)][0] for a, b, gap in word_pairs]
     space = float(np.median(spaces)) if spaces else None
-    return SpacingSolution(bearings, observed, space, scale, kerning=kerning)
+    if counters is not None and monospaced(pairs, ink, origin):
+        counters = None
+    return SpacingSolution(bearings, observed, space, scale, kerning=kerning,
+                           tracking_estimate=_tracking_estimate(pairs, kerning, counters))
+
+
+def monospaced(pairs, ink: Dict[str, Tuple[float, float]], origin: Dict[str, float]) -> bool:
+    """Whether neighbours' ink centres stand evenly apart along the lines (MONOSPACED_SPREAD): each letter in a
+    cell of one width, whatever its own.
+
+    >>> g = [Glyph(id=f"g{i}", page=0, bbox=(0, 0, 1, 1), components=(), line=0, order=i) for i in range(6)]
+    >>> pairs = list(zip(g, g[1:], [0] * 5))
+    >>> ink = {f"g{i}": x for i, x in enumerate([(250, 350), (100, 500), (200, 400), (150, 450)] * 2)}  # i m n o
+    >>> monospaced(pairs, ink, {f"g{i}": 600 * i for i in range(6)})  # each in a cell 600 wide
+    True
+    >>> monospaced(pairs, ink, {"g0": 0, "g1": 250, "g2": 1000, "g3": 1500, "g4": 2200, "g5": 2450})
+    False
+    """
+    if len(pairs) < MIN_TRACKING_PAIRS:
+        return False
+    centre = {k: origin[k] + (x0 + x1) / 2 for k, (x0, x1) in ink.items() if k in origin}
+    pitch = np.array([centre[b.id] - centre[a.id] for a, b, _ in pairs])
+    middle = float(np.median(pitch))
+    return middle > 0 and float(np.median(np.abs(pitch - middle))) < MONOSPACED_SPREAD * middle
+
+
+def _tracking_estimate(pairs, kerning, counters: Optional[Counters]) -> Optional[float]:
+    """Units: the median of gap − kern − n counter × (reference RSB(a) + LSB(b), in n counters), over neighbour
+    pairs of labelled letters and figures; None without counters or their kind, or with fewer than
+    MIN_TRACKING_PAIRS."""
+    if counters is None or counters.kind is None:
+        return None
+    rhythm, counter = reference_rhythm()[0][counters.kind], counters.n
+    residuals = [gap - kerning.get((a.char, b.char), (0.0, 0))[0] - counter * (rhythm[a.char][1] + rhythm[b.char][0])
+                 for a, b, gap in pairs
+                 if a.char in rhythm and b.char in rhythm and a.char.isalnum() and b.char.isalnum()]
+    return float(np.median(residuals)) if len(residuals) >= MIN_TRACKING_PAIRS else None
+
+
+def tracking_to_remove(estimate: Optional[float], given: Optional[float]) -> float:
+    """Units of tracking to take out of the bearings: the user's (`given`, em) when said, else the estimate
+    when it is over TRACKING_EVIDENCE (a page set at a font's own spacing keeps it), else none.
+
+    >>> tracking_to_remove(96.0, None), tracking_to_remove(12.0, None), tracking_to_remove(96.0, 0.0)
+    (96.0, 0.0, 0.0)
+    """
+    if given is not None:
+        return given * UNITS_PER_EM
+    if estimate is not None and abs(estimate) > TRACKING_EVIDENCE * UNITS_PER_EM:
+        return estimate
+    return 0.0
 
 
 def ink_extent(outline: Outline) -> Optional[Tuple[float, float]]:
@@ -229,13 +381,17 @@ class Spacing:
     method: Dict[str, str]  # glyph id → "gaps" (both sides seen beside neighbours) or "prior"
     space_width: int
     kerning: Dict[Tuple[str, str], Tuple[int, int]] = field(default_factory=dict)  # (char, char) → (kern, seen)
+    tracking: float = 0.0  # em: the specimen's tracking taken out of the bearings (half from each side)
+    tracking_estimate: Optional[float] = None  # em: what the gaps hold beyond the counters' spacing (None: unknown)
 
 
-def space(glyphs: Sequence[Glyph], outlines: Dict[str, Outline], masks: Optional[dict] = None) -> Spacing:
-    """The spacing stage: bearings solved over the whole specimen (`solve_bearings`), applied to every traced
-    glyph. A glyph's frame moves along its line so that its ink starts at its class's LSB, its outline
-    moves with it (the manifest's origin and the outline still put the ink on the same page pixels), and its
-    advance is LSB + its own ink width + RSB."""
+def space(glyphs: Sequence[Glyph], outlines: Dict[str, Outline], masks: Optional[dict] = None,
+          tracking: Optional[float] = None) -> Spacing:
+    """The spacing stage: bearings solved over the whole specimen (`solve_bearings`), less the specimen's
+    tracking (`tracking` em when given, else the estimate when it is clear: `tracking_to_remove`), applied to
+    every traced glyph. A glyph's frame moves along its line so that its ink starts at its class's LSB, its
+    outline moves with it (the manifest's origin and the outline still put the ink on the same page pixels),
+    and its advance is LSB + its own ink width + RSB."""
     ink = {g.id: e for g in glyphs if g.id in outlines for e in [ink_extent(outlines[g.id])] if e is not None}
     # a glyph's frame origin along its line, in its units: every glyph of a page shares units and angle, so
     # the line-frame x of the origin, times units per px, is comparable along the line
@@ -245,15 +401,18 @@ def space(glyphs: Sequence[Glyph], outlines: Dict[str, Outline], masks: Optional
         joined crossbar leaves the pieces' outlines apart, but not their masks)."""
         return masks is not None and a.id in masks and b.id in masks and masks_touch(masks[a.id], masks[b.id])
 
-    sol = solve_bearings(glyphs, ink, origin, touching)
+    sol = solve_bearings(glyphs, ink, origin, touching, counters=specimen_counters(glyphs, masks))
+    removed = tracking_to_remove(sol.tracking_estimate, tracking)
     _, ref_space = reference_bearings()
-    space_width = sol.space if sol.space is not None else ref_space * UNITS_PER_EM * _width_scale(glyphs, ink)
+    # a word gap holds the tracking twice (after the letter, after the space), the bearings already took one
+    space_width = (sol.space - removed if sol.space is not None
+                   else ref_space * UNITS_PER_EM * _width_scale(glyphs, ink))
     new_glyphs, new_outlines, method = [], dict(outlines), {}
     for g in glyphs:
         if g.id not in ink:
             new_glyphs.append(g)
             continue
-        lsb, rsb = sol.bearings[_class_of(g)]
+        lsb, rsb = (side - removed / 2 for side in sol.bearings[_class_of(g)])
         lsb, rsb = max(lsb, -0.5 * UNITS_PER_EM), max(rsb, -0.5 * UNITS_PER_EM)
         x0, x1 = ink[g.id]
         # the frame moves right by `shift` units, so the ink starts at lsb; whole units, so that the outline's
@@ -265,7 +424,9 @@ def space(glyphs: Sequence[Glyph], outlines: Dict[str, Outline], masks: Optional
         left, right = sol.observed[_class_of(g)]
         method[g.id] = "gaps" if left and right else "prior"
     kerning = {k: (int(round(v)), seen) for k, (v, seen) in sol.kerning.items()}
-    return Spacing(new_glyphs, new_outlines, method, int(round(space_width)), kerning)
+    estimate = None if sol.tracking_estimate is None else sol.tracking_estimate / UNITS_PER_EM
+    return Spacing(new_glyphs, new_outlines, method, int(round(space_width)), kerning,
+                   tracking=removed / UNITS_PER_EM, tracking_estimate=estimate)
 
 
 def _width_scale(glyphs: Sequence[Glyph], ink: Dict[str, Tuple[float, float]]) -> float:

@@ -204,6 +204,8 @@ class Face:
     spacing: dict = field(default_factory=dict)  # glyph id → "gaps" | "prior"
     space_width: Optional[int] = None
     kerning: dict = field(default_factory=dict)
+    tracking: float = 0.0  # em: the specimen's tracking taken out of the spacing
+    tracking_estimate: Optional[float] = None  # em: what the gaps hold beyond the counters' spacing (None: unknown)
     consensus: dict = field(default_factory=dict)
     sizes_pt: List[float] = field(default_factory=list)
     features: Dict[str, float] = field(default_factory=dict)
@@ -331,6 +333,8 @@ class Extraction:
     spacing: dict = field(default_factory=dict)  # glyph id → "gaps" | "prior" (empty: half of each gap)
     space_width: Optional[int] = None  # the word space, font units (None: a quarter em)
     kerning: dict = field(default_factory=dict)  # (char, char) → (kern in units, times seen)
+    tracking: float = 0.0  # em: the specimen's tracking taken out of the spacing (glyphseg.spacing)
+    tracking_estimate: Optional[float] = None  # em: what the gaps hold beyond the counters' spacing (None: unknown)
     consensus: dict = field(default_factory=dict)  # glyph id → prints fused into its outline
     # Several faces: each its own font. The fields above (metrics … consensus) are faces[0]'s, the main face.
     faces: List[Face] = field(default_factory=list)
@@ -344,7 +348,8 @@ class Extraction:
         f = self.faces[k]
         return replace(self, glyphs=[g for g in self.glyphs if g.face == k], metrics=f.metrics, family=f.family,
                        style=f.style, unicodes=f.unicodes, spacing=f.spacing, space_width=f.space_width,
-                       kerning=f.kerning, consensus=f.consensus, faces=[f])
+                       kerning=f.kerning, tracking=f.tracking, tracking_estimate=f.tracking_estimate,
+                       consensus=f.consensus, faces=[f])
 
 
 def bbox_union(boxes: Sequence[BBox]) -> BBox:

@@ -305,10 +305,14 @@ def test_report_escapes_names_and_shows_them_whole(demo_extraction, tmp_path):
     assert "adieresis" in parsed.names and "question" in parsed.names
 
 
-def test_report_dims_neighbouring_glyphs(report_out, demo_extraction):
+def test_report_dims_neighbouring_glyphs(demo_pdf, tmp_path):
     """Each card's scan crop is the UFO's background image with the neighbours' ink faded to near paper: the
-    glyph's own ink stays as scanned."""
-    ex = demo_extraction
+    glyph's own ink stays as scanned. (The specimen's spacing kept as printed: its frames reach halfway into
+    the letterspaced gaps, where neighbours show; the face's own spacing leaves few of them in a frame.)"""
+    ex = extract([demo_pdf], ExtractOptions(dpi=300, text=DEMO_TEXT.read_text(encoding="utf-8"),
+                                            segmenter="threshold", tracking=0.0))
+    report_out = tmp_path / "out"
+    write_extraction(ex, str(report_out), extra_writers=[write_report])
     m = json.loads((report_out / "glyphs.json").read_text())
     ufo = ufoLib2.Font.open(report_out / m["ufo"])
     pages = {p.index: p for p in ex.pages}
@@ -446,6 +450,22 @@ def test_kern_pairs_reach_the_ufo_and_the_manifest(demo_extraction):
     assert dict(font.kerning) == {(names["A"], names["V"]): -40}  # a pair with a character not in the font: left out
     kerning = manifest(ex, "x.ufo")["spacing"]["kerning"]
     assert {"left": "A", "right": "V", "value": -40, "seen": 3} in kerning
+
+
+def test_the_tracking_taken_out_reaches_the_manifest_and_the_report(demo_extraction, tmp_path):
+    """The demo specimen is letterspaced (0.12 em): the manifest records the tracking taken out of the spacing
+    and its estimate, and the report says how the advance widths were found."""
+    import dataclasses
+
+    from glyphseg.export import manifest
+
+    spacing = manifest(demo_extraction, "x.ufo")["spacing"]
+    assert 0.08 < spacing["tracking"] == spacing["tracking_estimate"] < 0.16
+    ex = dataclasses.replace(demo_extraction, tracking=0.0)  # as --tracking 0 would leave it
+    assert manifest(ex, "x.ufo")["spacing"]["tracking"] == 0
+    write_report(ex, str(tmp_path), build_ufo(ex))
+    assert "as printed, as asked (the letters&#39; counters suggest a tracking of +0.1" in (
+        tmp_path / "report.html").read_text(encoding="utf-8")
 
 
 def test_cards_say_which_outlines_are_consensus(demo_extraction, tmp_path):

@@ -747,6 +747,42 @@ def test_spacing_solves_bearings_from_repeated_letters():
     assert spaced.space_width > 100  # from the word gap
 
 
+def test_a_letterspaced_specimen_gives_the_faces_own_spacing():
+    """An alphabet letterspaced by 0.12 em: the spacing stage finds the tracking from the letters' counters and
+    takes it out, so the advances come back near the font's own (as from the same alphabet set solid, where
+    nothing is taken out); `tracking=0` keeps the spacing as printed."""
+    from fontTools.ttLib import TTFont
+
+    from glyphseg.pipeline import ExtractOptions, extract
+    from glyphseg.spacing import space
+    from glyphseg.specimen import DEFAULT_LINES
+
+    path = font_path("sans")
+    font = TTFont(path)
+    upem, gs, cmap = font["head"].unitsPerEm, font.getGlyphSet(), font.getBestCmap()
+
+    def advance_errors(spaced, spec):  # em/1000 of the true em, per glyph
+        scale = spec.glyphs[0].matrix[0, 0]  # page px per font unit
+        return [abs(g.advance / g.units_per_px / scale - gs[cmap[ord(g.char)]].width) * 1000 / upem
+                for g in spaced.glyphs if g.char]
+
+    found = {}
+    for tracking in (0.0, 0.12):
+        spec = render_specimen(path, lines=DEFAULT_LINES, dpi=400, tracking_em=tracking)
+        ex = extract([], ExtractOptions(text=spec.text, segmenter="threshold", spacing=False, consensus=False, jobs=1),
+                     pages=[Page(0, "a", 400, spec.image)])
+        found[tracking] = (space(ex.glyphs, ex.outlines, ex.masks), space(ex.glyphs, ex.outlines, ex.masks, 0.0),
+                           spec)
+    solid, letterspaced = found[0.0][0], found[0.12][0]
+    assert solid.tracking == 0 and abs(solid.tracking_estimate) < 0.04
+    assert abs(letterspaced.tracking - 0.12) < 0.03 and letterspaced.tracking == letterspaced.tracking_estimate
+    kept, spec = found[0.12][1:]
+    assert kept.tracking == 0 and np.median(advance_errors(kept, spec)) > 90  # as printed: 120 wider
+    assert np.median(advance_errors(letterspaced, spec)) < 25
+    widths = lambda sp: {g.char: g.advance for g in sp.glyphs if g.char}  # noqa: E731
+    assert np.median([abs(widths(letterspaced)[c] - w) for c, w in widths(solid).items()]) < 25
+
+
 def test_kerning_only_where_the_evidence_repeats():
     """A pair seen three times 40 units tighter than its letters' bearings elsewhere becomes a kern pair; the
     same departure seen once does not."""
