@@ -747,6 +747,40 @@ def test_spacing_solves_bearings_from_repeated_letters():
     assert spaced.space_width > 100  # from the word gap
 
 
+@pytest.mark.parametrize("kind", ["serif", "sans"])
+def test_the_counters_of_n_o_and_h_are_measured_on_their_masks(kind):
+    """The spacing stage's reading of a specimen's rhythm: n's counter (from n, o and H prints) within 4 % of
+    the font's own (its outline crossed at the same height, fontTools' PointInsidePen), and serif or sans."""
+    from fontTools.pens.boundsPen import BoundsPen
+    from fontTools.pens.pointInsidePen import PointInsidePen
+    from fontTools.ttLib import TTFont
+
+    from glyphseg.pipeline import ExtractOptions, extract
+    from glyphseg.spacing import COUNTER_SCANS, counter_width, specimen_counters
+
+    path = font_path(kind)
+    spec = render_specimen(path, lines=["nnoo HHnn"], dpi=600, size_pt=14, tracking_em=0.0)
+    ex = extract([], ExtractOptions(text=spec.text, segmenter="threshold", spacing=False, jobs=1),
+                 pages=[Page(0, "n", 600, spec.image)])
+    found = specimen_counters(ex.glyphs, ex.masks)
+    font = TTFont(path)
+    gs, upem = font.getGlyphSet(), font["head"].unitsPerEm
+    n = gs[font.getBestCmap()[ord("n")]]
+    bounds = BoundsPen(gs)
+    n.draw(bounds)
+    x0, y0, x1, y1 = bounds.bounds
+    inside = []
+    for x in range(int(x0) - 2, int(x1) + 3):
+        pen = PointInsidePen(gs, (x, y0 + COUNTER_SCANS["n"] * (y1 - y0)))
+        n.draw(pen)
+        inside.append(float(pen.getResult()))
+    true_counter = counter_width(np.array(inside)) * 1000 / upem  # em/1000
+    scale = spec.glyphs[0].matrix[0, 0] * upem / 1000  # page px per em/1000
+    g = ex.glyphs[0]
+    assert found.kind == kind
+    assert abs(found.n / g.units_per_px / scale / true_counter - 1) < 0.04
+
+
 def test_a_letterspaced_specimen_gives_the_faces_own_spacing():
     """An alphabet letterspaced by 0.12 em: the spacing stage finds the tracking from the letters' counters and
     takes it out, so the advances come back near the font's own (as from the same alphabet set solid, where
