@@ -45,9 +45,10 @@ def main(font_id, tracking, out):
     spec = degrade(render_specimen(font.path, lines=WORDS, dpi=600, size_pt=14, tracking_em=tracking), "mild", seed=5)
     page = Page(0, font.id, 600, spec.image)
     rows = [("source font: " + font.family, ImageFont.truetype(font.path, SIZE_PX))]
-    for label, spacing, kept in (("extracted, bearings solved over all gaps, tracking estimated and taken out", True, None),
-                                 ("extracted, bearings solved over all gaps, tracking kept (--tracking 0)", True, 0.0),
-                                 ("extracted, half of each gap (--no-spacing)", False, None)):
+    ways = (("extracted, bearings solved over all gaps, tracking estimated and taken out", True, None),
+            ("extracted, bearings solved over all gaps, tracking kept (--tracking 0)", True, 0.0),
+            ("extracted, half of each gap (--no-spacing)", False, None))
+    for label, spacing, kept in ways:
         ex = extract([], ExtractOptions(text=spec.text, segmenter="threshold", spacing=spacing, tracking=kept,
                                         family="Extracted"), pages=[page])
         if spacing and kept is None:
