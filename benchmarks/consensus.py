@@ -5,6 +5,11 @@ page extracted once with `--text` and `--no-consensus`; `glyphseg.consensus.cons
 masks. Scored on the prints that were fused: mean boundary distance to the true outline (em/1000 of the true
 em, both directions pooled) and IoU, single print against consensus.
 
+How much of a print's error no fusing of prints can remove: a harsh page's ink spread or thinning moves every
+print's edge the same way. `page offset` is that shared part, the mean over the page's prints of (area −
+true area) ÷ true perimeter (em/1000, outward positive); `floor` is the single prints' distance once each is
+offset back by it (shapely's buffer): what is left for a consensus to average away is single − floor.
+
     python -m benchmarks.consensus [--fonts a,b] [--levels clean,mild,harsh] [-o benchmarks/consensus.md]
 """
 from __future__ import annotations
@@ -39,7 +44,9 @@ def page_scores(font, level: str) -> dict:
     gs, upem = tt.getGlyphSet(), tt["head"].unitsPerEm
     found = [g for g in ex.glyphs if g.char and g.id in ex.outlines]
     match = match_boxes([g.bbox for g in found], [t.bbox for t in spec.glyphs])
-    out = {"single_dist": [], "cons_dist": [], "single_iou": [], "cons_iou": [], "prints": 0}
+    out = {"single_dist": [], "cons_dist": [], "single_iou": [], "cons_iou": [], "prints": 0, "offset": [],
+           "floor_dist": []}
+    singles = []  # (true shape, single print's shape, px per em/1000)
     for i, j in match.pairs:
         g, t = found[i], spec.glyphs[j]
         if g.char != t.char or g.id not in agreed.fused:
@@ -50,7 +57,14 @@ def page_scores(font, level: str) -> dict:
             shape = drawing_to_shape(outline, point_map=g.units_to_page)
             out[f"{tag}_dist"].append(float(np.mean(boundary_distances(true, shape))) / px_per_em1000)
             out[f"{tag}_iou"].append(iou(true, shape))
+            if tag == "single":
+                singles.append((true, shape, px_per_em1000))
         out["prints"] += 1
+    if singles:  # the page's shared edge offset, px
+        offset = float(np.mean([(shape.area - true.area) / true.length for true, shape, _ in singles]))
+        out["offset"].append(abs(offset) / singles[0][2])
+        for true, shape, px in singles:
+            out["floor_dist"].append(float(np.mean(boundary_distances(true, shape.buffer(-offset)))) / px)
     return out
 
 
@@ -63,14 +77,16 @@ def main(fonts, levels, out):
     rows = []
     for level in levels.split(","):
         pooled = fonts_mod.pooled((page_scores(font, level) for font in chosen),
-                                  {"single_dist": [], "cons_dist": [], "single_iou": [], "cons_iou": [], "prints": 0})
+                                  {"single_dist": [], "cons_dist": [], "single_iou": [], "cons_iou": [], "prints": 0,
+                                   "offset": [], "floor_dist": []})
         sd, cd = np.mean(pooled["single_dist"]), np.mean(pooled["cons_dist"])
         rows.append(f"| {level} | {pooled['prints']} | {sd:.2f} | {cd:.2f} | {cd / sd:.2f} | "
-                    f"{np.mean(pooled['single_iou']):.4f} | {np.mean(pooled['cons_iou']):.4f} |")
+                    f"{np.mean(pooled['single_iou']):.4f} | {np.mean(pooled['cons_iou']):.4f} | "
+                    f"{np.mean(pooled['offset']):.2f} | {np.mean(pooled['floor_dist']):.2f} |")
         print(rows[-1], file=sys.stderr, flush=True)
     text = "\n".join([f"# Consensus outlines ({len(chosen)} suite text fonts, sample words at tracking 0)", "",
                       "| level | fused prints | boundary distance, single | consensus | ratio | IoU, single | "
-                      "IoU, consensus |", "|---|---|---|---|---|---|---|", *rows, "",
+                      "IoU, consensus | page offset | floor |", "|---|---|---|---|---|---|---|---|---|", *rows, "",
                       "Boundary distance: mean, em/1000 of the true em. "
                       f"Command: `python -m benchmarks.consensus{' -o ' + out if out else ''}`."]) + "\n"
     print(text)
