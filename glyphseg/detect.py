@@ -192,6 +192,7 @@ def detect(page: Page, options: Optional[DetectOptions] = None, ink: Optional[In
     speck = comps_arr[:, 5] < max(9.0, (opt.speck_fraction * text_height) ** 2)
     large = np.maximum(heights, widths) > opt.max_glyph_size * text_height
     large[large] = ~written_words(labels, comps_arr[large], text_height)
+    large |= short_rules(labels, comps_arr, text_height, ~large)
     dropped["specks"] = int(speck.sum())
     dropped["large"] = int(large.sum())
     elements = [Element(kind=element_kind(row, text_height), bbox=tuple(int(v) for v in row[1:5]), page=page.index)
@@ -389,6 +390,30 @@ def element_kind(row: np.ndarray, text_height: float) -> str:
     if thickness <= RULE_THICKNESS * text_height and length >= RULE_ASPECT * thickness:
         return "rule"
     return "ornament"
+
+
+RULE_MIN_LENGTH = 2.5  # text heights: a rule this long is longer than any letter's stroke (an em dash: ~1.3)
+
+
+def short_rules(labels: np.ndarray, comps: np.ndarray, text_height: float, among: np.ndarray) -> np.ndarray:
+    """Which components (rows of `comps`, of those `among`) are rules shorter than `large` ones: an underline
+    beneath a name, a short rule between lines, a swash stroke. At least RULE_MIN_LENGTH text heights long,
+    a rule by `element_kind` (long and thin) and no written word (`written_words`: a thin script word is long
+    and thin too, but has many sides). Left as glyphs, they join the letters above them.
+
+    >>> labels = np.zeros((60, 400), np.int32); labels[50:53, 10:300] = 1  # an underline, 290 px
+    >>> labels[10:40, 10:20] = 2; labels[45:48, 10:40] = 3  # a letter's stem, an em dash
+    >>> comps = _component_table(labels, 3)
+    >>> short_rules(labels, comps, 30.0, np.ones(3, bool)).tolist()
+    [True, False, False]
+    """
+    lengths = np.maximum(comps[:, 3] - comps[:, 1], comps[:, 4] - comps[:, 2])
+    out = np.zeros(len(comps), bool)
+    for k in np.nonzero(among & (lengths >= RULE_MIN_LENGTH * text_height))[0]:
+        out[k] = element_kind(comps[k], text_height) == "rule"
+    if out.any():
+        out[out] = ~written_words(labels, comps[out], text_height)
+    return out
 
 
 WORD_BAND = (0.5, 2.5)  # a word's ink is this many text heights high: x-height to ascender-plus-descender and swash

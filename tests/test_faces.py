@@ -172,6 +172,25 @@ def test_words_in_and_under_a_frame_stay_type():
     assert len(ex.glyphs) == len(spec.glyphs)
 
 
+def test_an_underline_is_a_rule_not_part_of_the_letters_above_it():
+    """A name underlined by a rule a little shorter than `large` components (Krause sheet 4's "Paul Gleim"): the
+    rule is an element, and each letter above it is its own glyph (before, the rule grouped with the letters it
+    stood under, as a dot does with its stem)."""
+    from glyphseg.detect import detect
+
+    spec = render_specimen(font_path("serif"), lines=["Hamburg Hamburg"], dpi=300, size_pt=14, tracking_em=0.05)
+    image = spec.image.copy()
+    x0 = int(min(t.bbox[0] for t in spec.glyphs[:3]))  # under "Ham": shorter than a `large` component
+    x1 = int(max(t.bbox[2] for t in spec.glyphs[:3]))
+    y = int(max(t.bbox[3] for t in spec.glyphs[:7])) + 6  # below the g's descender
+    image[y:y + 4, x0:x1] = 0
+    layout = detect(Page(0, "u", 300, image))
+    rules = [e for e in layout.elements if e.kind == "rule"]
+    assert len(rules) == 1 and rules[0].bbox[0] <= x0 + 1 and rules[0].bbox[2] >= x1 - 1
+    assert len(layout.glyphs) == len(spec.glyphs) == 14
+    assert all(g.bbox[3] <= y for g in layout.glyphs)
+
+
 def test_a_drawing_in_a_frame_is_a_diagram_not_type():
     """A frame holding a drawing — shapes of letter size in a row, centred on one height but not sitting on a
     baseline, as the pen-angle diagrams of a lettering manual (Krause sheet 1) — lists it as one `diagram`
