@@ -392,24 +392,26 @@ def element_kind(row: np.ndarray, text_height: float) -> str:
     return "ornament"
 
 
-RULE_MIN_LENGTH = 2.5  # text heights: a rule this long is longer than any letter's stroke (an em dash: ~1.3)
+RULE_MIN_LENGTH = 2.5  # text heights: a horizontal rule this long is longer than any letter's stroke (an em dash:
+#                        ~1.8). Upright ones are not asked: a blackletter long s or a bracket is as tall and thin
 
 
 def short_rules(labels: np.ndarray, comps: np.ndarray, text_height: float, among: np.ndarray) -> np.ndarray:
-    """Which components (rows of `comps`, of those `among`) are rules shorter than `large` ones: an underline
-    beneath a name, a short rule between lines, a swash stroke. At least RULE_MIN_LENGTH text heights long,
-    a rule by `element_kind` (long and thin) and no written word (`written_words`: a thin script word is long
-    and thin too, but has many sides). Left as glyphs, they join the letters above them.
+    """Which components (rows of `comps`, of those `among`) are horizontal rules shorter than `large` ones: an
+    underline beneath a name, a short rule between lines, a swash stroke. At least RULE_MIN_LENGTH text heights
+    wide and wider than tall, a rule by `element_kind` (long and thin) and no written word (`written_words`: a
+    thin script word is long and thin too, but has many sides). Left as glyphs, they join the letters above them.
 
-    >>> labels = np.zeros((60, 400), np.int32); labels[50:53, 10:300] = 1  # an underline, 290 px
+    >>> labels = np.zeros((160, 400), np.int32); labels[50:53, 10:300] = 1  # an underline, 290 px
     >>> labels[10:40, 10:20] = 2; labels[45:48, 10:40] = 3  # a letter's stem, an em dash
-    >>> comps = _component_table(labels, 3)
-    >>> short_rules(labels, comps, 30.0, np.ones(3, bool)).tolist()
-    [True, False, False]
+    >>> labels[60:160, 350:356] = 4  # an upright rule as tall as a long s
+    >>> comps = _component_table(labels, 4)
+    >>> short_rules(labels, comps, 30.0, np.ones(4, bool)).tolist()
+    [True, False, False, False]
     """
-    lengths = np.maximum(comps[:, 3] - comps[:, 1], comps[:, 4] - comps[:, 2])
+    widths, heights = comps[:, 3] - comps[:, 1], comps[:, 4] - comps[:, 2]
     out = np.zeros(len(comps), bool)
-    for k in np.nonzero(among & (lengths >= RULE_MIN_LENGTH * text_height))[0]:
+    for k in np.nonzero(among & (widths >= RULE_MIN_LENGTH * text_height) & (widths > heights))[0]:
         out[k] = element_kind(comps[k], text_height) == "rule"
     if out.any():
         out[out] = ~written_words(labels, comps[out], text_height)
