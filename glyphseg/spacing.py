@@ -405,7 +405,7 @@ def space(glyphs: Sequence[Glyph], outlines: Dict[str, Outline], masks: Optional
     removed = tracking_to_remove(sol.tracking_estimate, tracking)
     _, ref_space = reference_bearings()
     # a word gap holds the tracking twice (after the letter, after the space), the bearings already took one
-    space_width = (sol.space - removed if sol.space is not None
+    space_width = (max(sol.space - removed, 0.0) if sol.space is not None
                    else ref_space * UNITS_PER_EM * _width_scale(glyphs, ink))
     new_glyphs, new_outlines, method = [], dict(outlines), {}
     for g in glyphs:
