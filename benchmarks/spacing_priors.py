@@ -121,9 +121,9 @@ def bearing_errors(true: Bearings, ref: Bearings, lines: List[str], method: str)
 
 def rhythm_section(suite) -> List[str]:
     """The tracking the counters' rhythm estimates on each suite font's alphabet set at tracking 0 (em/1000)."""
-    from build_bearings import font_counters
+    from build_bearings import alphabet_departure, font_counters
 
-    from glyphseg.spacing import SERIF_REACH, TRACKING_EVIDENCE, reference_rhythm
+    from glyphseg.spacing import TRACKING_EVIDENCE, face_kind, reference_rhythm
 
     tables, _ = reference_rhythm()
     rows, departures = [], []
@@ -131,11 +131,9 @@ def rhythm_section(suite) -> List[str]:
         if "mono" in font.id:  # the stage makes no estimate on a monospaced page
             continue
         counters = font_counters(font.path)
-        kind = "serif" if counters["serif"] / counters["n"] > SERIF_REACH else "sans"
-        table = tables[kind]
-        residual = [true[a][1] + true[b][0] - counters["n"] * (table[a][1] + table[b][0])
-                    for a, b in pairs(DEFAULT_LINES, true) if a in table and b in table and a.isalnum() and b.isalnum()]
-        departures.append(1000 * float(np.median(residual)))
+        kind = face_kind(counters["serif"], counters["n"])
+        letter_pairs = [(a, b) for a, b in pairs(DEFAULT_LINES, true) if a.isalnum() and b.isalnum()]
+        departures.append(1000 * alphabet_departure(true, counters["n"], tables[kind], letter_pairs))
         rows.append(f"| {font.id} | {kind} | {departures[-1]:+.0f} |")
     d = np.abs(departures)
     over = int(np.sum(d > 1000 * TRACKING_EVIDENCE))

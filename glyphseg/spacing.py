@@ -69,12 +69,21 @@ MONOSPACED_SPREAD = 0.06
 
 
 @lru_cache(maxsize=1)
+def _bearings_file() -> dict:
+    """glyphseg/data/bearings.json (templates/build_bearings.py), read once."""
+    with open(os.path.join(os.path.dirname(__file__), "data", "bearings.json"), encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def _sides(table: dict) -> Dict[str, Tuple[float, float]]:
+    return {c: (float(v[0]), float(v[1])) for c, v in table.items()}
+
+
+@lru_cache(maxsize=1)
 def reference_bearings() -> Tuple[Dict[str, Tuple[float, float]], float]:
     """(char → (LSB, RSB) in em, space width in em) from the template source fonts."""
-    path = os.path.join(os.path.dirname(__file__), "data", "bearings.json")
-    with open(path, encoding="utf-8") as fh:
-        doc = json.load(fh)
-    return {c: (float(v[0]), float(v[1])) for c, v in doc["bearings"].items()}, float(doc["space"])
+    doc = _bearings_file()
+    return _sides(doc["bearings"]), float(doc["space"])
 
 
 @lru_cache(maxsize=1)
@@ -82,12 +91,15 @@ def reference_rhythm() -> Tuple[Dict[str, Dict[str, Tuple[float, float]]], Dict[
     """({"serif" | "sans": char → (LSB, RSB) in n counters}, char → its counter in n's (n: 1)) over the
     template sources and more open faces (templates/build_bearings.py): the bearings a face of that kind with
     a given n counter has, and what o's and H's counters say of n's."""
-    path = os.path.join(os.path.dirname(__file__), "data", "bearings.json")
-    with open(path, encoding="utf-8") as fh:
-        doc = json.load(fh)
-    tables = {kind: {c: (float(v[0]), float(v[1])) for c, v in table.items()}
-              for kind, table in doc["counter_bearings"].items()}
-    return tables, {c: float(v) for c, v in doc["counter_share"].items()}
+    doc = _bearings_file()
+    return ({kind: _sides(table) for kind, table in doc["counter_bearings"].items()},
+            {c: float(v) for c, v in doc["counter_share"].items()})
+
+
+def face_kind(serif_reach: float, n_counter: float) -> str:
+    """"serif" when n's ink reaches past its stems by more than SERIF_REACH of its counter, else "sans" (one
+    rule for the specimen's prints and the reference fonts' outlines)."""
+    return "serif" if serif_reach / n_counter > SERIF_REACH else "sans"
 
 
 def ink_edges(profile: np.ndarray) -> np.ndarray:
@@ -154,7 +166,7 @@ def specimen_counters(glyphs: Sequence[Glyph], masks: Optional[dict], most: int 
     if not widths:
         return None
     n = float(np.median(widths))
-    kind = None if not reaches else "serif" if np.median(reaches) / n > SERIF_REACH else "sans"
+    kind = face_kind(float(np.median(reaches)), n) if reaches else None
     return Counters(n, kind)
 
 

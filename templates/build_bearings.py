@@ -53,6 +53,19 @@ RHYTHM_SOURCES = [
 ]
 
 
+def median_sides(rows) -> list:
+    """[median LSB, median RSB] of (LSB, RSB) rows, rounded as bearings.json stores them."""
+    return [round(float(np.median([r[0] for r in rows])), 4), round(float(np.median([r[1] for r in rows])), 4)]
+
+
+def alphabet_departure(bearings: dict, n_counter: float, table: dict, pairs) -> float:
+    """em: what the spacing stage's tracking estimate says of a font set at tracking 0 (its exact `bearings`,
+    its `n_counter`, a rhythm `table` in n counters): the median over neighbour `pairs` of gap − n counter ×
+    (RSB(a) + LSB(b) in the table)."""
+    return float(np.median([bearings[a][1] + bearings[b][0] - n_counter * (table[a][1] + table[b][0])
+                            for a, b in pairs if a in bearings and b in bearings and a in table and b in table]))
+
+
 @lru_cache(maxsize=None)
 def font_bearings(path: str, chars) -> tuple:
     """({char: (LSB, RSB)} in em, the space's width in em or None) of one font."""
@@ -85,9 +98,10 @@ def font_counters(path: str) -> dict:
         width = counter_width(np.array(inside))
         if width is not None:
             out[c] = width / upem
-        if c == "n" and width is not None:  # how far n's serifs reach beyond its stems, counter units
-            edges = ink_edges(np.array(inside))
-            out["serif"] = ((edges[0] + np.floor(x0) - 2 - x0) + (x1 - edges[3] - np.floor(x0) + 2)) / upem
+        if c == "n" and width is not None:  # how far n's ink reaches past its stems on the scanline (serifs), em
+            start = np.floor(x0) - 2  # font x of the first sample
+            edges = ink_edges(np.array(inside)) + start
+            out["serif"] = ((edges[0] - x0) + (x1 - edges[3])) / upem
     return out
 
 
@@ -97,7 +111,7 @@ def rhythm_of(paths) -> tuple:
     A face is a serif face when n's serifs reach past its stems by more than glyphseg.spacing.SERIF_REACH
     counters (the fonts here: 0 or under 0.08 without serifs, 0.56 to 0.75 with): serifs close the gaps between
     the letters' ink, so serif faces set their ink closer against the same counters (by ~0.04 em)."""
-    from glyphseg.spacing import SERIF_REACH
+    from glyphseg.spacing import face_kind
 
     per_kind = {"serif": {c: [] for c in CHARS}, "sans": {c: [] for c in CHARS}}
     shares = {"n": [], "o": [], "H": []}
@@ -105,17 +119,13 @@ def rhythm_of(paths) -> tuple:
     for path in paths:
         bearings, _ = font_bearings(path, CHARS)
         counters = font_counters(path)
-
-        kind = "serif" if counters["serif"] / counters["n"] > SERIF_REACH else "sans"
+        kind = face_kind(counters["serif"], counters["n"])
         for c, lr in bearings.items():
             per_kind[kind][c].append((lr[0] / counters["n"], lr[1] / counters["n"]))
         for c in shares:
             if c in counters:
                 shares[c].append(counters[c] / counters["n"])
         fonts.append((os.path.basename(path), kind, bearings, counters["n"]))
-    def median_sides(rows):
-        return [round(float(np.median([r[0] for r in rows])), 4), round(float(np.median([r[1] for r in rows])), 4)]
-
     tables = {kind: {c: median_sides(rows) for c, rows in per_char.items() if rows}
               for kind, per_char in per_kind.items()}
     return tables, {c: round(float(np.median(v)), 4) for c, v in shares.items()}, fonts
@@ -134,8 +144,7 @@ def main(out="glyphseg/data/bearings.json"):
             spaces.append(space)
         for c, lr in bearings.items():
             per_char[c].append(lr)
-    bearings = {c: [round(float(np.median([r[0] for r in rows])), 4), round(float(np.median([r[1] for r in rows])), 4)]
-                for c, rows in per_char.items() if rows}
+    bearings = {c: median_sides(rows) for c, rows in per_char.items() if rows}
     rhythm_fonts = proportional + [path for _, path in RHYTHM_SOURCES if os.path.exists(path)]
     counter_bearings, counter_share, fonts = rhythm_of(rhythm_fonts)
     with open(out, "w") as fh:
@@ -151,9 +160,7 @@ def main(out="glyphseg/data/bearings.json"):
     departures = []
     for k, (name, kind, bearings, counter) in enumerate(fonts):
         table = rhythm_of([p for j, p in enumerate(rhythm_fonts) if j != k])[0][kind]
-        residual = [bearings[a][1] + bearings[b][0] - counter * (table[a][1] + table[b][0])
-                    for a, b in zip(ALPHABET, ALPHABET[1:]) if a in bearings and b in bearings]
-        departures.append(1000 * float(np.median(residual)))
+        departures.append(1000 * alphabet_departure(bearings, counter, table, zip(ALPHABET, ALPHABET[1:])))
         print(f"  {name} ({kind}): {departures[-1]:+.0f} em/1000")
     d = np.abs(departures)
     print(f"median {np.median(d):.0f}, 90th percentile {np.percentile(d, 90):.0f}, widest {d.max():.0f} em/1000")
