@@ -5,6 +5,9 @@
 - `italic`: ten italics and one chancery script from Debian's font packages, none of them a template source
   (templates/SOURCES.md; some are italics of a source's family, drawn apart from its roman). The suite has no
   italic; its two scripts are the only slanted faces rules were tuned on.
+- `script`: nine connected scripts and handwriting faces from Debian's font packages (casual and formal
+  scripts, school and secretary hands, print handwriting); the suite's two scripts (Dancing, Kaushan) are the
+  only ones rules were tuned on.
 
 And one set that is not held out: `dev`, twelve fonts outside the suite (four gotico-antiqua types, eight bold
 text faces) on which the cutting of touching letters at tight tracking was developed (`benchmarks/dev_tight.md`).
@@ -14,7 +17,7 @@ A change tuned on the suite is checked here before it is kept: it should not los
 Detection and labels with the transcript (box IoU ≥ 0.5), as `benchmarks.own_spacing` scores them: alphabets
 and sample words at tracking 0, the words at −0.05 em, clean / mild / harsh. About three minutes a set.
 
-    python -m benchmarks.heldout [--set gothic|italic|dev] [--levels clean,mild,harsh] [-o benchmarks/heldout.md]
+    python -m benchmarks.heldout [--set gothic|italic|script|dev] [--levels clean,mild,harsh] [-o benchmarks/heldout.md]
 """
 from __future__ import annotations
 
@@ -48,6 +51,19 @@ _ITALICS = [  # (family, Debian package, file)
 ]
 ITALIC = [SuiteFont(os.path.basename(path).rsplit(".", 1)[0].lower(), family, "italic", "held-out", package, path)
           for family, package, path in _ITALICS]
+_SCRIPTS = [  # (family, Debian package, file): each covers every character the layouts print
+    ("Kristi", "fonts-kristi", "/usr/share/fonts/truetype/kristi/Kristi.ttf"),
+    ("Lobster", "fonts-lobster", "/usr/share/fonts/opentype/lobster/lobster.otf"),
+    ("Leckerli One", "fonts-leckerli-one", "/usr/share/fonts/truetype/leckerli-one/LeckerliOne-Regular.ttf"),
+    ("Joscelyn (secretary hand)", "fonts-joscelyn", "/usr/share/fonts/opentype/joscelyn/Joscelyn-Regular.otf"),
+    ("DKG Handwriting", "fonts-dkg-handwriting", "/usr/share/fonts/truetype/fifthhorseman/dkg.ttf"),
+    ("Breip", "fonts-breip", "/usr/share/fonts/truetype/breip/Breip.ttf"),
+    ("Femke Klaver", "fonts-femkeklaver", "/usr/share/fonts/truetype/femkeklaver/femkeklaver.ttf"),
+    ("Delphine", "fonts-sjfonts", "/usr/share/fonts/truetype/sjfonts/Delphine.ttf"),
+    ("Steve Hand", "fonts-sjfonts", "/usr/share/fonts/truetype/sjfonts/SteveHand.ttf"),
+]
+SCRIPT = [SuiteFont(os.path.basename(path).rsplit(".", 1)[0].lower(), family, "script", "held-out", package, path)
+          for family, package, path in _SCRIPTS]
 _DEV = [  # (family, Debian package, file): neither suite, held-out nor template source fonts
     ("Rusch R Bizarre ProtoRoman 103R", "fonts-gotico-antiqua", FOLDER + "/Rusch-R-Bizarre-ProtoRoman103R.otf"),
     ("Sweynheim & Pannartz ProtoRoman 115R", "fonts-gotico-antiqua",
@@ -68,6 +84,7 @@ DEV = [SuiteFont(os.path.basename(path).rsplit(".", 1)[0].lower(), family, "dev"
        for family, package, path in _DEV]
 SETS = {"gothic": (HELD_OUT, "heldout.md", "fonts of fonts-gotico-antiqua"),
         "italic": (ITALIC, "heldout_italic.md", "italic and chancery fonts of Debian's font packages"),
+        "script": (SCRIPT, "heldout_script.md", "connected script and handwriting fonts of Debian's font packages"),
         # not held out: the set the cutting of touching letters at tight tracking was developed on (gothic
         # and proto-roman types beside the held-out nine, and bold text faces, whose letters touch there)
         "dev": (DEV, "dev_tight.md", "development fonts (bold faces and gotico-antiqua types outside the suite)")}
@@ -79,7 +96,8 @@ SETS = {"gothic": (HELD_OUT, "heldout.md", "fonts of fonts-gotico-antiqua"),
 @click.option("--transcript", "kind", type=click.Choice(TRANSCRIPTS), default="flat", show_default=True,
               help="How the transcript is typed (benchmarks.own_spacing); `none`: labels by recognition.")
 @click.option("-o", "--out", default=None,
-              help="default: benchmarks/heldout.md (gothic), heldout_italic.md (italic), dev_tight.md (dev)")
+              help="default: benchmarks/heldout.md (gothic), heldout_italic.md (italic), heldout_script.md (script), "
+                   "dev_tight.md (dev)")
 def main(font_set, levels, kind, out):
     candidates, default_out, described = SETS[font_set]
     out = out or os.path.join(os.path.dirname(__file__), default_out)

@@ -690,6 +690,11 @@ def line_bottoms(rboxes: np.ndarray, beside: List[np.ndarray]) -> np.ndarray:
     return np.array([float(np.median(y1[near])) if len(near) else np.nan for near in beside])
 
 
+DOT_SIZE = 0.3  # (text heights) a dot is no taller and no wider than this (an i's dot: ~0.15)
+DOT_REACH = 0.25  # (text heights) a dot beside its stem stands at most this far to its side
+DOT_ROUND = 0.5  # a dot is at least this wide for its height, and this high for its width (a quote's stroke is not)
+
+
 def _group_components(rboxes: np.ndarray, areas: np.ndarray, text_heights: np.ndarray) -> List[List[int]]:
     """Group ink components into glyphs: i, j, ;, :, !, ?, %, ", ä are one glyph each.
 
@@ -698,7 +703,8 @@ def _group_components(rboxes: np.ndarray, areas: np.ndarray, text_heights: np.nd
     - nested: its box lies largely (40 %) inside a larger box (the rings and bar of %);
     - crossing: two small parts whose boxes cross (the parts of % in small or monospaced designs).
     A third rule pairs two small marks side by side high on the line (the two strokes of "), unless either
-    sits on a part of its own.
+    sits on a part of its own. A dot that found no partner hangs on the nearest letter under it within
+    DOT_REACH text heights to its side (a hand's i dotted beside its stem).
 
     Where lines are set solid, a part may find its partner in the next or the last line. Across a gap (more
     than HAIRLINE_BREAK text heights: a letter or a mark broken at a hairline still joins):
@@ -781,6 +787,28 @@ def _group_components(rboxes: np.ndarray, areas: np.ndarray, text_heights: np.nd
                 & (y0 < max(y1[a], y1[b])) & (y1 > min(y0[a], y0[b])))
         if near.any() and np.median(y1[near]) > max(y1[a], y1[b]) + 0.4 * th:
             union(int(a), b)
+
+    # A dot that stands beside its stem rather than over it: a hand's or a script's i and j, dotted a little
+    # to the left or right. Asked only of round dots still alone (no partner, no quote's other stroke): the
+    # nearest letter-sized part wholly under the dot, within DOT_REACH text heights to either side, on the
+    # dot's own line.
+    roots = np.array([find(c) for c in range(k)], int)
+    alone = np.bincount(roots, minlength=k)[roots] == 1  # a letter with a mark of its own takes no other
+    dot = (alone & small & ~on_baseline & (h <= DOT_SIZE * text_heights) & (w <= DOT_SIZE * text_heights)
+           & (w >= DOT_ROUND * h) & (h >= DOT_ROUND * w))
+    for c in np.nonzero(dot)[0]:
+        th = text_heights[c]
+        hgap = np.maximum(x0 - x1[c], x0[c] - x1)  # < 0 where the x ranges overlap
+        vgap = y0 - y1[c]
+        with np.errstate(invalid="ignore"):
+            same_line = ~(np.abs(line_bottom - line_bottom[c]) > OTHER_LINE * th)
+        under = alone & letter & (hgap <= DOT_REACH * th) & (vgap >= 0) & (vgap <= 0.5 * th) & same_line
+        under[c] = False
+        if under.any():
+            # the nearest to its side: every x-height letter's top is about as far under a dot, its stem's too
+            stem = int(np.argmin(np.where(under, np.maximum(hgap, 0) + 0.25 * vgap, np.inf)))
+            union(c, stem)
+            alone[stem] = alone[c] = False
 
     groups: Dict[int, List[int]] = {}
     for c in range(k):

@@ -13,6 +13,7 @@ FONTS = {
     "grotesque": ("fonts-dejavu-core", "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
     "script": ("fonts-dancingscript", "/usr/share/fonts/opentype/dancingscript/DancingScript-Regular.otf"),
     "brush-script": ("fonts-kaushanscript", "/usr/share/fonts/opentype/kaushanscript/KaushanScript-Regular.otf"),
+    "hand": ("fonts-sjfonts", "/usr/share/fonts/truetype/sjfonts/Delphine.ttf"),  # print handwriting
     "gothic": ("fonts-gotico-antiqua", "/usr/share/fonts/opentype/gotico-antiqua/Jessen-Cicero12.otf"),
     "fraktur": ("fonts-blankenburg", "/usr/share/fonts/truetype/blankenburg/Blankenburg_UNZ1A.ttf"),
     "proto-roman": ("fonts-gotico-antiqua",

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from glyphseg.detect import MIN_SLANT_DEG, detect, glyphs_slant
+from glyphseg.detect import MIN_SLANT_DEG, _group_components, detect, glyphs_slant
 from glyphseg.geometry import drawing_to_shape, iou
 from glyphseg.ingest import parse_page_ranges
 from glyphseg.label import align, assign_names, glyph_name
@@ -167,6 +167,26 @@ def test_a_slanted_face_s_dots_and_marks_are_grouped_across_its_slant():
     upright_layout = detect(Page(index=0, source="t", dpi=600, image=upright.image))
     assert abs(upright_layout.slant) < MIN_SLANT_DEG
     assert glyphs_slant([upright_layout], upright_layout.glyphs) == 0.0
+
+
+def test_a_hand_s_i_dotted_beside_its_stem_keeps_its_dot():
+    """A hand (Delphine, print handwriting) dots its i a little to the left of the stem, over no part of it:
+    the stacked rule, which asks for shared columns, left every dot of "it is in his hit list" alone (21
+    glyphs for 16 letters). A round dot still alone hangs on the nearest letter under it, within a quarter
+    text height to its side; a quote's stroke beside a letter (taller than wide) and a dot over a letter of
+    another line stay apart."""
+    spec = render_specimen(font_path("hand"), lines=["it is in his hit list"], dpi=600, size_pt=14,
+                           tracking_em=0.0)
+    layout = detect(Page(index=0, source="t", dpi=600, image=spec.image))
+    m = match_boxes([g.bbox for g in layout.glyphs], [g.bbox for g in spec.glyphs])
+    found = {j for _, j in m.pairs}
+    assert [g.char for j, g in enumerate(spec.glyphs) if g.char == "i" and j not in found] == []
+    assert len(layout.glyphs) <= len(spec.glyphs)  # no dot left alone (two touching letters may stay one)
+    # boxes (x0, y0, x1, y1) at text height 40: a stem and its dot 2 px to its left; an x and a quote's stroke
+    # (4 × 10, as near) up and left of it
+    boxes = np.array([[100, 20, 106, 60], [92, 8, 98, 14], [200, 25, 220, 60], [190, 2, 194, 12]], float)
+    groups = sorted(sorted(g) for g in _group_components(boxes, np.ones(len(boxes)), np.full(len(boxes), 40.0)))
+    assert groups == [[0, 1], [2], [3]], groups
 
 
 def test_a_slanted_face_becomes_an_italic_font():
