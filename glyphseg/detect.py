@@ -791,7 +791,9 @@ def _group_components(rboxes: np.ndarray, areas: np.ndarray, text_heights: np.nd
     # A dot that stands beside its stem rather than over it: a hand's or a script's i and j, dotted a little
     # to the left or right. Asked only of round dots still alone (no partner, no quote's other stroke): the
     # nearest letter-sized part wholly under the dot, within DOT_REACH text heights to either side, on the
-    # dot's own line.
+    # dot's own line, one letter wide (LETTER_WIDTH), and no mark on the baseline (a period under a broken-off
+    # flag of the r before it). A dot over the columns of a part that reaches up past it (an i in touching
+    # "ti"), or beside a run of touching letters, is left to the labelling, which cuts the run.
     roots = np.array([find(c) for c in range(k)], int)
     alone = np.bincount(roots, minlength=k)[roots] == 1  # a letter with a mark of its own takes no other
     dot = (alone & small & ~on_baseline & (h <= DOT_SIZE * text_heights) & (w <= DOT_SIZE * text_heights)
@@ -802,7 +804,11 @@ def _group_components(rboxes: np.ndarray, areas: np.ndarray, text_heights: np.nd
         vgap = y0 - y1[c]
         with np.errstate(invalid="ignore"):
             same_line = ~(np.abs(line_bottom - line_bottom[c]) > OTHER_LINE * th)
-        under = alone & letter & (hgap <= DOT_REACH * th) & (vgap >= 0) & (vgap <= 0.5 * th) & same_line
+        centre = (x0[c] + x1[c]) / 2
+        if np.any(letter & (x0 < centre) & (x1 > centre) & (vgap < 0) & (y1 > y1[c])):  # over a part reaching past
+            continue  # its bottom: the stem may be one of touching letters ("ti" at tight tracking), left to labelling
+        under = (alone & letter & ~on_baseline & (hgap <= DOT_REACH * th) & (vgap >= 0) & (vgap <= 0.5 * th)
+                 & same_line & (w <= LETTER_WIDTH * th))
         under[c] = False
         if under.any():
             # the nearest to its side: every x-height letter's top is about as far under a dot, its stem's too

@@ -183,10 +183,12 @@ def test_a_hand_s_i_dotted_beside_its_stem_keeps_its_dot():
     assert [g.char for j, g in enumerate(spec.glyphs) if g.char == "i" and j not in found] == []
     assert len(layout.glyphs) <= len(spec.glyphs)  # no dot left alone (two touching letters may stay one)
     # boxes (x0, y0, x1, y1) at text height 40: a stem and its dot 2 px to its left; an x and a quote's stroke
-    # (4 × 10, as near) up and left of it
-    boxes = np.array([[100, 20, 106, 60], [92, 8, 98, 14], [200, 25, 220, 60], [190, 2, 194, 12]], float)
+    # (4 × 10, as near) up and left of it; a dot over touching "ti" (whose t reaches up past the dot's bottom),
+    # with a v beside it: the dot is left to the labelling, which cuts the i out of "ti", not given to the v
+    boxes = np.array([[100, 20, 106, 60], [92, 8, 98, 14], [200, 25, 220, 60], [190, 2, 194, 12],
+                      [400, 8, 440, 60], [430, 2, 436, 10], [442, 20, 470, 60]], float)
     groups = sorted(sorted(g) for g in _group_components(boxes, np.ones(len(boxes)), np.full(len(boxes), 40.0)))
-    assert groups == [[0, 1], [2], [3]], groups
+    assert groups == [[0, 1], [2], [3], [4], [5], [6]], groups
 
 
 def test_a_slanted_face_becomes_an_italic_font():
