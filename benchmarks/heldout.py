@@ -49,8 +49,15 @@ _ITALICS = [  # (family, Debian package, file)
     ("Open Sans Italic", "fonts-open-sans", "/usr/share/fonts/truetype/open-sans/OpenSans-Italic.ttf"),
     ("Comic Neue Italic", "fonts-comic-neue", "/usr/share/fonts/opentype/comic-neue/ComicNeue-Italic.otf"),
 ]
-ITALIC = [SuiteFont(os.path.basename(path).rsplit(".", 1)[0].lower(), family, "italic", "held-out", package, path)
-          for family, package, path in _ITALICS]
+
+
+def _fonts(entries, kind: str, group: str) -> List[SuiteFont]:
+    """SuiteFonts of (family, Debian package, file) entries, each named by its file's stem."""
+    return [SuiteFont(os.path.basename(path).rsplit(".", 1)[0].lower(), family, kind, group, package, path)
+            for family, package, path in entries]
+
+
+ITALIC = _fonts(_ITALICS, "italic", "held-out")
 _SCRIPTS = [  # (family, Debian package, file): each covers every character the layouts print
     ("Kristi", "fonts-kristi", "/usr/share/fonts/truetype/kristi/Kristi.ttf"),
     ("Lobster", "fonts-lobster", "/usr/share/fonts/opentype/lobster/lobster.otf"),
@@ -62,8 +69,7 @@ _SCRIPTS = [  # (family, Debian package, file): each covers every character the 
     ("Delphine", "fonts-sjfonts", "/usr/share/fonts/truetype/sjfonts/Delphine.ttf"),
     ("Steve Hand", "fonts-sjfonts", "/usr/share/fonts/truetype/sjfonts/SteveHand.ttf"),
 ]
-SCRIPT = [SuiteFont(os.path.basename(path).rsplit(".", 1)[0].lower(), family, "script", "held-out", package, path)
-          for family, package, path in _SCRIPTS]
+SCRIPT = _fonts(_SCRIPTS, "script", "held-out")
 _DEV = [  # (family, Debian package, file): neither suite, held-out nor template source fonts
     ("Rusch R Bizarre ProtoRoman 103R", "fonts-gotico-antiqua", FOLDER + "/Rusch-R-Bizarre-ProtoRoman103R.otf"),
     ("Sweynheim & Pannartz ProtoRoman 115R", "fonts-gotico-antiqua",
@@ -80,8 +86,7 @@ _DEV = [  # (family, Debian package, file): neither suite, held-out nor template
     ("Open Sans Bold", "fonts-open-sans", "/usr/share/fonts/truetype/open-sans/OpenSans-Bold.ttf"),
     ("Nimbus Sans Narrow Bold", "fonts-urw-base35", "/usr/share/fonts/opentype/urw-base35/NimbusSansNarrow-Bold.otf"),
 ]
-DEV = [SuiteFont(os.path.basename(path).rsplit(".", 1)[0].lower(), family, "dev", "development", package, path)
-       for family, package, path in _DEV]
+DEV = _fonts(_DEV, "dev", "development")
 SETS = {"gothic": (HELD_OUT, "heldout.md", "fonts of fonts-gotico-antiqua"),
         "italic": (ITALIC, "heldout_italic.md", "italic and chancery fonts of Debian's font packages"),
         "script": (SCRIPT, "heldout_script.md", "connected script and handwriting fonts of Debian's font packages"),
