@@ -69,6 +69,7 @@ ORNAMENT_REACH = 0.25  # ... when it lies within this share of the ornament's sm
 FRAME_REACH = 0.5  # ... or within this many text heights of a frame's border, and no larger than a letter
 FRAME_PIECE = 1.5  # (text heights): a knot or a corner piece, not a word set close under the frame
 INITIAL_HEIGHT = 1.8  # a decorated initial stands this many times taller than its line's tall letters
+READ_SHARE = 0.8  # without a transcript, recognition reads the page when it names this share of its other glyphs
 
 
 def faces(labelling: Labelling, pages: Sequence[Page], labels_from_text: bool = True,
@@ -550,11 +551,11 @@ def _nearest_line(key, measured, layouts) -> Tuple[int, int]:
 def _set_aside_elements(layouts: Sequence[PageLayout], pages: Sequence[Page], transcribed: bool = False
                         ) -> Tuple[List[PageLayout], List[Element]]:
     """Detection's large components as rules, frames and ornaments; page numbers and decorated initials
-    taken out of the glyphs. With a transcript (`transcribed`), a line of a few glyphs, none of them a
-    character of it and none less tall than the page's letters, on a page whose other lines the transcript
-    labels (a fleuron or a vignette on a line of its own beside the text, not a stray dot, nor a page's one
-    letter that the alignment left unlabelled), is an ornament. Returns the layouts
-    without them and the elements."""
+    taken out of the glyphs. A line of a few glyphs, none of them named (no character of the transcript, or,
+    without one, none that recognition accepts) and none less tall than the page's letters, on a page whose
+    other lines the labels name (`_reads_other_lines`: a fleuron or a vignette on a line of its own beside the
+    text, not a stray dot, nor a page's one letter that the alignment left unlabelled), is an ornament.
+    Returns the layouts without them and the elements."""
     out, elements = [], []
     for lay in layouts:
         elements.extend(lay.elements)
@@ -568,9 +569,9 @@ def _set_aside_elements(layouts: Sequence[PageLayout], pages: Sequence[Page], tr
             if _is_page_number(members, page, lay):
                 leave.update({g.id: "number" for g in members})
                 continue
-            if (transcribed and len(members) <= ORNAMENT_PIECE_LINE and all(g.char is None for g in members)
+            if (len(members) <= ORNAMENT_PIECE_LINE and all(g.char is None for g in members)
                     and min(g.height for g in members) >= lay.text_height  # not a stray dot or speck
-                    and any(g.char is not None and g.line != ln.index for g in lay.glyphs)):  # beside the text
+                    and _reads_other_lines(lay, ln.index, transcribed)):  # beside the text
                 leave.update({g.id: "ornament" for g in members})
                 continue
             # pieces of an ornament beside it (a lozenge, a leaf): alone on their "line", or at its end, set
@@ -600,6 +601,17 @@ def _set_aside_elements(layouts: Sequence[PageLayout], pages: Sequence[Page], tr
             lay = replace(lay, glyphs=[g for g in lay.glyphs if g.id not in leave], lines=lines)
         out.append(lay)
     return out, _merged_numbers(elements)
+
+
+def _reads_other_lines(lay: PageLayout, line: int, transcribed: bool) -> bool:
+    """The labels name the page's other lines: with a transcript, any of their glyphs (the alignment labels
+    the text it holds); without one, READ_SHARE of them (recognition rejects what fits no template, so a
+    fleuron is left unnamed on a page it reads, while on a page it cannot read, a blackletter sheet whose
+    templates it lacks, an unnamed glyph says nothing)."""
+    others = [g.char is not None for g in lay.glyphs if g.line != line]
+    if transcribed:
+        return any(others)
+    return bool(others) and float(np.mean(others)) >= READ_SHARE
 
 
 def _beside(box, element_box, reach: float = ORNAMENT_REACH) -> bool:

@@ -3,6 +3,7 @@ import doctest
 import json
 import subprocess
 import sys
+from types import SimpleNamespace
 
 import cv2
 import numpy as np
@@ -19,7 +20,7 @@ from glyphseg.label import label
 from glyphseg.pipeline import ExtractOptions, extract
 from glyphseg.score import match_boxes
 from glyphseg.specimen import DEFAULT_LINES, render_specimen
-from glyphseg.types import Page
+from glyphseg.types import Glyph, Page
 
 from conftest import font_path
 
@@ -223,10 +224,10 @@ def test_a_drawing_in_a_frame_is_a_diagram_not_type():
             assert "".join(g.char or "?" for g in ex.glyphs) == spec.text
 
 
-def test_a_vignette_on_a_line_of_its_own_is_an_ornament_with_the_text():
+def test_a_vignette_on_a_line_of_its_own_is_an_ornament_with_the_text_or_without():
     """A vignette a little taller than the letters, alone on its line: detection keeps it as a glyph (it is not
-    too large for one); the transcript has no character for it, so it is an ornament, listed and left out of
-    the font."""
+    too large for one); the transcript has no character for it, and without a transcript recognition, which
+    reads the page's letters, names it as none, so it is an ornament, listed and left out of the font."""
     spec = render_specimen(font_path("serif"), DEFAULT_LINES[:3], size_pt=14, tracking_em=0)
     pad = 300
     image = np.pad(spec.image, ((0, pad), (0, 0)), constant_values=255)
@@ -238,9 +239,27 @@ def test_a_vignette_on_a_line_of_its_own_is_an_ornament_with_the_text():
     page = Page(0, "vignette.png", 600, image)
     layout = detect(page)
     assert any(g.bbox[1] > h - 240 for g in layout.glyphs)  # detection took it for a glyph
-    ex = extract([], ExtractOptions(text=spec.text), pages=[page])
-    assert [e.kind for e in ex.elements] == ["ornament"], ex.elements
-    assert all(g.bbox[3] < h - 240 for g in ex.glyphs)
+    for text in (spec.text, None):
+        ex = extract([], ExtractOptions(text=text), pages=[page])
+        assert [e.kind for e in ex.elements] == ["ornament"], (text, ex.elements)
+        assert all(g.bbox[3] < h - 240 for g in ex.glyphs)
+        assert len(ex.glyphs) >= len(spec.glyphs) - 1  # the letters stay type
+
+
+def test_an_unnamed_glyph_on_a_page_recognition_cannot_read_stays_type():
+    """Without a transcript, an unnamed glyph alone on its line is an ornament only where recognition names
+    most of the page's other glyphs: on a blackletter sheet it names few (Krause: 26-46 %), and a sample word
+    cut as one glyph is unnamed too."""
+    def page(named: int, unnamed: int):
+        others = [Glyph(id=f"g{k}", page=0, bbox=(0, 0, 1, 1), components=(), line=0, char="a" if k < named else None)
+                  for k in range(named + unnamed)]
+        return SimpleNamespace(glyphs=others + [Glyph(id="w", page=0, bbox=(0, 0, 1, 1), components=(), line=9)])
+
+    reads = glyphseg.faces._reads_other_lines
+    assert reads(page(9, 1), 9, transcribed=False)
+    assert not reads(page(3, 7), 9, transcribed=False)
+    assert reads(page(3, 7), 9, transcribed=True)  # the alignment labels what the transcript holds
+    assert not reads(page(0, 0), 9, transcribed=True)
 
 
 def test_cli_faces_and_family(two_faces, tmp_path):
