@@ -161,6 +161,7 @@ def run_input(item: BatchInput, outroot: str, options, force: bool = False, segm
     from . import ingest
     from .export import atomic_output_dir, export
     from .pipeline import extract
+    from .workers import native_threads, resolve_jobs
 
     outdir = os.path.join(outroot, item.stem)
     t = time.perf_counter()
@@ -168,7 +169,7 @@ def run_input(item: BatchInput, outroot: str, options, force: bool = False, segm
         text = ingest.read_transcript(item.text_file) if item.text_file else None
         opt = dataclasses.replace(options, text=text, family=options.family or _family_name(item.stem))
         protected = [item.path] + ([item.text_file] if item.text_file else [])
-        with atomic_output_dir(outdir, force=force, inputs=protected) as tmp:
+        with atomic_output_dir(outdir, force=force, inputs=protected) as tmp, native_threads(resolve_jobs(opt.jobs)):
             ex = extract([item.path], opt, segmenter=segmenter if segmenter is not None else _segmenter_for(opt))
             export(ex, outdir, into=tmp)
         return BatchRecord(item.path, item.stem, "ok", None, time.perf_counter() - t, len(ex.glyphs))

@@ -175,7 +175,7 @@ def extract(inputs, outdir, text, text_file, pages, dpi, max_pixels, segmenter, 
     from .faces import parse_face_choice
     from .ingest import check_transcript, parse_page_ranges, read_transcript
     from .pipeline import ExtractOptions, Progress, extract as run_extract
-    from .workers import resolve_jobs
+    from .workers import native_threads, resolve_jobs
 
     if text and text_file:
         raise GlyphsegError("give --text or --text-file, not both")
@@ -195,7 +195,8 @@ def extract(inputs, outdir, text, text_file, pages, dpi, max_pixels, segmenter, 
     progress = Progress(quiet=quiet)
     t0 = time.perf_counter()
     # The output is checked and reserved (locked) before any work; written whole at the end, or not at all.
-    with atomic_output_dir(outdir, force=force, inputs=[*inputs, *([text_file] if text_file else [])]) as tmp:
+    with (atomic_output_dir(outdir, force=force, inputs=[*inputs, *([text_file] if text_file else [])]) as tmp,
+          native_threads(resolve_jobs(opt.jobs))):
         ex = run_extract(list(inputs), opt, progress)
         path = export(ex, outdir, into=tmp, jobs=resolve_jobs(opt.jobs))
     n_pages = len(ex.pages)

@@ -15,7 +15,8 @@ import multiprocessing
 import os
 import signal
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from typing import Callable, List, Optional, Sequence, TypeVar
+from contextlib import contextmanager
+from typing import Callable, Iterator, List, Optional, Sequence, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -34,11 +35,32 @@ def resolve_jobs(jobs: Optional[int]) -> int:
     return available_cores() if not jobs else max(1, int(jobs))
 
 
+@contextmanager
+def native_threads(jobs: int) -> Iterator[None]:
+    """While `jobs` is 1, hold OpenBLAS (under numpy and SciPy) to one thread: `--jobs 1` is one core. It
+    otherwise starts a thread per core, which beside a second worker on the other core only takes turns
+    with it and spins (8 pages on 2 cores: 2 workers took 9.8–10.5 s with it, 8.9–9.2 s without; see
+    benchmarks/THROUGHPUT.md). threadpoolctl, not environment variables: the library is loaded, and has read
+    them, before a worker knows its share. OpenCV's pool is left as it is: in a forked child
+    cv2.setNumThreads waits for ever for the parent's pool threads, which the fork did not copy."""
+    if jobs != 1:
+        yield
+        return
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
+
+
 def _worker_init() -> None:
     # Ctrl-C and SIGTERM are the parent's to handle (it removes the unfinished output): a worker ignores
     # Ctrl-C, which the terminal sends to the whole process group, and dies plainly on SIGTERM.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # A worker is one core's share of the work (native_threads), for as long as it lives.
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
 
 
 def _context():

@@ -196,6 +196,27 @@ def _reciprocal(x):
     return 1 / x
 
 
+def _blas_threads(_=None):
+    from threadpoolctl import threadpool_info
+
+    return sorted({pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"})
+
+
+def test_one_job_is_one_core_and_a_worker_is_one_core():
+    """--jobs 1 holds OpenBLAS to one thread while it runs, and every pool worker runs with one: a thread
+    per core beside a second worker only takes turns with it."""
+    from glyphseg.workers import native_threads
+
+    np.ones((64, 64)) @ np.ones((64, 64))  # numpy's BLAS is loaded
+    before = _blas_threads()
+    with native_threads(1):
+        assert _blas_threads() == [1]
+    assert _blas_threads() == before
+    with native_threads(2):
+        assert _blas_threads() == before
+    assert parallel_map(_blas_threads, list(range(8)), jobs=2, min_items_per_job=1) == [[1]] * 8
+
+
 def _pid_and(x):
     return os.getpid(), x
 
