@@ -39,8 +39,8 @@ def resolve_jobs(jobs: Optional[int]) -> int:
 def native_threads(jobs: int) -> Iterator[None]:
     """While `jobs` is 1, hold OpenBLAS (under numpy and SciPy) to one thread: `--jobs 1` is one core. It
     otherwise starts a thread per core, which beside a second worker on the other core only takes turns
-    with it and spins (8 pages on 2 cores: 2 workers took 9.8–10.5 s with it, 8.9–9.2 s without; see
-    benchmarks/THROUGHPUT.md). threadpoolctl, not environment variables: the library is loaded, and has read
+    with it and spins (8 pages on 2 cores, 3 alternated runs: 2 workers took 10.4–11.3 s with it, 9.9–10.1 s
+    without; see benchmarks/THROUGHPUT.md). threadpoolctl, not environment variables: the library is loaded, and has read
     them, before a worker knows its share. OpenCV's pool is left as it is: in a forked child
     cv2.setNumThreads waits for ever for the parent's pool threads, which the fork did not copy."""
     if jobs != 1:
@@ -57,7 +57,13 @@ def _worker_init() -> None:
     # Ctrl-C, which the terminal sends to the whole process group, and dies plainly on SIGTERM.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    # A worker is one core's share of the work (native_threads), for as long as it lives.
+
+
+def _one_core_worker_init() -> None:
+    _worker_init()
+    # A batch worker is one core's share of the work (native_threads), for as long as it lives. The tracing
+    # workers of one input (parallel_map) are left as they are: held to one thread they traced a page
+    # 0.08 s slower (4 alternated runs on two pages, 0.63-0.70 s -> 0.70-0.79 s), for no gain.
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=1, user_api="blas")
@@ -69,9 +75,10 @@ def _context():
 
 
 def process_pool(processes: int):
-    """A multiprocessing pool of worker processes that leave Ctrl-C and SIGTERM to this one (whose
-    `terminate()` stops them at once: for long items, where waiting for them to finish is not an option)."""
-    return _context().Pool(processes, initializer=_worker_init)
+    """A multiprocessing pool of worker processes, one core each (OpenBLAS held to one thread), that leave
+    Ctrl-C and SIGTERM to this one (whose `terminate()` stops them at once: for long items, where waiting for
+    them to finish is not an option)."""
+    return _context().Pool(processes, initializer=_one_core_worker_init)
 
 
 def _run_chunk(fn: Callable, chunk: Sequence) -> list:

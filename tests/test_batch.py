@@ -202,10 +202,10 @@ def _blas_threads(_=None):
     return sorted({pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"})
 
 
-def test_one_job_is_one_core_and_a_worker_is_one_core():
-    """--jobs 1 holds OpenBLAS to one thread while it runs, and every pool worker runs with one: a thread
+def test_one_job_is_one_core_and_a_batch_worker_is_one_core():
+    """--jobs 1 holds OpenBLAS to one thread while it runs, and every batch worker runs with one: a thread
     per core beside a second worker only takes turns with it."""
-    from glyphseg.workers import native_threads
+    from glyphseg.workers import native_threads, process_pool
 
     np.ones((64, 64)) @ np.ones((64, 64))  # numpy's BLAS is loaded
     before = _blas_threads()
@@ -214,7 +214,12 @@ def test_one_job_is_one_core_and_a_worker_is_one_core():
     assert _blas_threads() == before
     with native_threads(2):
         assert _blas_threads() == before
-    assert parallel_map(_blas_threads, list(range(8)), jobs=2, min_items_per_job=1) == [[1]] * 8
+    pool = process_pool(2)
+    try:
+        assert pool.map(_blas_threads, range(4)) == [[1]] * 4
+    finally:
+        pool.terminate()
+        pool.join()
 
 
 def _pid_and(x):
