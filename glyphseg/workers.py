@@ -40,8 +40,8 @@ def native_threads(jobs: int) -> Iterator[None]:
     """While `jobs` is 1, hold OpenBLAS (under numpy and SciPy) to one thread: `--jobs 1` is one core. It
     otherwise starts a thread per core, which beside a second worker on the other core only takes turns
     with it and spins (8 pages on 2 cores, 3 alternated runs: 2 workers took 10.4–11.3 s with it, 9.9–10.1 s
-    without; see benchmarks/THROUGHPUT.md). threadpoolctl, not environment variables: the library is loaded, and has read
-    them, before a worker knows its share. OpenCV's pool is left as it is: in a forked child
+    without; see benchmarks/THROUGHPUT.md). threadpoolctl, not environment variables: the library is loaded,
+    and has read them, before a worker knows its share. OpenCV's pool is left as it is: in a forked child
     cv2.setNumThreads waits for ever for the parent's pool threads, which the fork did not copy."""
     if jobs != 1:
         yield
