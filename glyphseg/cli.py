@@ -195,10 +195,11 @@ def extract(inputs, outdir, text, text_file, pages, dpi, max_pixels, segmenter, 
     progress = Progress(quiet=quiet)
     t0 = time.perf_counter()
     # The output is checked and reserved (locked) before any work; written whole at the end, or not at all.
+    cores = resolve_jobs(opt.jobs)
     with (atomic_output_dir(outdir, force=force, inputs=[*inputs, *([text_file] if text_file else [])]) as tmp,
-          native_threads(resolve_jobs(opt.jobs))):
+          native_threads(cores)):
         ex = run_extract(list(inputs), opt, progress)
-        path = export(ex, outdir, into=tmp, jobs=resolve_jobs(opt.jobs))
+        path = export(ex, outdir, into=tmp, jobs=cores)
     n_pages = len(ex.pages)
     labelled = sum(1 for g in ex.glyphs if g.char is not None)
     if not quiet:
