@@ -189,6 +189,14 @@ def detect(page: Page, options: Optional[DetectOptions] = None, ink: Optional[In
     letterish = big_enough & (heights >= 0.4 * tall)
     text_height = float(np.median(heights[letterish]))
 
+    stripped = strip_rules(labels, comps_arr, text_height, opt.max_glyph_size)
+    if stripped is not None:  # letters touching a rule or a frame are components of their own now
+        labels = stripped
+        ink = replace(ink, components=labels)
+        comps_arr = _component_table(labels, int(labels.max()))
+        heights = comps_arr[:, 4] - comps_arr[:, 2]
+        widths = comps_arr[:, 3] - comps_arr[:, 1]
+
     speck = comps_arr[:, 5] < max(9.0, (opt.speck_fraction * text_height) ** 2)
     large = np.maximum(heights, widths) > opt.max_glyph_size * text_height
     large[large] = ~written_words(labels, comps_arr[large], text_height)
@@ -418,6 +426,145 @@ def short_rules(labels: np.ndarray, comps: np.ndarray, text_height: float, among
     return out
 
 
+RULE_FREE_SIDE = 0.3  # a rule has one side free of other ink along at least 1 − this share of its length. The
+#                       joined feet of written Fraktur (a band along the baseline) have ink on both sides along
+#                       59–81 % of it (Krause sheets); rules and frame borders with letters touching them 0–12 %
+RULE_GAP = 0.04  # (text heights) the band beyond a rule's edge where its ragged edge ends and a letter begins
+
+
+def _opened(mask: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    # outside the crop is paper: OpenCV's default border counts it as ink for erosion
+    return cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel, borderType=cv2.BORDER_CONSTANT, borderValue=0)
+
+
+def _sides_touched(mask: np.ndarray, segment: np.ndarray, gap: int) -> Tuple[float, float]:
+    """The share of a horizontal segment's columns that have ink of `mask` just above it, and just below it
+    (between `gap` and 2 `gap` pixels beyond its edge)."""
+    cols = np.nonzero(segment.any(axis=0))[0]
+    h = segment.shape[0]
+    top = np.argmax(segment[:, cols], axis=0)
+    bottom = h - 1 - np.argmax(segment[::-1, cols], axis=0)
+    rows = np.arange(h)[:, None]
+    column = mask[:, cols].astype(bool)
+    above = column & (rows >= top - 2 * gap) & (rows < top - gap)
+    below = column & (rows > bottom + gap) & (rows <= bottom + 2 * gap)
+    return float(above.any(axis=0).mean()), float(below.any(axis=0).mean())
+
+
+def rule_strokes(mask: np.ndarray, text_height: float, length: float = RULE_MIN_LENGTH) -> np.ndarray:
+    """The straight rule strokes of one component's ink (a uint8 crop): horizontal runs at least `length`
+    text heights long (a morphological opening), upright ones too in a box at least 3 text heights each way (a
+    frame), each with one side free of other ink (RULE_FREE_SIDE: an underline, a frame's border, and not the
+    band of joined feet along a written word's baseline). Returns a uint8 mask, 1 on the strokes.
+
+    >>> ink = np.zeros((60, 400), np.uint8); ink[40:46, 10:390] = 1  # an underline
+    >>> ink[10:40, 50:56] = 1; ink[10:40, 200:206] = 1  # two letters' stems standing on it
+    >>> int(rule_strokes(ink, 30.0)[43, 100]), int(rule_strokes(ink, 30.0)[20, 52])
+    (1, 0)
+    >>> feet = ink.copy()  # written letters' feet joined along their baseline: ink on both sides all along
+    >>> for x in range(10, 390, 20): feet[46:52, x:x + 12] = 1; feet[34:40, x + 4:x + 16] = 1
+    >>> int(rule_strokes(feet, 30.0).sum())
+    0
+    """
+    run = int(round(length * text_height))
+    gap = max(1, int(round(RULE_GAP * text_height)))
+    strokes = np.zeros_like(mask)
+    upright = min(mask.shape) >= 3 * text_height
+    for transposed in ((False, True) if upright else (False,)):
+        m = mask.T if transposed else mask
+        opened = _opened(np.ascontiguousarray(m), np.ones((1, run), np.uint8))
+        # a rule printed as two strokes with a hairline of paper between them is one rule
+        opened = cv2.morphologyEx(opened, cv2.MORPH_CLOSE, np.ones((4 * gap + 1, 1), np.uint8)) & m
+        n, segments = cv2.connectedComponents(opened, connectivity=8)
+        for j in range(1, n):
+            segment = (segments == j).astype(np.uint8)
+            sides = _sides_touched(m, segment, gap)
+            if min(sides) <= RULE_FREE_SIDE:
+                if transposed:
+                    strokes |= segment.T
+                else:
+                    strokes |= segment
+    return strokes
+
+
+def strip_rules(labels: np.ndarray, comps: np.ndarray, text_height: float, length: float = 5.0
+                ) -> Optional[np.ndarray]:
+    """Letters that touch a rule or a frame's border (a title standing on its underline, a word set against its
+    frame) are one ink component with it, and would be set aside with it as an element. Each component at least
+    `length` text heights long (longer than any glyph: detection's max_glyph_size) loses its rule strokes that
+    long (`rule_strokes`, grown by RULE_GAP to take their ragged edges). The pieces left get labels of their
+    own where they read as a line of type: as tall as letters or a word of them (LETTER_SIZED to WORD_BAND's
+    top), outside what a frame's strokes enclose (a drawing, a border's chain), and standing beside letters of
+    the page, or beside such pieces (a vignette's body on its base line stands alone). The rule keeps the
+    component's label, with its crumbs. Returns a new label map, or None where no component held letters on a
+    rule (the common case: the map is not copied). Line removal as form readers do it, with the free-side test
+    that keeps written letters' joined feet whole.
+
+    >>> labels = np.zeros((200, 900), np.int32); labels[150:156, 20:880] = 1  # a long underline ...
+    >>> labels[110:150, 100:130] = 1; labels[110:150, 160:190] = 1  # ... two letters standing on it
+    >>> labels[110:150, 40:70] = 2  # and a letter beside them, clear of the rule
+    >>> new = strip_rules(labels, _component_table(labels, 2), 40.0)
+    >>> int(new[120, 110]) != 1, int(new[120, 170]) != 1, int(new[153, 500]), int(new[120, 50])
+    (True, True, 1, 2)
+    """
+    widths, heights = comps[:, 3] - comps[:, 1], comps[:, 4] - comps[:, 2]
+    long_ones = np.nonzero((np.maximum(widths, heights) >= length * text_height) & (comps[:, 5] > 16))[0]
+    if len(long_ones) == 0:
+        return None
+    gap = max(1, int(round(RULE_GAP * text_height)))
+    lettered = ((heights >= LETTER_SIZED * text_height) & (heights <= WORD_BAND[1] * text_height)
+                & (np.maximum(widths, heights) < length * text_height))
+    letter_boxes = comps[lettered, 1:5].astype(float)
+    out = None
+    next_label = int(labels.max()) + 1
+    for k in long_ones:
+        lab, x0, y0, x1, y1 = (int(v) for v in comps[k, :5])
+        mask = ((labels if out is None else out)[y0:y1, x0:x1] == lab).astype(np.uint8)
+        strokes = rule_strokes(mask, text_height, length)
+        if not strokes.any():
+            continue
+        strokes = cv2.dilate(strokes, np.ones((2 * gap + 1, 2 * gap + 1), np.uint8)) & mask
+        n, pieces, stats, centroids = cv2.connectedComponentsWithStats(mask & (1 - strokes), connectivity=8)
+        rows, cols = np.nonzero(strokes)
+        sx0, sx1, sy0, sy1 = cols.min(), cols.max(), rows.min(), rows.max()
+        sized = [j for j in range(1, n)
+                 if LETTER_SIZED * text_height <= stats[j, cv2.CC_STAT_HEIGHT] <= WORD_BAND[1] * text_height
+                 and not (sx0 < centroids[j, 0] < sx1 and sy0 < centroids[j, 1] < sy1)]
+        boxes = {j: (x0 + stats[j, 0], y0 + stats[j, 1], x0 + stats[j, 0] + stats[j, 2],
+                     y0 + stats[j, 1] + stats[j, 3]) for j in sized}
+        letters = _beside_letters(boxes, letter_boxes, text_height)
+        if not letters:
+            continue
+        if out is None:
+            out = labels.copy()
+        crop = out[y0:y1, x0:x1]
+        for j in letters:
+            crop[pieces == j] = next_label
+            next_label += 1
+    return out
+
+
+def _beside_letters(boxes: Dict[int, tuple], letters: np.ndarray, text_height: float) -> List[int]:
+    """The keys of `boxes` that stand beside one of `letters` (boxes x0, y0, x1, y1) on a line, or beside one
+    that does: spans overlapping by half the lower one's height, at most BESIDE_GAP text heights apart."""
+    def beside(a, b):
+        overlap = min(a[3], b[3]) - max(a[1], b[1])
+        apart = max(a[0], b[0]) - min(a[2], b[2])
+        return overlap >= 0.5 * min(a[3] - a[1], b[3] - b[1]) and apart <= BESIDE_GAP * text_height
+
+    found = [j for j, box in boxes.items() if any(beside(box, tuple(other)) for other in letters)]
+    rest = [j for j in boxes if j not in found]
+    grew = True
+    while grew and rest:
+        grew = False
+        for j in list(rest):
+            if any(beside(boxes[j], boxes[f]) for f in found):
+                found.append(j)
+                rest.remove(j)
+                grew = True
+    return found
+
+
 WORD_BAND = (0.5, 2.5)  # a word's ink is this many text heights high: x-height to ascender-plus-descender and swash
 WORD_EDGE = 2.5  # ... and its outline this many times as long as its box is wide: letters have many sides
 
@@ -494,18 +641,31 @@ def drawings(glyphs: Sequence[Glyph], lines: Sequence[Line], elements: Sequence[
     """The lines that are drawings, not type, by line index, with each drawing's box: MIN_DRAWING_PIECES or more
     pieces inside a frame or an ornament whose letter-sized pieces mostly do not sit on the line's baseline
     (`sitting_share` under DRAWING_SITTING), such as the pen-angle diagrams of a lettering manual (Krause sheet
-    1). Type set in a frame sits on its lines (Krause sheet 2's sample words: 0.69–1.0)."""
+    1). Type set in a frame sits on its lines (Krause sheet 2's sample words: 0.69–1.0). Another "line" in a
+    frame, within a drawing's height, is part of it (its arrows, a figure's label)."""
     box_of = {g.id: g.bbox for g in glyphs}
-    out = {}
+    holders = [e.bbox for e in elements if e.kind in ("frame", "ornament")]
+
+    def holder(box):
+        return next((i for i, e in enumerate(holders)
+                     if e[0] <= box[0] and e[1] <= box[1] and box[2] <= e[2] and box[3] <= e[3]), None)
+
+    out, held, drawn = {}, {}, {}
     for ln in lines:
         boxes = [box_of[gid] for gid in ln.glyph_ids]
-        if len(boxes) < MIN_DRAWING_PIECES:
+        if not boxes:
             continue
         box = bbox_union(boxes)
-        framed = any(e.kind in ("frame", "ornament") and e.bbox[0] <= box[0] and e.bbox[1] <= box[1]
-                     and box[2] <= e.bbox[2] and box[3] <= e.bbox[3] for e in elements)
-        if framed and sitting_share(boxes, ln) < DRAWING_SITTING:
+        where = holder(box)
+        if where is None:
+            continue
+        held[ln.index] = (box, where)
+        if len(boxes) >= MIN_DRAWING_PIECES and sitting_share(boxes, ln) < DRAWING_SITTING:
             out[ln.index] = box
+            drawn.setdefault(where, []).append(box)
+    # marks in the same frame within a drawing's height are its arrows and labels, on a "line" of their own
+    out.update({index: box for index, (box, where) in held.items()
+                if index not in out and any(d[1] <= box[1] and box[3] <= d[3] for d in drawn.get(where, ()))})
     return out
 
 

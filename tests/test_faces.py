@@ -192,6 +192,59 @@ def test_an_underline_is_a_rule_not_part_of_the_letters_above_it():
     assert all(g.bbox[3] <= y for g in layout.glyphs)
 
 
+def test_letters_standing_on_a_rule_or_against_a_frame_are_glyphs_and_the_rule_an_element():
+    """A title on a long underline that its letters touch (Krause sheet 1), and a word whose letters touch a
+    frame's border from below it (sheet 2's "Palmarum"): one ink component with the rule, they were set aside
+    with it as an element. The rule's strokes are taken out (`detect.strip_rules`): the letters are glyphs,
+    the rule a rule and the frame a frame, and the words beside them on their lines stay as they were."""
+    serif = font_path("serif")
+    title = render_specimen(serif, lines=["Hamburg Hamburg"], dpi=300, size_pt=14, tracking_em=0.05)
+    word = render_specimen(serif, lines=["quijote office"], dpi=300, size_pt=14, tracking_em=0.05)
+    top = np.full((260, word.image.shape[1]), 255, np.uint8)
+    image, truth = stacked([title, SimpleNamespace(image=top, glyphs=[]), word], gap=0)
+    image = image.copy()
+    base = int(np.median([t.bbox[3] for t in title.glyphs if t.char in "Hambur"]))
+    x0, x1 = int(title.glyphs[0].bbox[0]) - 20, int(title.glyphs[-1].bbox[2]) + 20
+    # an underline that the first word's letters stand on, longer than any glyph; the second word stands clear
+    image[base - 1:base + 5, x0:int(title.glyphs[6].bbox[2]) + 60] = 0
+    word_top = title.image.shape[0] + 260 + int(min(t.bbox[1] for t in word.glyphs))
+    frame = (x0, word_top - 240, x1, word_top + 1)  # a frame whose bottom border the word's letters touch
+    cv2.rectangle(image, frame[:2], (frame[2], frame[3] - 3), 0, thickness=6)
+    layout = detect(Page(0, "rules.png", 300, image))
+    assert sorted(e.kind for e in layout.elements) == ["frame", "rule"], layout.elements
+    m = match_boxes([g.bbox for g in layout.glyphs], [box for _, _, box in truth])
+    assert len(m.pairs) >= len(truth) - 2, (len(m.pairs), len(truth))
+    # without the stripping, the letters touching the rule and the frame went with them
+    import glyphseg.detect as detect_mod
+    original = detect_mod.strip_rules
+    try:
+        detect_mod.strip_rules = lambda *a, **k: None
+        plain = detect_mod.detect(Page(0, "rules.png", 300, image))
+    finally:
+        detect_mod.strip_rules = original
+    assert len(plain.glyphs) < len(truth) - 6, len(plain.glyphs)
+
+
+def test_a_short_line_joins_the_specimens_face_not_the_captions():
+    """A line too short to measure (two long words, Krause sheet 2's "Mamertus … Remington") takes the face of
+    the nearest measured line: never a running foot's, however close it stands, since the caption is the
+    book's face and not the page's."""
+    serif = font_path("serif")
+    body = render_specimen(serif, DEFAULT_LINES[:3] + WORDS, size_pt=24, tracking_em=0)
+    short = render_specimen(serif, ["Hm"], size_pt=24, tracking_em=0)
+    foot = render_specimen(serif, ["Specimen of a serif, sheet 3, printed 1922"], size_pt=5, tracking_em=0)
+    far = SimpleNamespace(image=np.full((500, 10), 255, np.uint8), glyphs=[])  # the short line far under the text
+    image, truth = stacked([body, far, short, foot], gap=20)
+    image = np.pad(image, ((0, 60), (0, 0)), constant_values=255)
+    text = "".join(ch for _, ch, _ in truth)
+    page = Page(0, "sheet.png", 600, image)
+    found = glyphseg.faces.faces(label([detect(page)], [page], text), [page])
+    short_top = body.image.shape[0] + 20 + 500 + 20
+    short_faces = {g.face for g in found.glyphs if short_top - 10 <= g.bbox[1] < short_top + short.image.shape[0]}
+    body_faces = {g.face for g in found.glyphs if g.bbox[3] < body.image.shape[0]}
+    assert short_faces == body_faces == {0}, (short_faces, body_faces, found.found)
+
+
 def test_a_drawing_in_a_frame_is_a_diagram_not_type():
     """A frame holding a drawing — shapes of letter size in a row, centred on one height but not sitting on a
     baseline, as the pen-angle diagrams of a lettering manual (Krause sheet 1) — lists it as one `diagram`
