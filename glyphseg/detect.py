@@ -201,6 +201,7 @@ def detect(page: Page, options: Optional[DetectOptions] = None, ink: Optional[In
     large = np.maximum(heights, widths) > opt.max_glyph_size * text_height
     large[large] = ~written_words(labels, comps_arr[large], text_height)
     large |= short_rules(labels, comps_arr, text_height, ~large)
+    large |= rule_ends(comps_arr, text_height, large)
     dropped["specks"] = int(speck.sum())
     dropped["large"] = int(large.sum())
     elements = [Element(kind=element_kind(row, text_height), bbox=tuple(int(v) for v in row[1:5]), page=page.index)
@@ -426,6 +427,35 @@ def short_rules(labels: np.ndarray, comps: np.ndarray, text_height: float, among
     return out
 
 
+def rule_ends(comps: np.ndarray, text_height: float, large: np.ndarray) -> np.ndarray:
+    """Which components (rows of `comps`, of those not `large`) are the rest of a horizontal rule broken in two:
+    rule-shaped (`element_kind`), at least a text height long, on a rule's band (their heights overlapping by
+    half the thinner) and within a text height of its end. A hand-drawn underline stops and starts again
+    (Krause sheet 2's "Annahme"): its shorter piece, left a glyph, joins the letters near it.
+
+    >>> comps = np.array([[1, 0, 100, 900, 110, 9000], [2, 930, 101, 1100, 111, 1700], [3, 930, 40, 960, 90, 900]])
+    >>> rule_ends(comps, 40.0, np.array([True, False, False])).tolist()
+    [False, True, False]
+    """
+    out = np.zeros(len(comps), bool)
+    rules = [row for row, big in zip(comps, large) if big and element_kind(row, text_height) == "rule"
+             and row[3] - row[1] > row[4] - row[2]]
+    if not rules:
+        return out
+    widths, heights = comps[:, 3] - comps[:, 1], comps[:, 4] - comps[:, 2]
+    for k in np.nonzero(~large & (widths >= text_height) & (widths > heights))[0]:
+        if element_kind(comps[k], text_height) != "rule":
+            continue
+        x0, y0, x1, y1 = comps[k, 1:5]
+        for r in rules:
+            overlap = min(y1, r[4]) - max(y0, r[2])
+            apart = max(x0, r[1]) - min(x1, r[3])
+            if overlap >= 0.5 * min(y1 - y0, r[4] - r[2]) and apart <= text_height:
+                out[k] = True
+                break
+    return out
+
+
 RULE_FREE_SIDE = 0.3  # a rule has one side free of other ink along at least 1 − this share of its length. The
 #                       joined feet of written Fraktur (a band along the baseline) have ink on both sides along
 #                       59–81 % of it (Krause sheets); rules and frame borders with letters touching them 0–12 %
@@ -495,7 +525,10 @@ def strip_rules(labels: np.ndarray, comps: np.ndarray, text_height: float, lengt
     long (`rule_strokes`, grown by RULE_GAP to take their ragged edges). The pieces left get labels of their
     own where they read as a line of type: as tall as letters or a word of them (LETTER_SIZED to WORD_BAND's
     top), outside what a frame's strokes enclose (a drawing, a border's chain), and standing beside letters of
-    the page, or beside such pieces (a vignette's body on its base line stands alone). The rule keeps the
+    the page, or beside such pieces (a vignette's body on its base line stands alone). A word kept as text
+    (`written_words`: Krause sheet 2's "Annahme") loses a shorter underline too, any stroke longer than a
+    letter's (RULE_MIN_LENGTH); its letters, still joined (JOINED_WIDTH times as wide as they are tall), need
+    no neighbours. The rule keeps the
     component's label, with its crumbs. Returns a new label map, or None where no component held letters on a
     rule (the common case: the map is not copied). Line removal as form readers do it, with the free-side test
     that keeps written letters' joined feet whole.
@@ -520,7 +553,9 @@ def strip_rules(labels: np.ndarray, comps: np.ndarray, text_height: float, lengt
     for k in long_ones:
         lab, x0, y0, x1, y1 = (int(v) for v in comps[k, :5])
         mask = ((labels if out is None else out)[y0:y1, x0:x1] == lab).astype(np.uint8)
-        strokes = rule_strokes(mask, text_height, length)
+        # a word kept as text (written_words) may hold a shorter underline: any stroke longer than a letter's
+        word = bool(written_words(labels if out is None else out, comps[k:k + 1], text_height)[0])
+        strokes = rule_strokes(mask, text_height, RULE_MIN_LENGTH if word else length)
         if not strokes.any():
             continue
         strokes = cv2.dilate(strokes, np.ones((2 * gap + 1, 2 * gap + 1), np.uint8)) & mask
@@ -532,7 +567,10 @@ def strip_rules(labels: np.ndarray, comps: np.ndarray, text_height: float, lengt
                  and not (sx0 < centroids[j, 0] < sx1 and sy0 < centroids[j, 1] < sy1)]
         boxes = {j: (x0 + stats[j, 0], y0 + stats[j, 1], x0 + stats[j, 0] + stats[j, 2],
                      y0 + stats[j, 1] + stats[j, 3]) for j in sized}
-        letters = _beside_letters(boxes, letter_boxes, text_height)
+        # a word's letters, still joined, need no neighbours: wider than JOINED_WIDTH of their own height (a
+        # title smaller than the page's letters; a vignette's scrolls are as tall, not as wide)
+        joined = [j for j, b in boxes.items() if word and b[2] - b[0] >= JOINED_WIDTH * (b[3] - b[1])]
+        letters = _beside_letters(boxes, letter_boxes, text_height, joined)
         if not letters:
             continue
         if out is None:
@@ -544,15 +582,18 @@ def strip_rules(labels: np.ndarray, comps: np.ndarray, text_height: float, lengt
     return out
 
 
-def _beside_letters(boxes: Dict[int, tuple], letters: np.ndarray, text_height: float) -> List[int]:
-    """The keys of `boxes` that stand beside one of `letters` (boxes x0, y0, x1, y1) on a line, or beside one
-    that does: spans overlapping by half the lower one's height, at most BESIDE_GAP text heights apart."""
+def _beside_letters(boxes: Dict[int, tuple], letters: np.ndarray, text_height: float,
+                    found: Sequence[int] = ()) -> List[int]:
+    """The keys of `boxes` that are in `found` or stand beside one of `letters` (boxes x0, y0, x1, y1) on a
+    line, or beside one of those: spans overlapping by half the lower one's height, at most BESIDE_GAP text
+    heights apart."""
     def beside(a, b):
         overlap = min(a[3], b[3]) - max(a[1], b[1])
         apart = max(a[0], b[0]) - min(a[2], b[2])
         return overlap >= 0.5 * min(a[3] - a[1], b[3] - b[1]) and apart <= BESIDE_GAP * text_height
 
-    found = [j for j, box in boxes.items() if any(beside(box, tuple(other)) for other in letters)]
+    found = list(found) + [j for j, box in boxes.items()
+                           if j not in found and any(beside(box, tuple(other)) for other in letters)]
     rest = [j for j in boxes if j not in found]
     grew = True
     while grew and rest:

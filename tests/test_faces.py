@@ -225,6 +225,25 @@ def test_letters_standing_on_a_rule_or_against_a_frame_are_glyphs_and_the_rule_a
     assert len(plain.glyphs) < len(truth) - 6, len(plain.glyphs)
 
 
+def test_an_underline_under_touching_letters_leaves_the_word():
+    """A word whose letters touch one another (kept as text: `detect.written_words`) and stand on an underline
+    (Krause sheet 2's "Annahme"): the underline is taken out of the word's glyphs and listed as a rule, even
+    when it is shorter than the `large` components that a rule is taken from otherwise."""
+    spec = render_specimen(font_path("serif"), lines=["Hamburgefonstiv"], dpi=300, size_pt=14, tracking_em=-0.09)
+    image = spec.image.copy()
+    base = int(np.median([t.bbox[3] for t in spec.glyphs if t.char in "Hamburefonstiv"]))
+    x0, x1 = int(spec.glyphs[0].bbox[0]), int(spec.glyphs[7].bbox[2])  # under "Hamburge" only
+    image[base - 1:base + 5, x0:x1] = 0
+    plain = glyphseg.detect.ink_map(Page(0, "w.png", 300, image))
+    under = plain.components[base + 2, (x0 + x1) // 2]
+    g0, g7 = (tuple(int(v) for v in spec.glyphs[k].bbox) for k in (0, 7))
+    assert all((plain.components[b[1]:b[3] - 8, b[0]:b[2]] == under).any() for b in (g0, g7))  # one component
+    layout = detect(Page(0, "w.png", 300, image))
+    rules = [e for e in layout.elements if e.kind == "rule"]
+    assert len(rules) == 1 and rules[0].bbox[0] <= x0 + 2 and rules[0].bbox[2] >= x1 - 2, layout.elements
+    assert all(g.bbox[3] <= base + 2 for g in layout.glyphs), [g.bbox for g in layout.glyphs]
+
+
 def test_a_short_line_joins_the_specimens_face_not_the_captions():
     """A line too short to measure (two long words, Krause sheet 2's "Mamertus … Remington") takes the face of
     the nearest measured line: never a running foot's, however close it stands, since the caption is the
