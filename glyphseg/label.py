@@ -190,10 +190,12 @@ def _label_rounds(layouts, pages, text, lib, em, stems, ink_sizes, line_starts=(
         if changed:
             glyphs = [g for layout in layouts for g in layout.glyphs]
             shape = weight * lib.shape_costs(glyph_rasters(glyphs, layouts), columns)
-        # a transcript's labels on a design the templates know measure each line's em well enough alone; on
-        # scripts and blackletter one size's lines differ by more (swash capitals, the zone table's bias)
+        # a transcript's labels on a design the templates know measure each line's em well enough alone, and so
+        # do recognition's sure labels on a page the templates read well (as for cut_unread_glyphs); on scripts
+        # and blackletter one size's lines differ by more (swash capitals, the zone table's bias)
         layouts = line_sizes(layouts, pages, by_labels=True, stems=stems, fallback=ink_sizes,
-                             transcribed=text is not None, ems_decide=text is not None and by_shape)
+                             transcribed=text is not None,
+                             ems_decide=by_shape if text is not None else informative >= 1.0)
         em = em_from_labels(glyphs, pages, layouts) or em
         if rnd >= 1 and not changed:
             break

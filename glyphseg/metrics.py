@@ -137,6 +137,10 @@ def line_stems(layout: PageLayout) -> Dict[int, float]:
     return out
 
 
+# letters whose lowercase is its capital drawn smaller, in most designs: shape alone cannot tell their case
+CASE_TWINS = frozenset("cosuvwxzCOSUVWXZ")
+
+
 def _line_em_estimates(layout: PageLayout, dpi: float, by_labels: bool, transcribed: bool = False
                        ) -> Dict[int, Tuple[float, int]]:
     """line index → (body size in inches, glyphs it rests on), from the line's labelled letters and figures
@@ -149,11 +153,17 @@ def _line_em_estimates(layout: PageLayout, dpi: float, by_labels: bool, transcri
         members = [by_id[gid] for gid in line.glyph_ids if gid in by_id]
         if by_labels:
             # letters and digits only: where punctuation's ink sits varies too much between fonts
-            scored = [(glyph_em_from_label(layout, g, dpi, 0.0), g.score)
-                      for g in members if g.char is not None and g.char.isalnum()]
+            lettered = [g for g in members if g.char is not None and g.char.isalnum()]
+            scored = [(glyph_em_from_label(layout, g, dpi, 0.0), g.score) for g in lettered]
             ems = [em for em, score in scored if em is not None and score >= SURE_LABEL]
             if transcribed and len(ems) < MIN_LINE_LABELS:
                 ems = [em for em, _ in scored if em is not None]
+            if not transcribed:  # recognition reads a lowercase o as a capital O as readily: what it is says the
+                # line's em only once the letters that have no twin of another case say it
+                untwinned = [em for (em, score), g in zip(scored, lettered)
+                             if em is not None and score >= SURE_LABEL and g.char not in CASE_TWINS]
+                if len(untwinned) >= MIN_LINE_LABELS:
+                    ems = untwinned
             if len(ems) >= MIN_LINE_LABELS:
                 out[line.index] = (float(np.median(ems)), len(ems))
         else:

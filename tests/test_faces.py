@@ -82,6 +82,22 @@ def test_a_smaller_bold_is_another_size_and_another_face():
     assert len(found) == 2, [f.lines for f in found]
 
 
+def test_without_a_transcript_case_twins_do_not_set_a_lines_size():
+    """The same pair without a transcript, the regular's lines a lowercase alphabet and a word: recognition reads
+    its o s u v w x z c as capitals as readily (the same shapes, smaller), which put the line's em at the bold's
+    (sizes 1.0 / 1.0, against 1.5 printed: composed page 11's Roboto Slab pair was one face). The line's em now
+    comes from the letters without a twin of the other case."""
+    regular = font_path("slab")
+    bold = regular.replace("Regular", "Bold")
+    parts = [render_specimen(regular, ["abcdefghijklmnopqrstuvwxyz", "Hamburgefonstiv"], size_pt=18, tracking_em=0),
+             render_specimen(bold, WORDS + ["Sphinx of black quartz"], size_pt=12, tracking_em=0)]
+    image, _ = stacked(parts)
+    page = Page(0, "regular-and-bold.png", 600, image)
+    lab = label([detect(page)], [page], None)
+    sizes = [ln.size for ln in lab.layouts[0].lines]
+    assert abs(max(sizes) / min(sizes) - 1.5) < 0.12 and sorted(sizes)[1] == min(sizes), sizes
+
+
 @pytest.mark.parametrize("with_text", [True, False])
 def test_each_face_its_own_font(two_faces, tmp_path, with_text):
     image, truth, text = two_faces
