@@ -193,9 +193,10 @@ def _label_rounds(layouts, pages, text, lib, em, stems, ink_sizes, line_starts=(
         # a transcript's labels on a design the templates know measure each line's em well enough alone, and so
         # do recognition's sure labels on a page the templates read well (as for cut_unread_glyphs); on scripts
         # and blackletter one size's lines differ by more (swash capitals, the zone table's bias)
+        reads_well = text is None and informative >= 1.0
         layouts = line_sizes(layouts, pages, by_labels=True, stems=stems, fallback=ink_sizes,
-                             transcribed=text is not None,
-                             ems_decide=by_shape if text is not None else informative >= 1.0)
+                             transcribed=text is not None, ems_decide=by_shape if text is not None else reads_well,
+                             untwinned=reads_well)
         em = em_from_labels(glyphs, pages, layouts) or em
         if rnd >= 1 and not changed:
             break

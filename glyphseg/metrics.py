@@ -137,16 +137,20 @@ def line_stems(layout: PageLayout) -> Dict[int, float]:
     return out
 
 
-# letters whose lowercase is its capital drawn smaller, in most designs: shape alone cannot tell their case
-CASE_TWINS = frozenset("cosuvwxzCOSUVWXZ")
+# characters whose shape does not tell their size, which recognition reads one for another: letters whose
+# lowercase is the capital drawn smaller (and the figure 0, an O), and plain stems (i l I 1, and the accented
+# capitals a dotted i reads as: its dot is taken for the accent)
+CASE_TWINS = frozenset("cosuvwxzCOSUVWXZ0ilI1ÌÍÎÏ")
 
 
-def _line_em_estimates(layout: PageLayout, dpi: float, by_labels: bool, transcribed: bool = False
-                       ) -> Dict[int, Tuple[float, int]]:
+def _line_em_estimates(layout: PageLayout, dpi: float, by_labels: bool, transcribed: bool = False,
+                       untwinned: bool = False) -> Dict[int, Tuple[float, int]]:
     """line index → (body size in inches, glyphs it rests on), from the line's labelled letters and figures
     (`glyph_em_from_label`) or from its tallest ink (`line_em_from_ink`). On a line where too few labels are
     sure, a transcript's labels all count (`transcribed`): their scores measure the zone fit, which is poor
-    on a line whose size is still wrong — the very thing the estimate is to correct."""
+    on a line whose size is still wrong — the very thing the estimate is to correct. `untwinned`: recognition's
+    labels, on a page it reads well: the characters whose shape does not tell their size (CASE_TWINS) are left
+    out where enough others remain."""
     by_id = {g.id: g for g in layout.glyphs}
     out = {}
     for line in layout.lines:
@@ -158,7 +162,7 @@ def _line_em_estimates(layout: PageLayout, dpi: float, by_labels: bool, transcri
             ems = [em for em, score in scored if em is not None and score >= SURE_LABEL]
             if transcribed and len(ems) < MIN_LINE_LABELS:
                 ems = [em for em, _ in scored if em is not None]
-            if not transcribed:  # recognition reads a lowercase o as a capital O as readily: what it is says the
+            if untwinned:  # recognition reads a lowercase o as a capital O as readily: what it is says the
                 # line's em only once the letters that have no twin of another case say it
                 untwinned = [em for (em, score), g in zip(scored, lettered)
                              if em is not None and score >= SURE_LABEL and g.char not in CASE_TWINS]
@@ -196,7 +200,7 @@ def _distance(a, b, step: float, transcribed: bool = False) -> float:
 def line_sizes(layouts: Sequence[PageLayout], pages: Sequence[Page], by_labels: bool,
                stems: Optional[Dict[Tuple[int, int], float]] = None,
                fallback: Optional[Dict[Tuple[int, int], float]] = None,
-               transcribed: bool = False, ems_decide: bool = False) -> List[PageLayout]:
+               transcribed: bool = False, ems_decide: bool = False, untwinned: bool = False) -> List[PageLayout]:
     """The layouts with each line's `size` set: 1 for lines at the main body size, the ratio for lines set
     larger or smaller (a specimen's display lines, its sample text, a caption).
 
@@ -206,13 +210,14 @@ def line_sizes(layouts: Sequence[PageLayout], pages: Sequence[Page], by_labels: 
     exactly 1 (a lowercase line and a bold line are not apart). Lines without an estimate (too few glyphs
     or labels) take their size from `fallback` ((page, line) → size, e.g. the sizes from ink), else keep
     theirs. `transcribed`: the labels come from a transcript (`_line_em_estimates`); `ems_decide`: their ems
-    alone tell sizes apart (`_sizes_apart`), where the design is one the templates know."""
+    alone tell sizes apart (`_sizes_apart`), where the design is one the templates know; `untwinned`: recognised
+    labels on such a design, measured without their case twins (`_line_em_estimates`)."""
     step = LABEL_SIZE_STEP if by_labels else INK_SIZE_STEP
     if stems is None:
         stems = {(lay.page, k): v for lay in layouts for k, v in line_stems(lay).items()}
     lines = []  # (glyphs, page, line, em, stem)
     for lay in layouts:
-        for k, (em, n) in _line_em_estimates(lay, pages[lay.page].dpi, by_labels, transcribed).items():
+        for k, (em, n) in _line_em_estimates(lay, pages[lay.page].dpi, by_labels, transcribed, untwinned).items():
             lines.append((n, lay.page, k, em, stems.get((lay.page, k), 0.0)))
     groups: List[list] = []
     trusted = ems_decide and by_labels
