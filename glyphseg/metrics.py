@@ -139,8 +139,8 @@ def line_stems(layout: PageLayout) -> Dict[int, float]:
 
 # characters whose shape does not tell their size, which recognition reads one for another: letters whose
 # lowercase is the capital drawn smaller (and the figure 0, an O), and plain stems (i l I 1, and the accented
-# capitals a dotted i reads as: its dot is taken for the accent)
-CASE_TWINS = frozenset("cosuvwxzCOSUVWXZ0ilI1ÌÍÎÏ")
+# letters a dotted i reads as: its dot is taken for the accent)
+CASE_TWINS = frozenset("cosuvwxzCOSUVWXZ0ilI1ìíîïÌÍÎÏ")
 
 
 def _line_em_estimates(layout: PageLayout, dpi: float, by_labels: bool, transcribed: bool = False,
