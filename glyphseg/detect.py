@@ -528,10 +528,9 @@ def strip_rules(labels: np.ndarray, comps: np.ndarray, text_height: float, lengt
     the page, or beside such pieces (a vignette's body on its base line stands alone). A word kept as text
     (`written_words`: Krause sheet 2's "Annahme") loses a shorter underline too, any stroke longer than a
     letter's (RULE_MIN_LENGTH); its letters, still joined (JOINED_WIDTH times as wide as they are tall), need
-    no neighbours. The rule keeps the
-    component's label, with its crumbs. Returns a new label map, or None where no component held letters on a
-    rule (the common case: the map is not copied). Line removal as form readers do it, with the free-side test
-    that keeps written letters' joined feet whole.
+    no neighbours. The rule keeps the component's label, with its crumbs. Returns a new label map, or None where
+    no component held letters on a rule (the common case: the map is not copied). Line removal as form readers
+    do it, with the free-side test that keeps written letters' joined feet whole.
 
     >>> labels = np.zeros((200, 900), np.int32); labels[150:156, 20:880] = 1  # a long underline ...
     >>> labels[110:150, 100:130] = 1; labels[110:150, 160:190] = 1  # ... two letters standing on it
@@ -552,9 +551,10 @@ def strip_rules(labels: np.ndarray, comps: np.ndarray, text_height: float, lengt
     next_label = int(labels.max()) + 1
     for k in long_ones:
         lab, x0, y0, x1, y1 = (int(v) for v in comps[k, :5])
-        mask = ((labels if out is None else out)[y0:y1, x0:x1] == lab).astype(np.uint8)
+        current = labels if out is None else out
+        mask = (current[y0:y1, x0:x1] == lab).astype(np.uint8)
         # a word kept as text (written_words) may hold a shorter underline: any stroke longer than a letter's
-        word = bool(written_words(labels if out is None else out, comps[k:k + 1], text_height)[0])
+        word = bool(written_words(current, comps[k:k + 1], text_height)[0])
         strokes = rule_strokes(mask, text_height, RULE_MIN_LENGTH if word else length)
         if not strokes.any():
             continue

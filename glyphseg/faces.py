@@ -101,10 +101,9 @@ def faces(labelling: Labelling, pages: Sequence[Page], labels_from_text: bool = 
     # short lines (a page's lone figures, a word on its own) join the face of the nearest measured line
     all_lines = [(lay.page, ln.index) for lay in layouts for ln in lay.lines if ln.glyph_ids]
     # — a specimen's line, never a caption's: a caption is the book's face, not the page's
-    specimen_lines = [k for k in cluster if k not in running]
     for key in all_lines:
         if key not in cluster:
-            near = specimen_lines or list(cluster)
+            near = [k for k in cluster if k not in running] or list(cluster)
             cluster[key] = cluster[_nearest_line(key, near, layouts)] if near else 0
     counts: Dict[int, int] = {}
     for g in glyphs:

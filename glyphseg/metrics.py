@@ -164,10 +164,10 @@ def _line_em_estimates(layout: PageLayout, dpi: float, by_labels: bool, transcri
                 ems = [em for em, _ in scored if em is not None]
             if untwinned:  # recognition reads a lowercase o as a capital O as readily: what it is says the
                 # line's em only once the letters that have no twin of another case say it
-                untwinned = [em for (em, score), g in zip(scored, lettered)
-                             if em is not None and score >= SURE_LABEL and g.char not in CASE_TWINS]
-                if len(untwinned) >= MIN_LINE_LABELS:
-                    ems = untwinned
+                telling = [em for (em, score), g in zip(scored, lettered)
+                           if em is not None and score >= SURE_LABEL and g.char not in CASE_TWINS]
+                if len(telling) >= MIN_LINE_LABELS:
+                    ems = telling
             if len(ems) >= MIN_LINE_LABELS:
                 out[line.index] = (float(np.median(ems)), len(ems))
         else:
