@@ -12,14 +12,14 @@ It runs detection and labelling only (no tracing), about a second a page; `--out
 tight pages whole (`glyphseg --text`, threshold segmenter) and scores their outlines as the suite does.
 
     python -m benchmarks.own_spacing [--fonts dejavu-serif,…] [--levels clean,mild,harsh] [--outlines]
-        [--transcript flat|lines|rewrapped] [-o benchmarks/own_spacing.md]
+        [--transcript flat|lines|rewrapped|typed|none] [-o benchmarks/own_spacing.md]
 """
 from __future__ import annotations
 
 import os
 import zlib
 from collections import Counter
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Sequence
 
 import click
 
@@ -42,15 +42,26 @@ LEADING = {"solid": 1.0}  # em from baseline to baseline; the others at render_s
 LEVELS = ("clean", "mild")
 
 
-TRANSCRIPTS = ("flat", "lines", "rewrapped", "none")
+TRANSCRIPTS = ("flat", "lines", "rewrapped", "typed", "none")
 
 
-def transcript(spec, kind: str) -> Optional[str]:
+def transcript(spec, kind: str, lines: Sequence[str] = ()) -> Optional[str]:
     """The page's transcript as a user might type it: `flat` (one run of characters), `lines` (one line per
-    printed line), `rewrapped` (lines of 60 % of a printed line's mean length: breaks where the page has none);
-    `none`: no transcript (labels by recognition)."""
+    printed line), `rewrapped` (lines of 60 % of a printed line's mean length: breaks where the page has none),
+    `typed` (the printed `lines` as typed, words apart: each line's characters with its spaces); `none`: no
+    transcript (labels by recognition)."""
     if kind == "none":
         return None
+    if kind == "typed":
+        printed, k, typed = spec.text, 0, []
+        for line in lines:  # the characters the font printed, with the spaces between them
+            kept = []
+            for ch in line:
+                if ch.isspace() or (k < len(printed) and printed[k] == ch):
+                    kept.append(ch)
+                    k += 0 if ch.isspace() else 1
+            typed.append("".join(kept))
+        return "\n".join(typed)
     by_line: Dict[int, str] = {}
     for g in spec.glyphs:
         by_line[g.line] = by_line.get(g.line, "") + g.char
@@ -69,7 +80,7 @@ def page_scores(font, layout: str, level: str, kind: str = "flat") -> Dict[str, 
     spec = degrade(render_specimen(font.path, lines=lines, dpi=600, size_pt=14, tracking_em=tracking,
                                    leading=LEADING.get(layout, 1.7)), level, seed=seed)
     page = Page(index=0, source=f"{font.id}-{layout}-{level}", dpi=600, image=spec.image)
-    lab = label([detect(page)], [page], transcript(spec, kind))
+    lab = label([detect(page)], [page], transcript(spec, kind, lines))
     m = match_boxes([g.bbox for g in lab.glyphs], [g.bbox for g in spec.glyphs])
     _, _, f1 = m.prf()
     right = sum(lab.glyphs[i].char == spec.glyphs[j].char for i, j in m.pairs)
