@@ -57,9 +57,11 @@ def transcript(spec, kind: str, lines: Sequence[str] = ()) -> Optional[str]:
         for line in lines:  # the characters the font printed, with the spaces between them
             kept = []
             for ch in line:
-                if ch.isspace() or (k < len(printed) and printed[k] == ch):
+                if ch.isspace():
                     kept.append(ch)
-                    k += 0 if ch.isspace() else 1
+                elif k < len(printed) and printed[k] == ch:
+                    kept.append(ch)
+                    k += 1
             typed.append("".join(kept))
         return "\n".join(typed)
     by_line: Dict[int, str] = {}
