@@ -396,21 +396,52 @@ def remove_stale_temporaries(parent: str) -> list:
             with open(os.path.join(folder, _OWNER_FILE), encoding="utf-8") as fh:
                 owner = json.loads(fh.readline())
         except (OSError, ValueError, UnicodeDecodeError):
-            continue  # no owner: not glyphseg's, or being created this instant
+            # No owner line: being created this instant, or a run killed (SIGKILL) between making the folder
+            # and writing its owner. Only the latter is removed: nothing in it but that file, a minute old.
+            if _ownerless_and_old(folder):
+                shutil.rmtree(folder, ignore_errors=True)
+                removed.append(folder)
+            continue
         if isinstance(owner, dict) and not _owner_alive(owner):
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
     return removed
 
 
+_OWNERLESS_AGE_S = 60.0  # an ownerless temporary folder this old was not being created: its run was killed
+
+
+def _ownerless_and_old(folder: str) -> bool:
+    import time
+
+    try:
+        entries = os.listdir(folder)
+        age = time.time() - os.stat(folder).st_mtime
+    except OSError:
+        return False
+    return set(entries) <= {_OWNER_FILE} and age > _OWNERLESS_AGE_S
+
+
 def _make_temporary(parent: str) -> str:
-    """A new temporary folder in `parent` with its owner (this process) written in it."""
+    """A new temporary folder in `parent` with its owner (this process) written in it.
+
+    SIGINT and SIGTERM wait until the owner line is written: a batch's worker stopped by `terminate()`
+    just after making the folder would otherwise leave one that nobody can tell is stale."""
+    import signal
     import socket
 
-    tmp = tempfile.mkdtemp(prefix=_TEMP_PREFIX, dir=parent)
-    with open(os.path.join(tmp, _OWNER_FILE), "w", encoding="utf-8") as fh:
-        fh.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "start": _process_start(os.getpid())})
-                 + "\n")
+    owner = json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "start": _process_start(os.getpid())})
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        tmp = tempfile.mkdtemp(prefix=_TEMP_PREFIX, dir=parent)
+        try:
+            with open(os.path.join(tmp, _OWNER_FILE), "w", encoding="utf-8") as fh:
+                fh.write(owner + "\n")
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     return tmp
 
 

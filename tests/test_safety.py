@@ -338,13 +338,19 @@ def test_stale_temporary_folders_are_removed(tmp_path):
     stale = temporary(".glyphseg-deadbeef", dead.pid)
     live = temporary(".glyphseg-livelive", os.getpid())
     unowned = temporary(".glyphseg-unowned", None)
+    killed_at_birth = tmp_path / ".glyphseg-killedat"  # SIGKILL between making the folder and its owner line
+    killed_at_birth.mkdir()
+    os.utime(killed_at_birth, (time.time() - 120, time.time() - 120))
+    being_made = tmp_path / ".glyphseg-justnow0"
+    being_made.mkdir()
     blank = tmp_path / "blank.png"
     Image.new("L", (200, 100), 250).save(blank)
     code, err = invoke("extract", str(blank), "-o", str(tmp_path / "out"))
     assert "no glyphs" in one_line_error(code, err)
-    assert not stale.exists()
-    assert live.exists() and unowned.exists()
-    assert sorted(os.listdir(tmp_path)) == [".glyphseg-livelive", ".glyphseg-unowned", "blank.png"]
+    assert not stale.exists() and not killed_at_birth.exists()
+    assert live.exists() and unowned.exists() and being_made.exists()
+    assert sorted(os.listdir(tmp_path)) == [".glyphseg-justnow0", ".glyphseg-livelive", ".glyphseg-unowned",
+                                            "blank.png"]
 
 
 # ---------------------------------------------------------------------------------------------------------
