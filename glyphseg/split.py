@@ -382,8 +382,10 @@ class _Seams:
         return self._canonical[key]
 
     def piece(self, left, right) -> np.ndarray:
-        """The printed ink between two seams (None: the glyph's edge)."""
-        mask = self._printed[left] if left is not None else self.member_printed
+        """The printed ink between two seams (None: the glyph's edge). Ink only: on an upright page the pixels
+        right of a seam are a region of the box, background included, and a piece's extent (where its ink
+        sits on the line: what recognition reads from it) must not reach the glyph's top and bottom."""
+        mask = self._printed[left] & self.member_printed if left is not None else self.member_printed
         return mask & ~self._printed[right] if right is not None else mask
 
     def piece_map(self, chosen) -> np.ndarray:

@@ -313,6 +313,26 @@ def test_without_a_transcript_touching_letters_are_cut_where_each_piece_reads_as
     assert len(label([apart_layout], [apart_page], None).glyphs) == len(apart_layout.glyphs)
 
 
+def test_the_pieces_between_seams_are_ink_only():
+    """At tight tracking "nx" prints as one piece of ink. The piece right of a seam between them was the region
+    of the box right of it, background included: recognition read its extent as the glyph's, top to bottom
+    (an x cut off a glyph holding a taller letter sat where a capital does). Each piece is the glyph's ink
+    between its seams, and the pieces share the ink out exactly."""
+    from glyphseg.split import SEAM_BAND_EM, _run_ink, _Seams
+
+    spec = render_specimen(font_path("serif"), lines=["jinx"], dpi=600, size_pt=14, tracking_em=-0.05)
+    layout = detect(Page(index=0, source="t", dpi=600, image=spec.image))
+    glyph = max(layout.glyphs, key=lambda g: g.bbox[2] - g.bbox[0])  # n and x touching
+    n_right = next(t for t in spec.glyphs if t.char == "n").bbox[2] - glyph.bbox[0]
+    member, ink, back, lo, hi = _run_ink(layout, glyph, 4)
+    seams = _Seams(layout, glyph, member, ink, back, lo)
+    key = seams.draw("n|x", int(round(n_right)) - lo, max(2, int(round(SEAM_BAND_EM * 14 / 72 * 600))))
+    left, right = seams.piece(None, key), seams.piece(key, None)
+    assert left.any() and right.any()
+    assert not np.any(right & ~seams.member_printed) and not np.any(left & right)
+    assert np.array_equal(left | right, seams.member_printed)
+
+
 def test_a_line_of_descenders_sits_on_its_baseline():
     """At tight tracking "typography gypsy jury" prints as 14 glyphs, most of them merged pairs holding a
     descender (ty, gr, yp, gy): their bottoms outnumbered the letters sitting on the line, and the baseline sat
