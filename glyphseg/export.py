@@ -427,12 +427,10 @@ def _make_temporary(parent: str) -> str:
 
     SIGINT and SIGTERM wait until the owner line is written: a batch's worker stopped by `terminate()`
     just after making the folder would otherwise leave one that nobody can tell is stale."""
-    import signal
     import socket
 
     owner = json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "start": _process_start(os.getpid())})
-    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    try:
+    with _signals_held():
         tmp = tempfile.mkdtemp(prefix=_TEMP_PREFIX, dir=parent)
         try:
             with open(os.path.join(tmp, _OWNER_FILE), "w", encoding="utf-8") as fh:
@@ -440,9 +438,19 @@ def _make_temporary(parent: str) -> str:
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+    return tmp
+
+
+@contextmanager
+def _signals_held():
+    """SIGINT and SIGTERM held back (delivered on leaving) while a few file operations must finish together."""
+    import signal
+
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-    return tmp
 
 
 def _lock_output(path: str):
@@ -554,8 +562,6 @@ def atomic_output_dir(outdir: str, force: bool = False, inputs=()):
     renamed into place, refusing a folder that appeared meanwhile; with --force the old output is moved
     aside first and removed after.
     """
-    import signal
-
     from . import __version__
 
     path = check_output_dir(outdir, inputs, force)
@@ -590,8 +596,7 @@ def atomic_output_dir(outdir: str, force: bool = False, inputs=()):
                                 ensure_ascii=False) + "\n")
         os.chmod(tmp, 0o777 & ~current_umask())
         trash = _make_temporary(parent) if os.path.lexists(path) else None
-        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-        try:  # no interruption between moving the old output aside and putting the new one in place
+        with _signals_held():  # no interruption between moving the old output aside and putting the new one in place
             if trash is not None:
                 os.rename(path, os.path.join(trash, "old"))
             try:
@@ -602,8 +607,6 @@ def atomic_output_dir(outdir: str, force: bool = False, inputs=()):
                 raise GlyphsegError(f"{path}: cannot put the output in place ({e.strerror}); did another program "
                                     "create the folder meanwhile?") from None
             committed = True
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         try:
             os.unlink(os.path.join(path, _OWNER_FILE))
         except OSError:

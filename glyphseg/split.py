@@ -378,14 +378,14 @@ class _Seams:
             self._canonical[key] = first
             if first == key:
                 self.rights[key] = right & self.member
-                self._printed[key] = self.back(right.astype(np.int32)) == 1
+                # the printed ink right of it: on an upright page `back` is the identity, and `right` a region
+                # of the box, background included (a piece's extent must be its ink's: recognition reads it)
+                self._printed[key] = (self.back(right.astype(np.int32)) == 1) & self.member_printed
         return self._canonical[key]
 
     def piece(self, left, right) -> np.ndarray:
-        """The printed ink between two seams (None: the glyph's edge). Ink only: on an upright page the pixels
-        right of a seam are a region of the box, background included, and a piece's extent (where its ink
-        sits on the line: what recognition reads from it) must not reach the glyph's top and bottom."""
-        mask = self._printed[left] & self.member_printed if left is not None else self.member_printed
+        """The printed ink between two seams (None: the glyph's edge)."""
+        mask = self._printed[left] if left is not None else self.member_printed
         return mask & ~self._printed[right] if right is not None else mask
 
     def piece_map(self, chosen) -> np.ndarray:
