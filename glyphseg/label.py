@@ -40,6 +40,8 @@ GAP_PER_MATCH = 2.0  # the gap never costs less than twice the page's typical ma
 SIGMA_TOP, SIGMA_BOTTOM, SIGMA_LOGW = 0.06, 0.05, 0.45
 LABEL_ROUNDS = 16  # labelling passes at most: two, plus one after each further round that split or joined glyphs
 #                   (each round makes one kind of change; 8 stopped the Krause sheets and script pages unsettled)
+RESIZE_ROUNDS = 2  # rounds at most that only re-read glyphs because their line's size moved (`_sizes_moved`)
+RESIZE_SHARE = 0.03  # a line's size (or the em) moved when it changed by more than this share
 # Without a transcript a glyph keeps its recognised character only when recognition is sure of it (score: the
 # softmax probability against the other characters) and the glyph looks like the character (fit: correlation
 # with its best template). Set on fonts and scripts outside the template sources (benchmarks/
@@ -146,6 +148,7 @@ def _label_rounds(layouts, pages, text, lib, em, stems, ink_sizes, line_starts=(
     by_shape = informative >= SHAPES_DECIDE_CUTS  # else thin seams judge cuts, and glyphs may hold joined letters
     held: List[Tuple[int, str]] = []
     runs_seen: dict = {}  # piece_group_costs' rasters of runs, kept from round to round
+    resized = 0  # rounds that re-read glyphs only because sizes moved
     for rnd in range(LABEL_ROUNDS):
         glyphs = [g for layout in layouts for g in layout.glyphs]
         zones = glyph_zones(glyphs, pages, layouts, em)
@@ -194,13 +197,36 @@ def _label_rounds(layouts, pages, text, lib, em, stems, ink_sizes, line_starts=(
         # do recognition's sure labels on a page the templates read well (as for cut_unread_glyphs); on scripts
         # and blackletter one size's lines differ by more (swash capitals, the zone table's bias)
         reads_well = text is None and informative >= 1.0
+        sized = layouts
         layouts = line_sizes(layouts, pages, by_labels=True, stems=stems, fallback=ink_sizes,
                              transcribed=text is not None, ems_decide=by_shape if text is not None else reads_well,
                              untwinned=reads_well)
-        em = em_from_labels(glyphs, pages, layouts) or em
-        if rnd >= 1 and not changed:
+        em_before, em = em, em_from_labels(glyphs, pages, layouts) or em
+        # the labels were read in the zones of the sizes before: where a line's size moved (a display line first
+        # sized with the body, as ink alone could not tell 24 from 18 pt), they are read again in its own zones
+        moved = _sizes_moved(sized, layouts, em_before, em)
+        if rnd >= 1 and not changed and not (moved and resized < RESIZE_ROUNDS):
             break
+        resized += bool(moved and not changed)
     return layouts, em, lib
+
+
+def _sizes_moved(before: Sequence[PageLayout], after: Sequence[PageLayout], em_before: float, em_after: float
+                 ) -> bool:
+    """Whether a line's size, or the em, changed by more than RESIZE_SHARE between two layouts of the same lines.
+
+    >>> from glyphseg.types import Line
+    >>> lay = PageLayout(0, None, [], [Line(0, 0, [], 0.0, size=1.0)], 40.0, 0.0, {}, {})
+    >>> _sizes_moved([lay], [replace(lay, lines=[replace(lay.lines[0], size=1.3)])], 0.2, 0.2)
+    True
+    >>> _sizes_moved([lay], [lay], 0.2, 0.201)
+    False
+    """
+    if abs(em_after / em_before - 1) > RESIZE_SHARE:
+        return True
+    sizes = {(lay.page, ln.index): ln.size for lay in before for ln in lay.lines}
+    return any(abs(ln.size / sizes.get((lay.page, ln.index), ln.size) - 1) > RESIZE_SHARE
+               for lay in after for ln in lay.lines)
 
 
 def shape_informativeness(fits: np.ndarray) -> float:

@@ -98,6 +98,27 @@ def test_without_a_transcript_case_twins_do_not_set_a_lines_size():
     assert abs(max(sizes) / min(sizes) - 1.5) < 0.12 and sorted(sizes)[1] == min(sizes), sizes
 
 
+def test_a_display_line_is_read_again_at_its_own_size():
+    """DejaVu Sans Mono at 24 pt over the same face at 18 pt, no transcript: the 24 pt x-height is the 18 pt cap
+    height, and ink alone keeps every line at one size. The labels then size the display line (1.33), but they
+    were read in the body's zones: v o w read as V 0 W, so the line held lowercase 4 times of 27 (composed page
+    0: the 24 and 18 pt lines two faces). A line whose size moved is read again in its own zones."""
+    mono = font_path("mono")
+    parts = [render_specimen(mono, ["vow. How vexingly quick daft zebras"], size_pt=24, tracking_em=0, dpi=400),
+             render_specimen(mono, ["Wave AVOW Tuxedo Lynx modern burn", "Quality Typography The quick brown fox"],
+                             size_pt=18, tracking_em=0, dpi=400),
+             render_specimen(mono.replace(".ttf", "-Bold.ttf"), ["ABCDEFGHIJKLM", "abcdefghijklm"], size_pt=18,
+                             tracking_em=0, dpi=400)]
+    image, _ = stacked(parts)
+    page = Page(0, "display-line.png", 400, image)
+    lay = label([detect(page)], [page], None).layouts[0]
+    by_id = {g.id: g for g in lay.glyphs}
+    display = max(lay.lines, key=lambda ln: ln.size)
+    read = "".join(by_id[gid].char or "?" for gid in display.glyph_ids)
+    assert abs(display.size - 24 / 18) < 0.05, display.size
+    assert sum(c.islower() for c in read) >= 22, read  # 27 lowercase letters printed
+
+
 @pytest.mark.parametrize("with_text", [True, False])
 def test_each_face_its_own_font(two_faces, tmp_path, with_text):
     image, truth, text = two_faces
