@@ -188,7 +188,8 @@ def _label_rounds(layouts, pages, text, lib, em, stems, ink_sizes, line_starts=(
             # without a transcript, on pages the templates read well (a median fit of 0.9 or more: not Fraktur,
             # blackletter or a script, whose letters read as pieces of others): glyphs that read as no letter,
             # cut where every piece reads as one (after the rejoining: a split % reads as no letter either)
-            layouts, changed = cut_unread_glyphs(layouts, pages, glyphs, shape, em, lib, match_costs, POOR_FIT)
+            layouts, changed = cut_unread_glyphs(layouts, pages, glyphs, shape, em, lib, match_costs, POOR_FIT,
+                                                 MIN_SCORE)
         changed += restored
         if changed:
             glyphs = [g for layout in layouts for g in layout.glyphs]

@@ -7,6 +7,7 @@ FONTS = {
     # family class → (Debian package, path)
     "serif": ("fonts-dejavu-core", "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"),
     "sans": ("fonts-liberation2", "/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf"),
+    "times": ("fonts-liberation2", "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"),
     "slab": ("fonts-roboto-slab", "/usr/share/fonts/opentype/roboto/slab/RobotoSlab-Regular.otf"),
     "contrast": ("fonts-oldstandard", "/usr/share/fonts/truetype/fonts-oldstandard/OldStandard-Regular.ttf"),
     "mono": ("fonts-dejavu-core", "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"),
