@@ -497,8 +497,8 @@ def cut_unread_glyphs(layouts: Sequence[PageLayout], pages: Sequence[Page], glyp
                       shape_cost: np.ndarray, em_inch: float, lib: TemplateLibrary, zone_costs,
                       min_fit: float, min_score: float = 0.0) -> Tuple[List[PageLayout], int]:
     """Without a transcript, segmentation by recognition: each glyph that fits no template well (its best fit,
-    1 − min of `shape_cost`'s row over the library's characters, under `min_fit`) and is wide enough for two
-    letters is cut where every piece reads as a letter that fits at least `min_fit`, the pieces fit better
+    1 − min of `shape_cost`'s row over the library's characters, under `min_fit`) or that recognition reads
+    unsurely (its score under `min_score`), and is wide enough for two letters, is cut where every piece reads as a letter that fits at least `min_fit`, the pieces fit better
     than the whole did (MIN_GAIN), and each reads more surely than the whole reads as any one letter
     (`templates.recognise`' cost): touching letters of a tight setting, which read as no single letter.
     `zone_costs(zones, chars)` prices where ink sits (glyphseg.label.match_costs). New layouts, and how many
