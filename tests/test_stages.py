@@ -316,7 +316,7 @@ def test_without_a_transcript_touching_letters_are_cut_where_each_piece_reads_as
 def test_without_a_transcript_letters_that_read_unsurely_as_one_letter_are_cut():
     """Liberation Serif at tight tracking, no transcript: f f i, f f l and i l i touch, and each has the shape
     of an m (fit 0.82–0.88), so it was never tried as touching letters, and recognition, unsure of it (score
-    0.18–0.3), left it unnamed ("aff?ateo?cewa?e"). A glyph recognition is unsure of is cut as one that fits
+    0.18–0.33), left it unnamed ("aff?ateo?cewa?e"). A glyph recognition is unsure of is cut as one that fits
     no letter is; of the cuts whose pieces all fit, the one that costs least a piece is taken (by mean fit,
     i l i was i l I i, its l's stem cut lengthwise)."""
     from glyphseg.label import label
