@@ -54,6 +54,7 @@ STEP_COST = 0.05  # a seam's sideways step, in ink units: straight cuts where th
 MAX_CHARS = 20  # characters one detection may be cut into
 SEAM_BAND_EM = 0.08  # a seam between touching letters strays at most this far sideways from where it starts
 MAX_CROSSING = 0.2  # without template evidence, a seam may run through ink for at most this share of the rows
+SEAMS_AT_ONCE = 64  # seams found in one pass (`seam_paths`)
 
 
 def split_touching_glyphs(layouts: Sequence[PageLayout], pages: Sequence[Page], glyphs: Sequence[Glyph],
@@ -271,24 +272,49 @@ def right_of_seam(ink: np.ndarray, start: int, band: int) -> np.ndarray:
     >>> right_of_seam(ink, 2, band=2)[0].astype(int).tolist()
     [0, 0, 0, 1, 1, 1]
     """
+    seam = seam_paths(ink, [start], band)[0]
+    return np.arange(ink.shape[1])[None, :] >= seam[:, None]
+
+
+def seam_paths(ink: np.ndarray, starts: Sequence[int], band: int) -> np.ndarray:
+    """For each start column, the columns (one per row) of the least-ink top-to-bottom seam within `band`
+    columns of it: dynamic programming down the rows, one column of sideways step per row at STEP_COST, ties
+    to the left. All starts at once (one pass over the rows for all of them: a glyph's seams are many, and a
+    pass per seam and row was most of the time of cutting a script's words).
+
+    >>> ink = np.ones((3, 8), np.float32); ink[:, 2] = 0; ink[:, 6] = 0
+    >>> seam_paths(ink, [1, 5], band=1).tolist()
+    [[2, 2, 2], [6, 6, 6]]
+    """
     h, w = ink.shape
-    c0, c1 = max(1, start - band), min(w - 1, start + band + 1)
-    cost = ink[:, c0:c1]
-    n = cost.shape[1]
-    total = cost[0].astype(np.float64).copy()
-    back = np.zeros((h, n), np.int8)
+    starts = np.asarray(starts, int)
+    if len(starts) > SEAMS_AT_ONCE:  # memory: rows × starts × window costs and steps
+        return np.concatenate([seam_paths(ink, starts[i:i + SEAMS_AT_ONCE], band)
+                               for i in range(0, len(starts), SEAMS_AT_ONCE)])
+    c0 = np.maximum(1, starts - band)
+    c1 = np.minimum(w - 1, starts + band + 1)
+    n = 2 * band + 1
+    cols = c0[:, None] + np.arange(n)[None, :]  # each start's window; columns at or past its c1 are walls
+    wall = cols >= c1[:, None]
+    cost = ink[:, np.minimum(cols, w - 1)]  # rows × starts × window
+    cost = np.where(wall[None], np.float32(np.inf), cost)
+    total = cost[0].astype(np.float64)
+    back = np.zeros((h, len(starts), n), np.int8)
+    edge = np.full((len(starts), 1), np.inf)
     for r in range(1, h):
-        stay, left, right = total, np.r_[np.inf, total[:-1]], np.r_[total[1:], np.inf]
-        options = np.stack([left + STEP_COST, stay, right + STEP_COST])
+        options = np.stack([np.concatenate([edge, total[:, :-1]], axis=1) + STEP_COST, total,
+                            np.concatenate([total[:, 1:], edge], axis=1) + STEP_COST])
         pick = np.argmin(options, axis=0)
         back[r] = pick - 1
-        total = options[pick, np.arange(n)] + cost[r]
-    col = int(np.argmin(total))
-    seam = np.zeros(h, int)
+        total = np.take_along_axis(options, pick[None], axis=0)[0] + cost[r]
+    col = np.argmin(total, axis=1)
+    seam = np.zeros((len(starts), h), int)
+    which = np.arange(len(starts))
     for r in range(h - 1, -1, -1):
-        seam[r] = col
-        col = col + int(back[r, col]) if r else col
-    return np.arange(w)[None, :] >= (seam + c0)[:, None]
+        seam[:, r] = col
+        if r:
+            col = col + back[r, which, col]
+    return seam + c0[:, None]
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -372,16 +398,30 @@ class _Seams:
 
     def draw(self, key, start: int, band: int):
         """The seam from column `start` within `band`: the key of the first seam drawn along the same path."""
-        if key not in self._canonical:
-            right = right_of_seam(self.ink, self.lo + start, band)
-            first = self._by_path.setdefault(tuple(np.argmax(right, axis=1)), key)
-            self._canonical[key] = first
-            if first == key:
-                self.rights[key] = right & self.member
-                # the printed ink right of it: on an upright page `back` is the identity, and `right` a region
-                # of the box, background included (a piece's extent must be its ink's: recognition reads it)
-                self._printed[key] = (self.back(right.astype(np.int32)) == 1) & self.member_printed
-        return self._canonical[key]
+        return self.draw_many([(key, start, band)])[0]
+
+    def draw_many(self, seams) -> list:
+        """For each (key, start, band) of `seams`, the seam from column `start` within `band`: the key of the first
+        seam drawn along the same path. The new ones of a band are found together (`seam_paths`)."""
+        new: Dict[int, list] = {}
+        queued = set()
+        for key, start, band in seams:
+            if key not in self._canonical and key not in queued:
+                queued.add(key)
+                new.setdefault(band, []).append((key, start))
+        for band, items in new.items():
+            paths = seam_paths(self.ink, [self.lo + start for _, start in items], band)
+            for (key, _), path in zip(items, paths):
+                first = self._by_path.setdefault(tuple(path.tolist()), key)
+                self._canonical[key] = first
+                if first == key:
+                    right = np.arange(self.ink.shape[1])[None, :] >= path[:, None]
+                    self.rights[key] = right & self.member
+                    # the printed ink right of it: on an upright page `back` is the identity, and `right` a
+                    # region of the box, background included (a piece's extent must be its ink's: recognition
+                    # reads it)
+                    self._printed[key] = (self.back(right.astype(np.int32)) == 1) & self.member_printed
+        return [self._canonical[key] for key, _, _ in seams]
 
     def piece(self, left, right) -> np.ndarray:
         """The printed ink between two seams (None: the glyph's edge)."""
@@ -444,7 +484,7 @@ def cut_by_fit(layout: PageLayout, glyph: Glyph, chars: str, lib: TemplateLibrar
                 kept.append(c)
         even = np.linspace(a0, a1 - 1, SEAMS_TRIED * 2).round().astype(int)
         keys = [(c, wide) for c in kept] + [(int(c), narrow) for c in even]
-        candidates.append(sorted({seams.draw(key, *key) for key in keys}))
+        candidates.append(sorted(set(seams.draw_many([(key, *key) for key in keys]))))
 
     def width_cost(span: float, t: float) -> float:
         if span < MIN_WIDTH_RATIO * t:
@@ -559,7 +599,7 @@ def cut_by_reading(layout: PageLayout, glyph: Glyph, lib: TemplateLibrary, em_px
     step = max(1, int(round(READ_STEP_EM * em_px)))
     starts = sorted({int(c) for c in lowest if 0 < c < w} | set(range(step, w, step)))
     drawn = _Seams(layout, glyph, member, ink, back, lo)
-    seams = sorted({drawn.draw(c, c, band) for c in starts})
+    seams = sorted(set(drawn.draw_many([(c, c, band) for c in starts])))
     rows, cols_p = np.nonzero(drawn.member_printed)
     if rows.size == 0:
         return None
@@ -576,13 +616,16 @@ def cut_by_reading(layout: PageLayout, glyph: Glyph, lib: TemplateLibrary, em_px
         ok = [k for k, m in enumerate(masks) if m.any()]
         if not ok:
             return out
-        zones = []
+        zones, crops = [], []
         for k in ok:
-            r, c = np.nonzero(masks[k])  # the piece's extent on the line, from the glyph's (small angles)
-            zones.append(extent_zone(layout, glyph, (ext[0] + c.min() - left, ext[1] + r.min() - top,
-                                                      ext[0] + c.max() + 1 - left, ext[1] + r.max() + 1 - top),
-                                     em_px))
-        rasters = np.stack([normalise_raster(np.where(masks[k], drawn.ink_printed, 0.0)) for k in ok])
+            r = np.flatnonzero(masks[k].any(axis=1))
+            c = np.flatnonzero(masks[k].any(axis=0))
+            r0, r1, c0, c1 = int(r[0]), int(r[-1]) + 1, int(c[0]), int(c[-1]) + 1
+            # the piece's extent on the line, from the glyph's (small angles)
+            zones.append(extent_zone(layout, glyph, (ext[0] + c0 - left, ext[1] + r0 - top,
+                                                      ext[0] + c1 - left, ext[1] + r1 - top), em_px))
+            crops.append(np.where(masks[k][r0:r1, c0:c1], drawn.ink_printed[r0:r1, c0:c1], 0.0))
+        rasters = np.stack([normalise_raster(crop) for crop in crops])
         shape = lib.shape_costs(rasters, chars)
         cost = SHAPE_WEIGHT * shape + zone_costs(zones, "".join(chars))
         best = np.argmin(cost, axis=1)

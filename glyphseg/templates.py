@@ -11,7 +11,7 @@ see glyphseg.label) can, so recognition adds both.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import List, Optional, Sequence, Tuple
 
@@ -86,6 +86,7 @@ class TemplateLibrary:
     topologies: np.ndarray  # per template: ink components, holes
     sources: List[str]
     blackletter: Optional[np.ndarray] = None  # per template: from a blackletter source (None: none is)
+    _grouped: Optional[Tuple[np.ndarray, np.ndarray]] = field(default=None, repr=False, compare=False)
 
     def roman(self) -> "TemplateLibrary":
         """The library without its blackletter templates (itself when it has none)."""
@@ -111,9 +112,17 @@ class TemplateLibrary:
     def _best_correlations(self, glyph_rasters: np.ndarray) -> np.ndarray:
         """N glyphs × the library's characters: the best correlation with any of the character's templates."""
         corr = shape_features(glyph_rasters) @ self.features.T  # N × templates
-        best = np.full((corr.shape[0], len(self.chars)), -1.0, np.float32)
-        np.maximum.at(best.T, self.char_index, corr.T)
-        return best
+        order, firsts = self._by_char()
+        return np.maximum.reduceat(corr[:, order], firsts, axis=1).astype(np.float32)
+
+    def _by_char(self) -> Tuple[np.ndarray, np.ndarray]:
+        """The templates' order grouped by character (stable), and where each character's run begins in it (every
+        character has templates: `chars` are theirs). A max over each run is one `reduceat`: `np.maximum.at`
+        over the templates in their own order took 4 ms a call, most of the time of reading a cut's pieces."""
+        if self._grouped is None:
+            order = np.argsort(self.char_index, kind="stable")
+            self._grouped = (order, np.searchsorted(self.char_index[order], np.arange(len(self.chars))))
+        return self._grouped
 
     def shape_costs(self, glyph_rasters: np.ndarray, chars: Optional[Sequence[str]] = None) -> np.ndarray:
         """N glyphs × M characters: 1 − best correlation with any template of the character. A character
