@@ -24,8 +24,8 @@ from .templates import glyph_rasters
 from .detect import join_glyphs, joined_glyph, with_components
 from .metrics import (em_from_labels, em_from_lines, em_from_text_height, expected_zone, extent_zone, glyph_em_px,
                       glyph_zones, line_sizes, line_stems)
-from .split import (TOUCHING_EM, cut_held_glyphs, cut_unread_glyphs, join_runs, joined_letter_counts,
-                    piece_group_costs, split_touching_glyphs)
+from .split import (JOINED_EM, MIN_PIECE_FIT, TOUCHING_EM, cut_held_glyphs, cut_unread_glyphs, join_runs,
+                    joined_letter_counts, piece_group_costs, split_touching_glyphs)
 from .types import Glyph, GlyphZone, Labelling, Page, PageLayout, bbox_union
 
 GAP_COST = 4.0
@@ -149,6 +149,7 @@ def _label_rounds(layouts, pages, text, lib, em, stems, ink_sizes, line_starts=(
     held: List[Tuple[int, str]] = []
     runs_seen: dict = {}  # piece_group_costs' rasters of runs, kept from round to round
     resized = 0  # rounds that re-read glyphs only because sizes moved
+    tried_wide: set = set()  # (id, box) of the wide glyphs cut_unread_glyphs has tried: each is tried once
     for rnd in range(LABEL_ROUNDS):
         glyphs = [g for layout in layouts for g in layout.glyphs]
         zones = glyph_zones(glyphs, pages, layouts, em)
@@ -190,6 +191,12 @@ def _label_rounds(layouts, pages, text, lib, em, stems, ink_sizes, line_starts=(
             # cut where every piece reads as one (after the rejoining: a split % reads as no letter either)
             layouts, changed = cut_unread_glyphs(layouts, pages, glyphs, shape, em, lib, match_costs, POOR_FIT,
                                                  MIN_SCORE)
+        elif rnd < LABEL_ROUNDS - 1 and not changed and text is None:
+            # ... and on the others (Fraktur, blackletter, scripts, bold type printed harshly), where what a glyph
+            # reads as says little: a glyph wider than any one letter is letters joined (a script's word, Fraktur
+            # letters touching), cut where its pieces read best, each fitting its letter as a cut's pieces must
+            layouts, changed = cut_unread_glyphs(layouts, pages, glyphs, shape, em, lib, match_costs, MIN_PIECE_FIT,
+                                                 joined_em=JOINED_EM, tried=tried_wide)
         changed += restored
         if changed:
             glyphs = [g for layout in layouts for g in layout.glyphs]

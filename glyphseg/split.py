@@ -535,14 +535,21 @@ READ_MOST = 8  # ... and a glyph is cut into at most this many, and only up to t
 
 def cut_unread_glyphs(layouts: Sequence[PageLayout], pages: Sequence[Page], glyphs: Sequence[Glyph],
                       shape_cost: np.ndarray, em_inch: float, lib: TemplateLibrary, zone_costs,
-                      min_fit: float, min_score: float = 0.0) -> Tuple[List[PageLayout], int]:
+                      min_fit: float, min_score: float = 0.0, joined_em: Optional[float] = None,
+                      tried: Optional[set] = None) -> Tuple[List[PageLayout], int]:
     """Without a transcript, segmentation by recognition: each glyph that fits no template well (its best fit,
     1 − min of `shape_cost`'s row over the library's characters, under `min_fit`) or that recognition reads
-    unsurely (its score under `min_score`), and is wide enough for two letters, is cut where every piece reads as a letter that fits at least `min_fit`, the pieces fit better
-    than the whole did (MIN_GAIN), and each reads more surely than the whole reads as any one letter
-    (`templates.recognise`' cost): touching letters of a tight setting, which read as no single letter.
-    `zone_costs(zones, chars)` prices where ink sits (glyphseg.label.match_costs). New layouts, and how many
-    glyphs were cut."""
+    unsurely (its score under `min_score`), and is wide enough for two letters, is cut where every piece reads
+    as a letter that fits at least `min_fit`, the pieces fit better than the whole did (MIN_GAIN), and each
+    reads more surely than the whole reads as any one letter (`templates.recognise`' cost): touching letters of
+    a tight setting, which read as no single letter.
+
+    With `joined_em`, on pages whose letters the templates read only in part, the glyphs tried are instead
+    those at least `joined_em` wide, whatever they read as (no letter is that wide: letters joined), and a cut
+    is taken where its pieces fit at least `min_fit` and read, on average, more surely than the whole; `tried`
+    (a set the caller keeps between rounds) holds the (id, box) of the glyphs tried already, which are not
+    tried again. `zone_costs(zones, chars)` prices where ink sits (glyphseg.label.match_costs). New layouts,
+    and how many glyphs were cut."""
     by_page = {layout.page: layout for layout in layouts}
     cuts: Dict[int, list] = {}
     all_chars = "".join(lib.chars)
@@ -553,18 +560,28 @@ def cut_unread_glyphs(layouts: Sequence[PageLayout], pages: Sequence[Page], glyp
         ext = layout.extents[g.id]
         # no letter fits it, or recognition is unsure what it reads: touching f f i has an m's shape (0.85) and
         # reads as m at 0.3, a t touching an i as ú
-        unread = whole < min_fit or g.score < min_score
-        if not unread or not 2 * NARROWEST_EM * em_px <= ext[2] - ext[0] <= READ_MOST * WIDEST_EM * em_px:
-            continue
+        if joined_em is None:
+            unread = whole < min_fit or g.score < min_score
+            if not unread or not 2 * NARROWEST_EM * em_px <= ext[2] - ext[0] <= READ_MOST * WIDEST_EM * em_px:
+                continue
+        elif not joined_em * em_px <= ext[2] - ext[0] <= READ_MOST * WIDEST_EM * em_px:
+            continue  # (no single letter is `joined_em` wide)
+        if tried is not None:
+            if (g.id, g.bbox) in tried:  # the same glyph as in an earlier round: its cut was taken or refused
+                continue
+            tried.add((g.id, g.bbox))
         cut = cut_by_reading(layout, g, lib, em_px, zone_costs, min_fit)
-        if cut is None or float(np.mean(cut[0])) < whole + MIN_GAIN:
+        if cut is None or (joined_em is None and float(np.mean(cut[0])) < whole + MIN_GAIN):
             continue
-        # ... and each piece reads as its letter more surely than the whole reads as any one character
-        # (recognition's cost, shape and ink zone): an italic n or a whose shape the templates half know fits
-        # r t or c t better in pieces, but one of them (the t) sits where no t would; a % reads as 0 l l 0
+        # recognition's cost (shape and ink zone) of the whole as any one character
         whole_cost = float(np.min(SHAPE_WEIGHT * shape_cost[i]
                                   + zone_costs([extent_zone(layout, g, ext, em_px)], all_chars)[0]))
-        if max(cut[3]) < whole_cost:
+        # Each piece reads as its letter more surely than the whole reads as any one character: an italic n or a
+        # whose shape the templates half know fits r t or c t better in pieces, but one of them (the t) sits where
+        # no t would; a % reads as 0 l l 0. A glyph too wide for one letter holds several whatever they read as:
+        # its pieces need only read more surely on average (a script's or Fraktur's pieces read at 2-5, the whole
+        # word at 7-17).
+        if (max(cut[3]) if joined_em is None else float(np.mean(cut[3]))) < whole_cost:
             cuts.setdefault(g.page, []).append((g, cut[2]))
     out = [split_glyphs(layout, cuts.get(layout.page, [])) for layout in layouts]
     return out, sum(len(v) for v in cuts.values())
