@@ -570,7 +570,7 @@ def cut_unread_glyphs(layouts: Sequence[PageLayout], pages: Sequence[Page], glyp
             if (g.id, g.bbox) in tried:  # the same glyph as in an earlier round: its cut was taken or refused
                 continue
             tried.add((g.id, g.bbox))
-        cut = cut_by_reading(layout, g, lib, em_px, zone_costs, min_fit)
+        cut = cut_by_reading(layout, g, lib, em_px, zone_costs, min_fit, READ_MOST if joined_em is None else None)
         if cut is None or (joined_em is None and float(np.mean(cut[0])) < whole + MIN_GAIN):
             continue
         # recognition's cost (shape and ink zone) of the whole as any one character
@@ -597,13 +597,15 @@ def is_letter(char: str) -> bool:
 
 
 def cut_by_reading(layout: PageLayout, glyph: Glyph, lib: TemplateLibrary, em_px: float, zone_costs,
-                   min_fit: float) -> Optional[Tuple[List[float], List[str], np.ndarray, List[float]]]:
+                   min_fit: float, most: Optional[int] = READ_MOST
+                   ) -> Optional[Tuple[List[float], List[str], np.ndarray, List[float]]]:
     """(each piece's template fit, the character it reads as, the piece map as `cut_into_characters` gives it,
     each piece's reading cost) for the cut of `glyph` into the pieces that read best, each as recognition reads
     a glyph (template fit and where its ink sits, `templates.recognise`'s cost), or None where it stays whole.
     As `cut_by_fit`, seams run through the least ink near their start; they start at the thinnest columns and
     every READ_STEP_EM, and all are chosen together (dynamic programming over the seams, pieces at most
-    WIDEST_EM wide)."""
+    WIDEST_EM wide), into at most `most` pieces (None: as many letters as the glyph's width holds at NARROWEST_EM
+    each)."""
     run = _run_ink(layout, glyph, 4)
     if run is None:
         return None
@@ -660,7 +662,8 @@ def cut_by_reading(layout: PageLayout, glyph: Glyph, lib: TemplateLibrary, em_px
     # per number of pieces, for a cut into more pieces costs more readings than one into fewer
     by: List[Dict[Optional[int], tuple]] = [{None: (0.0, [], [], [], [])}]
     cuts = []
-    while by[-1] and len(by) <= min(READ_MOST, int(w / narrowest) + 1):
+    most = int(w / (NARROWEST_EM * em_px)) + 1 if most is None else most
+    while by[-1] and len(by) <= min(most, int(w / narrowest) + 1):
         ahead: Dict[Optional[int], tuple] = {}
         for (p, q), (cost, fit, ch) in read.items():
             if p not in by[-1] or not np.isfinite(cost):
