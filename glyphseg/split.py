@@ -546,7 +546,7 @@ def cut_unread_glyphs(layouts: Sequence[PageLayout], pages: Sequence[Page], glyp
 
     With `joined_em`, on pages whose letters the templates read only in part, the glyphs tried are instead
     those at least `joined_em` wide, whatever they read as (no letter is that wide: letters joined), and a cut
-    is taken where its pieces fit at least `min_fit` and read, on average, more surely than the whole; `tried`
+    is taken where its pieces fit at least `min_fit` and read more surely than the whole, both on average; `tried`
     (a set the caller keeps between rounds) holds the (id, box) of the glyphs tried already, which are not
     tried again. `zone_costs(zones, chars)` prices where ink sits (glyphseg.label.match_costs). New layouts,
     and how many glyphs were cut."""
@@ -570,7 +570,10 @@ def cut_unread_glyphs(layouts: Sequence[PageLayout], pages: Sequence[Page], glyp
             if (g.id, g.bbox) in tried:  # the same glyph as in an earlier round: its cut was taken or refused
                 continue
             tried.add((g.id, g.bbox))
-        cut = cut_by_reading(layout, g, lib, em_px, zone_costs, min_fit, READ_MOST if joined_em is None else None)
+        # (a glyph known to hold several letters: one piece may be a shape no template has, a ligature's ff, a
+        # swash, as long as the pieces fit on average)
+        cut = cut_by_reading(layout, g, lib, em_px, zone_costs, min_fit, READ_MOST if joined_em is None else None,
+                             every_piece=joined_em is None)
         if cut is None or (joined_em is None and float(np.mean(cut[0])) < whole + MIN_GAIN):
             continue
         # recognition's cost (shape and ink zone) of the whole as any one character
@@ -597,7 +600,7 @@ def is_letter(char: str) -> bool:
 
 
 def cut_by_reading(layout: PageLayout, glyph: Glyph, lib: TemplateLibrary, em_px: float, zone_costs,
-                   min_fit: float, most: Optional[int] = READ_MOST
+                   min_fit: float, most: Optional[int] = READ_MOST, every_piece: bool = True
                    ) -> Optional[Tuple[List[float], List[str], np.ndarray, List[float]]]:
     """(each piece's template fit, the character it reads as, the piece map as `cut_into_characters` gives it,
     each piece's reading cost) for the cut of `glyph` into the pieces that read best, each as recognition reads
@@ -605,7 +608,7 @@ def cut_by_reading(layout: PageLayout, glyph: Glyph, lib: TemplateLibrary, em_px
     As `cut_by_fit`, seams run through the least ink near their start; they start at the thinnest columns and
     every READ_STEP_EM, and all are chosen together (dynamic programming over the seams, pieces at most
     WIDEST_EM wide), into at most `most` pieces (None: as many letters as the glyph's width holds at NARROWEST_EM
-    each)."""
+    each), of which every one fits its letter at least `min_fit` (`every_piece`), or on average."""
     run = _run_ink(layout, glyph, 4)
     if run is None:
         return None
@@ -677,7 +680,7 @@ def cut_by_reading(layout: PageLayout, glyph: Glyph, lib: TemplateLibrary, em_px
             cuts.append(ahead.pop(w))
         ahead.pop(w, None)
         by.append(ahead)
-    kept = [c for c in cuts if min(c[1]) >= min_fit]
+    kept = [c for c in cuts if (min(c[1]) if every_piece else float(np.mean(c[1]))) >= min_fit]
     if not kept:
         return None
     # the cut whose pieces read best on average, by what they cost (shape, zone and the seams' ink), not by their
