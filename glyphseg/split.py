@@ -564,8 +564,10 @@ def cut_unread_glyphs(layouts: Sequence[PageLayout], pages: Sequence[Page], glyp
             unread = whole < min_fit or g.score < min_score
             if not unread or not 2 * NARROWEST_EM * em_px <= ext[2] - ext[0] <= READ_MOST * WIDEST_EM * em_px:
                 continue
-        elif not joined_em * em_px <= ext[2] - ext[0] <= READ_MOST * WIDEST_EM * em_px:
-            continue  # (no single letter is `joined_em` wide)
+        elif (not joined_em * em_px <= ext[2] - ext[0] <= READ_MOST * WIDEST_EM * em_px
+              or reaches_other_lines(layout, g, em_inch * pages[g.page].dpi)):
+            continue  # (no single letter is `joined_em` wide; letters of two lines in one piece need cutting apart
+            #            between the lines first: cut top to bottom, they would become slices through both)
         if tried is not None:
             if (g.id, g.bbox) in tried:  # the same glyph as in an earlier round: its cut was taken or refused
                 continue
@@ -588,6 +590,49 @@ def cut_unread_glyphs(layouts: Sequence[PageLayout], pages: Sequence[Page], glyp
             cuts.setdefault(g.page, []).append((g, cut[2]))
     out = [split_glyphs(layout, cuts.get(layout.page, [])) for layout in layouts]
     return out, sum(len(v) for v in cuts.values())
+
+
+OTHER_LINE_INK = 0.25  # a glyph with this share of its ink in another line's x-height holds letters of that line
+
+
+def reaches_other_lines(layout: PageLayout, glyph: Glyph, em_px: float) -> bool:
+    """Whether the glyph holds letters of another line too: that line runs beside or under it (a glyph of it
+    within an em of its columns) and at least OTHER_LINE_INK of the glyph's ink lies in that line's x-height
+    (from its baseline half an em up, `em_px` times the line's size), as when a descender of one line touches
+    an ascender of the next and the letters of both make one piece. (A display word's swash reaching up into the
+    line above holds a few percent of its ink there.)
+
+    >>> from glyphseg.types import InkMap, Line
+    >>> comps = np.zeros((100, 100), np.int32)
+    >>> comps[22:40, 0:30], comps[72:90, 60:90], comps[22:90, 35:55] = 1, 2, 3  # c: a stroke through both lines
+    >>> ink = InkMap(ink=(comps > 0).astype(np.float32), binary=comps > 0, components=comps)
+    >>> a, b, c = (Glyph(n, 0, box, (k,), line=ln) for n, box, k, ln in
+    ...            [("a", (0, 22, 30, 40), 1, 0), ("b", (60, 72, 90, 90), 2, 1), ("c", (35, 22, 55, 90), 3, 0)])
+    >>> lines = [Line(0, 0, ["a", "c"], 0.0, baseline_offset=40.0), Line(0, 1, ["b"], 0.0, baseline_offset=90.0)]
+    >>> lay = PageLayout(0, ink, [a, b, c], lines, 20.0, 0.0, {}, {})
+    >>> reaches_other_lines(lay, a, 40.0), reaches_other_lines(lay, c, 40.0)
+    (False, True)
+    """
+    x0, y0, x1, y1 = glyph.bbox
+    middle = (x0 + x1) / 2
+    by_id = {g.id: g for g in layout.glyphs}
+    rows = None
+    for k, line in enumerate(layout.lines):
+        if k == glyph.line:
+            continue
+        if not any(by_id[i].bbox[0] < x1 + em_px and by_id[i].bbox[2] > x0 - em_px
+                   for i in line.glyph_ids if i in by_id and i != glyph.id):
+            continue
+        base = line.baseline_y(middle)
+        top = base - 0.5 * em_px * line.size
+        if base <= y0 or top >= y1:
+            continue
+        if rows is None:
+            rows = glyph_ink(layout, glyph)[1].sum(axis=1)
+        band = rows[max(0, int(round(top)) - y0):max(0, int(round(base)) - y0)]
+        if band.sum() >= OTHER_LINE_INK * max(float(rows.sum()), 1e-6):
+            return True
+    return False
 
 
 def is_letter(char: str) -> bool:
