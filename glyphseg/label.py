@@ -194,7 +194,7 @@ def _label_rounds(layouts, pages, text, lib, em, stems, ink_sizes, line_starts=(
         elif rnd < LABEL_ROUNDS - 1 and not changed and text is None:
             # ... and on the others (Fraktur, blackletter, scripts, bold type printed harshly), where what a glyph
             # reads as says little: a glyph wider than any one letter is letters joined (a script's word, Fraktur
-            # letters touching), cut where its pieces read best, each fitting its letter as a cut's pieces must
+            # letters touching), cut where its pieces read best and fit their letters, both on average
             layouts, changed = cut_unread_glyphs(layouts, pages, glyphs, shape, em, lib, match_costs, MIN_PIECE_FIT,
                                                  joined_em=JOINED_EM, tried=tried_wide)
         changed += restored

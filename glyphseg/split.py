@@ -272,8 +272,12 @@ def right_of_seam(ink: np.ndarray, start: int, band: int) -> np.ndarray:
     >>> right_of_seam(ink, 2, band=2)[0].astype(int).tolist()
     [0, 0, 0, 1, 1, 1]
     """
-    seam = seam_paths(ink, [start], band)[0]
-    return np.arange(ink.shape[1])[None, :] >= seam[:, None]
+    return right_of_path(seam_paths(ink, [start], band)[0], ink.shape[1])
+
+
+def right_of_path(path: np.ndarray, width: int) -> np.ndarray:
+    """Boolean mask, `width` columns wide, of each row's seam column (`path`, one per row) and all right of it."""
+    return np.arange(width)[None, :] >= path[:, None]
 
 
 def seam_paths(ink: np.ndarray, starts: Sequence[int], band: int) -> np.ndarray:
@@ -384,7 +388,7 @@ def fitting_cut(layout: PageLayout, glyph: Glyph, chars: str, lib: TemplateLibra
 
 
 class _Seams:
-    """Seams through a glyph's ink (`right_of_seam`, over `upright_ink`'s ink from column `lo`), each drawn once
+    """Seams through a glyph's ink (`seam_paths`, over `upright_ink`'s ink from column `lo`), each drawn once
     however many starts lead to it; the pieces between two of them, on the ink as printed (the templates hold
     italics as they lean); and the piece map a chosen set of them cuts."""
 
@@ -395,10 +399,6 @@ class _Seams:
         self._printed: Dict[object, np.ndarray] = {}  # ... and the printed pixels right of it
         self._by_path: Dict[tuple, object] = {}
         self._canonical: Dict[object, object] = {}
-
-    def draw(self, key, start: int, band: int):
-        """The seam from column `start` within `band`: the key of the first seam drawn along the same path."""
-        return self.draw_many([(key, start, band)])[0]
 
     def draw_many(self, seams) -> list:
         """For each (key, start, band) of `seams`, the seam from column `start` within `band`: the key of the first
@@ -415,7 +415,7 @@ class _Seams:
                 first = self._by_path.setdefault(tuple(path.tolist()), key)
                 self._canonical[key] = first
                 if first == key:
-                    right = np.arange(self.ink.shape[1])[None, :] >= path[:, None]
+                    right = right_of_path(path, self.ink.shape[1])
                     self.rights[key] = right & self.member
                     # the printed ink right of it: on an upright page `back` is the identity, and `right` a
                     # region of the box, background included (a piece's extent must be its ink's: recognition
@@ -558,6 +558,8 @@ def cut_unread_glyphs(layouts: Sequence[PageLayout], pages: Sequence[Page], glyp
         layout = by_page[g.page]
         em_px = glyph_em_px(layout, g, em_inch, pages[g.page].dpi)
         ext = layout.extents[g.id]
+        if tried is not None and (g.id, g.bbox) in tried:  # the same glyph as in an earlier round: cut or refused
+            continue
         # no letter fits it, or recognition is unsure what it reads: touching f f i has an m's shape (0.85) and
         # reads as m at 0.3, a t touching an i as ú
         if joined_em is None:
@@ -569,8 +571,6 @@ def cut_unread_glyphs(layouts: Sequence[PageLayout], pages: Sequence[Page], glyp
             continue  # (no single letter is `joined_em` wide; letters of two lines in one piece need cutting apart
             #            between the lines first: cut top to bottom, they would become slices through both)
         if tried is not None:
-            if (g.id, g.bbox) in tried:  # the same glyph as in an earlier round: its cut was taken or refused
-                continue
             tried.add((g.id, g.bbox))
         # (a glyph known to hold several letters: one piece may be a shape no template has, a ligature's ff, a
         # swash, as long as the pieces fit on average)
@@ -773,8 +773,8 @@ def cut_into_characters(layout: PageLayout, glyph: Glyph, chars: str, em_px: flo
     pieces = np.full(ink.shape, -1, np.int32)
     pieces[member] = 0
     right = member.copy()
-    for start in starts:
-        right &= right_of_seam(ink, lo + int(start), band)
+    for path in seam_paths(ink, lo + np.asarray(starts, int), band):  # (the seams do not depend on each other)
+        right &= right_of_path(path, ink.shape[1])
         pieces[right] += 1
     used = np.unique(pieces[member])  # a seam may leave a piece without ink: number the rest 0, 1, …
     if len(used) < 2:
@@ -818,7 +818,7 @@ def held_cut_columns(crossing: np.ndarray, widths: np.ndarray) -> np.ndarray:
 
 def seam_costs(ink: np.ndarray, band: int) -> np.ndarray:
     """For each column, the ink crossed by the least-ink top-to-bottom seam within `band` columns of it (as
-    `right_of_seam` draws it, for all columns at once): where a cut there would cost least.
+    `seam_paths` draws it, for all columns at once): where a cut there would cost least.
 
     >>> ink = np.ones((4, 6), np.float32); ink[:, 3] = 0
     >>> seam_costs(ink, 1).tolist()

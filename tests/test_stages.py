@@ -369,7 +369,7 @@ def test_the_pieces_between_seams_are_ink_only():
     n_right = next(t for t in spec.glyphs if t.char == "n").bbox[2] - glyph.bbox[0]
     member, ink, back, lo, hi = _run_ink(layout, glyph, 4)
     seams = _Seams(layout, glyph, member, ink, back, lo)
-    key = seams.draw("n|x", int(round(n_right)) - lo, max(2, int(round(SEAM_BAND_EM * 14 / 72 * 600))))
+    key, = seams.draw_many([("n|x", int(round(n_right)) - lo, max(2, int(round(SEAM_BAND_EM * 14 / 72 * 600))))])
     left, right = seams.piece(None, key), seams.piece(key, None)
     assert left.any() and right.any()
     assert not np.any(right & ~seams.member_printed) and not np.any(left & right)
