@@ -150,6 +150,9 @@ def main():
 @click.option("--style", default=None, help="Font style name (default: Regular, or Italic for a face that slants).")
 @click.option("--faces", "face_choice", default="all", show_default=True,
               help="Which faces become fonts: all, main (the face with the most glyphs) or numbers such as 1,3.")
+@click.option("--initials", type=click.Choice(["element", "glyph"]), default="element", show_default=True,
+              help="Decorated initials: listed as elements and kept out of the fonts, or also kept as a glyph of "
+                   "their own (W.initial, no Unicode) in their line's font.")
 @click.option("--tolerance", type=float, default=2.0, show_default=True,
               help="Curve-fit tolerance in font units (1000 per em).")
 @click.option("--recognise/--no-recognise", default=True, show_default=True,
@@ -169,7 +172,7 @@ def main():
               help="Processes for the per-glyph work; 0 (default): all available cores.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 def extract(inputs, outdir, text, text_file, pages, dpi, max_pixels, segmenter, model, device, dtype, families, style,
-            face_choice, tolerance, recognise, min_score, force, consensus, spacing, tracking, jobs, quiet):
+            face_choice, initials, tolerance, recognise, min_score, force, consensus, spacing, tracking, jobs, quiet):
     """Extract every glyph of INPUTS (PDF, PNG, TIFF, JPEG) into OUTDIR."""
     from .export import atomic_output_dir, export
     from .faces import parse_face_choice
@@ -189,7 +192,7 @@ def extract(inputs, outdir, text, text_file, pages, dpi, max_pixels, segmenter, 
     parse_face_choice(face_choice)  # a bad --faces is refused before any work
     opt = ExtractOptions(dpi=dpi, pages=parse_page_ranges(pages), max_pixels=max_pixels, text=text,
                          segmenter=segmenter, model=model, device=device, dtype=dtype, family=families[0],
-                         families=tuple(families), style=style, faces=face_choice,
+                         families=tuple(families), style=style, faces=face_choice, initials=initials,
                          tolerance=tolerance, recognise=recognise, min_score=min_score, jobs=jobs,
                          spacing=spacing, tracking=tracking, consensus=consensus)
     progress = Progress(quiet=quiet)

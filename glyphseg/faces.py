@@ -21,8 +21,9 @@ the book's text face, not the face the page shows: it is clustered only with oth
 
 Non-type elements (rules, frames, ornaments: components detection found too large for glyphs, and pieces
 set off beside them; page numbers: 1–3 glyphs alone in the top or bottom margin; decorated initials: a glyph far taller
-than its line; diagrams: a drawing inside a frame, whose pieces do not sit on a baseline, which detection already
-sets aside, before a transcript is aligned: `glyphseg.detect.drawings`) are listed, not made into glyphs.
+than its line, or a hatched one, of parallel stripes of ink; diagrams: a drawing inside a
+frame, whose pieces do not sit on a baseline, which detection already sets aside, before a transcript is aligned:
+`glyphseg.detect.drawings`) are listed, not made into glyphs.
 """
 from __future__ import annotations
 
@@ -33,9 +34,11 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import cv2
 import numpy as np
 from scipy.ndimage import distance_transform_edt
+from skimage.measure import regionprops
 from skimage.morphology import skeletonize
 
 from . import templates as templates_mod
+from .detect import join_glyphs
 from .label import POOR_FIT, assign_names
 from .metrics import SURE_LABEL, expected_zone, glyph_em_px, glyph_zones
 from .segment import own_ink_mask
@@ -69,19 +72,26 @@ ORNAMENT_REACH = 0.25  # ... when it lies within this share of the ornament's sm
 FRAME_REACH = 0.5  # ... or within this many text heights of a frame's border, and no larger than a letter
 FRAME_PIECE = 1.5  # (text heights): a knot or a corner piece, not a word set close under the frame
 INITIAL_HEIGHT = 1.8  # a decorated initial stands this many times taller than its line's tall letters
+PATTERN_PIECES = 6  # ... or, as tall as them, holds at least this many stripes of ink (hatched) ...
+PATTERN_SHARE = 3.0  # ... and this many times as many pieces as its line's other glyphs each ...
+STRIPE_COHERENCE = 0.8  # ... its stripes running one way (1: parallel; a broken script letter's ~0.3-0.6)
 READ_SHARE = 0.8  # without a transcript, recognition reads the page when it names this share of its other glyphs
 
 
 def faces(labelling: Labelling, pages: Sequence[Page], labels_from_text: bool = True,
-          library: Optional[templates_mod.TemplateLibrary] = None) -> Faces:
+          library: Optional[templates_mod.TemplateLibrary] = None, keep_initials: bool = False) -> Faces:
     """The faces stage: every glyph's face (`Glyph.face`, faces ordered by glyph count, most first), and the
     page's non-type elements, whose glyphs leave the run.
 
     `labels_from_text`: the labels come from a transcript. Recognised labels compare shapes only between
     lines whose glyphs fit the templates well (on blackletter and Fraktur the few labels recognition keeps
     are often wrong, and two different letters compared as one would split a face). On a worn print, shapes
-    weigh as little as its own repeated prints say they can (`shape_scales`)."""
-    layouts, elements = _set_aside_elements(labelling.layouts, pages, transcribed=labels_from_text)
+    weigh as little as its own repeated prints say they can (`shape_scales`).
+
+    `keep_initials`: a decorated initial is listed as an element and also kept, one glyph (`Glyph.initial`), in
+    its line's face, where `assign_names` names it apart from the letter (W.initial)."""
+    layouts, elements = _set_aside_elements(labelling.layouts, pages, transcribed=labels_from_text,
+                                            keep_initials=keep_initials)
     glyphs = [g for lay in layouts for g in lay.glyphs]
     keyed = _measurable_lines(layouts)
     if not glyphs:
@@ -550,19 +560,21 @@ def _nearest_line(key, measured, layouts) -> Tuple[int, int]:
 # what is on the page but no type
 
 
-def _set_aside_elements(layouts: Sequence[PageLayout], pages: Sequence[Page], transcribed: bool = False
-                        ) -> Tuple[List[PageLayout], List[Element]]:
+def _set_aside_elements(layouts: Sequence[PageLayout], pages: Sequence[Page], transcribed: bool = False,
+                        keep_initials: bool = False) -> Tuple[List[PageLayout], List[Element]]:
     """Detection's large components as rules, frames and ornaments; page numbers and decorated initials
     taken out of the glyphs. A line of a few glyphs, none of them named (no character of the transcript, or,
     without one, none that recognition accepts) and none less tall than the page's letters, on a page whose
     other lines the labels name (`_reads_other_lines`: a fleuron or a vignette on a line of its own beside the
     text, not a stray dot, nor a page's one letter that the alignment left unlabelled), is an ornament.
-    Returns the layouts without them and the elements."""
+    Returns the layouts without them and the elements. With `keep_initials`, each initial stays as one glyph
+    (its pieces joined), marked `initial`."""
     out, elements = [], []
     for lay in layouts:
         elements.extend(lay.elements)
         page = pages[lay.page]
         leave: Dict[str, str] = {}
+        initials: List[List[Glyph]] = []
         by_id = {g.id: g for g in lay.glyphs}
         for ln in lay.lines:
             members = [by_id[gid] for gid in ln.glyph_ids if gid in by_id]
@@ -594,15 +606,119 @@ def _set_aside_elements(layouts: Sequence[PageLayout], pages: Sequence[Page], tr
             first = min(members, key=lambda g: g.bbox[0])
             others = [g.height for g in members if g is not first]
             # the line's tall letters (capitals, ascenders), not its median: a line of punctuation is mostly low
-            if len(others) >= 3 and first.height > INITIAL_HEIGHT * float(np.percentile(others, 90)):
-                leave[first.id] = "initial"
+            tall = len(others) >= 3 and first.height > INITIAL_HEIGHT * float(np.percentile(others, 90))
+            initial = [first] if tall else patterned_initial(ordered, lay.ink.components)
+            if initial:
+                x0, y0 = min(g.bbox[0] for g in initial), min(g.bbox[1] for g in initial)
+                x1, y1 = max(g.bbox[2] for g in initial), max(g.bbox[3] for g in initial)
+                elements.append(Element(kind="initial", bbox=(x0, y0, x1, y1), page=lay.page))
+                leave.update({g.id: "" for g in initial})  # listed once, as one element
+                initials.append(initial)
         for gid, kind in leave.items():
-            elements.append(Element(kind=kind, bbox=by_id[gid].bbox, page=lay.page))
+            if kind:
+                elements.append(Element(kind=kind, bbox=by_id[gid].bbox, page=lay.page))
+        for pieces in initials if keep_initials else []:
+            lay = _kept_initial(lay, pieces)
+            del leave[pieces[0].id]
+            for g in pieces[1:]:
+                del leave[g.id]
         if leave:
             lines = [replace(ln, glyph_ids=[gid for gid in ln.glyph_ids if gid not in leave]) for ln in lay.lines]
             lay = replace(lay, glyphs=[g for g in lay.glyphs if g.id not in leave], lines=lines)
         out.append(lay)
     return out, _merged_numbers(elements)
+
+
+def _kept_initial(lay: PageLayout, pieces: Sequence[Glyph]) -> PageLayout:
+    """The layout with an initial's pieces joined into its first (`detect.join_glyphs`: ink, box and extent),
+    marked `initial`, with the character the first named piece has."""
+    for g in pieces[1:]:
+        keep = next(k for k in lay.glyphs if k.id == pieces[0].id)
+        lay = join_glyphs(lay, keep, g)
+    char = next((g.char for g in pieces if g.char is not None), None)
+    score = max((g.score for g in pieces if g.char == char), default=pieces[0].score)
+    return replace(lay, glyphs=[replace(g, char=char, score=score, initial=True) if g.id == pieces[0].id else g
+                                for g in lay.glyphs])
+
+
+def patterned_initial(ordered: Sequence[Glyph], components: np.ndarray) -> List[Glyph]:
+    """The glyphs that make a hatched initial at the start of a line (`ordered` left to right; `components` the
+    page's ink component labels), or []: the first glyph and the fragments or unnamed glyphs of several pieces
+    after it that overlap its columns (a hatched letter's stripes are separate pieces of ink, which detection
+    may leave as several glyphs), together at least PATTERN_PIECES stripes (pieces at least twice as long as
+    wide) running one way (`stripe_coherence` at least STRIPE_COHERENCE), PATTERN_SHARE times as many pieces
+    as the line's other glyphs hold each (median), as tall as its tall letters and no wider than a letter. A
+    solid letter is 1-3 pieces (an ä 3); a script's thin strokes broken by a worn print are more, but they
+    run every way (a broken G of Femke Klaver: 4 of 7 pieces stripes, coherence 0.37). (Krause 1922 sheet 3:
+    the hatched W of "Wir würden" is 9 pieces in two glyphs, all stripes, coherence 0.96; the rest of its line
+    1-3 pieces each.)
+
+    >>> comps = np.zeros((100, 400), np.int32)
+    >>> for k in range(8):  # eight parallel diagonal stripes: a hatched W
+    ...     for t in range(60):
+    ...         comps[20 + t, 5 + 10 * k + t // 3: 9 + 10 * k + t // 3] = k + 1
+    >>> def glyph(n, x0, x1, labels, char=None):
+    ...     return Glyph(n, 0, (x0, 0, x1, 100), tuple(labels), char=char)
+    >>> line = [glyph("W1", 0, 40, [1, 2]), glyph("W2", 10, 110, range(3, 9))] + [
+    ...     glyph(c, 120 + 60 * k, 170 + 60 * k, [20 + k], c) for k, c in enumerate("irwue")]
+    >>> [g.id for g in patterned_initial(line, comps)]
+    ['W1', 'W2']
+    >>> patterned_initial([glyph("H", 0, 60, [30, 31, 32], "H")] + line[2:], comps)
+    []
+    >>> patterned_initial([glyph("j", 0, 40, [40, 41], "j"), glyph("i", 30, 60, [42, 43], "i"),
+    ...                    glyph("n", 50, 90, [44], "n"), glyph("x", 85, 120, [45], "x")] + line[3:], comps)
+    []
+    """
+    if len(ordered) < 4:
+        return []
+    tall = float(np.percentile([g.height for g in ordered], 90))
+    lead = [ordered[0]]
+    left, right = ordered[0].bbox[0], ordered[0].bbox[2]
+    for g in ordered[1:]:
+        # over its columns, or a fragment (under half as tall as the line's letters) within a letter's width;
+        # a fragment, or itself of several pieces, not a named letter: a script's tight letters, or the pieces
+        # a joined word was cut into, overlap each other's columns (j i n x), each of one or two pieces
+        fragment = g.height < 0.5 * tall
+        if (not (g.bbox[0] < right or fragment and g.bbox[2] <= left + 2 * tall)
+                or not fragment and (g.char is not None or len(g.components) < 3)):
+            break
+        lead.append(g)
+        right = max(right, g.bbox[2])
+    rest = ordered[len(lead):]
+    if len(rest) < 3 or right - left > 2 * tall:  # a letter wide at most (a W: 1.5-1.8 times its height)
+        return []
+    pieces = sum(len(g.components) for g in lead)
+    if pieces < max(PATTERN_PIECES, PATTERN_SHARE * float(np.median([len(g.components) for g in rest]))):
+        return []
+    top, bottom = min(g.bbox[1] for g in lead), max(g.bbox[3] for g in lead)
+    if bottom - top < 0.9 * float(np.percentile([g.height for g in rest], 90)):
+        return []
+    crop = components[top:bottom, left:right]
+    labels = [c for g in lead for c in g.components]
+    stripes, coherence = stripe_coherence(np.where(np.isin(crop, labels), crop, 0), min_area=(0.05 * tall) ** 2)
+    return lead if stripes >= PATTERN_PIECES and coherence >= STRIPE_COHERENCE else []
+
+
+def stripe_coherence(labels: np.ndarray, min_area: float = 0.0) -> Tuple[int, float]:
+    """(how many of the labelled pieces are stripes — at least twice as long as wide, `min_area` px or more —,
+    how much they run one way: the length of the mean of their orientations as unit vectors of doubled angle,
+    weighted by area; 1 when all are parallel, near 0 when they run every way).
+
+    >>> grid = np.zeros((20, 20), np.int32)
+    >>> grid[2:4, 2:18], grid[8:10, 2:18], grid[14:16, 2:18] = 1, 2, 3  # three level bars
+    >>> n, r = stripe_coherence(grid); n, round(r, 2)
+    (3, 1.0)
+    >>> grid[2:18, 2:4] = 4  # and an upright one across them
+    >>> n, r = stripe_coherence(grid); n, r < 0.6
+    (4, True)
+    """
+    props = [p for p in regionprops(labels) if p.area >= min_area and p.axis_minor_length > 0
+             and p.axis_major_length >= 2 * p.axis_minor_length]
+    if not props:
+        return 0, 0.0
+    area = np.array([p.area for p in props], float)
+    doubled = np.exp(2j * np.array([p.orientation for p in props]))
+    return len(props), float(abs(np.sum(area * doubled)) / area.sum())
 
 
 def _reads_other_lines(lay: PageLayout, line: int, transcribed: bool) -> bool:

@@ -801,18 +801,32 @@ def glyph_name(ch: str) -> str:
 def assign_names(glyphs: Sequence[Glyph], name_unlabelled: bool = True) -> Tuple[List[Glyph], Dict[str, Optional[int]]]:
     """UFO glyph names: the first instance of a character gets its AGL name (and its unicode), further
     instances alternates (a.alt1, a.alt2 …); unlabelled glyphs glyph0001 … — or, when a transcript was
-    given and they matched none of it (`name_unlabelled=False`), no name: they stay out of the font.
+    given and they matched none of it (`name_unlabelled=False`), no name: they stay out of the font. A
+    decorated initial kept as a glyph (`Glyph.initial`) is W.initial (W.initial1 …; initial1 … unlabelled),
+    without a unicode: the plain letter keeps it.
     Returns the named glyphs (new records) and name → unicode.
 
     >>> named, unicodes = assign_names([Glyph("1", 0, (0, 0, 1, 1), (), char=c) for c in "aba"])
     >>> [g.name for g in named], unicodes["a.alt1"]
     (['a', 'b', 'a.alt1'], None)
+    >>> named, unicodes = assign_names([Glyph("1", 0, (0, 0, 1, 1), (), char="W", initial=True),
+    ...                                 Glyph("2", 0, (0, 0, 1, 1), (), char="W")])
+    >>> [g.name for g in named], unicodes
+    (['W.initial', 'W'], {'W.initial': None, 'W': 87})
     """
     unicodes: Dict[str, Optional[int]] = {}
     seen: Dict[str, int] = {}
     unlabelled = 0
     named = []
     for g in glyphs:
+        if g.initial:
+            base = f"{glyph_name(g.char)}.initial" if g.char is not None else "initial"
+            k = seen.get(base, 0 if g.char is not None else 1)
+            seen[base] = k + 1
+            name = base + (str(k) if k else "")
+            unicodes[name] = None
+            named.append(replace(g, name=name))
+            continue
         if g.char is None:
             name = None
             if name_unlabelled:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Dict, List, Optional, Sequence
 
 from . import SAM2_INSTALL_HINT
@@ -49,6 +49,8 @@ class ExtractOptions:
     tracking: Optional[float] = None  # em to take out of the spacing; None: the estimate, when it is clear
     consensus: bool = True  # with a transcript: one outline from all agreeing prints of a character
     faces: str = "all"  # which faces become fonts: all | main | 1-based numbers "1,3" (faces.faces orders them)
+    initials: str = "element"  # decorated initials: "element" (listed, kept out of the fonts) | "glyph" (also kept
+    #                            as a glyph of their line's face, W.initial)
     families: Sequence[str] = ()  # a family name per face (more faces: "<family> 2", "<family> 3" …)
 
 
@@ -144,7 +146,8 @@ def extract(paths: Sequence[str], options: Optional[ExtractOptions] = None,
     with _timed(timings, "label"):
         labelling = label(layouts, pages, opt.text, recognise=opt.recognise, min_score=opt.min_score)
     with _timed(timings, "faces"):
-        typefaces = faces(labelling, pages, labels_from_text=opt.text is not None)
+        typefaces = faces(labelling, pages, labels_from_text=opt.text is not None,
+                          keep_initials=opt.initials == "glyph")
         labelling, found = chosen_faces(labelling, typefaces, pages, opt.faces, name_unlabelled=opt.text is None)
     with _timed(timings, "label", add=True):  # the frames belong to the label stage's time, as before
         framed = frames(labelling, pages)
@@ -197,7 +200,9 @@ def face_style(opt: ExtractOptions, metrics) -> str:
 def _face_font(k, face, glyphs, outlines, masks, labelling, framed, opt, timings):
     """Face k's font: consensus outlines and spacing over its glyphs alone (a letter's prints and gaps in
     another face tell nothing of this one's)."""
-    mine = [g for g in glyphs if g.face == k]
+    # a decorated initial kept as a glyph is no print of its letter: consensus and spacing take it as unlabelled
+    initial_chars = {g.id: g.char for g in glyphs if g.face == k and g.initial}
+    mine = [replace(g, char=None) if g.id in initial_chars else g for g in glyphs if g.face == k]
     fused, spacing_method, space_width, kerning, tracking, tracking_estimate = {}, {}, None, {}, 0.0, None
     # Prints are fused only when a transcript labelled them: recognised labels are not sure enough (l, I and 1
     # taken for one letter; measured on the blackletter pages: mean boundary distance 0.62 → 0.79 em/1000)
@@ -212,7 +217,7 @@ def _face_font(k, face, glyphs, outlines, masks, labelling, framed, opt, timings
         mine, spacing_method, space_width, kerning = spaced.glyphs, spaced.method, spaced.space_width, spaced.kerning
         tracking, tracking_estimate = spaced.tracking, spaced.tracking_estimate
         outlines.update(spaced.outlines)
-    by_id = {g.id: g for g in mine}
+    by_id = {g.id: replace(g, char=initial_chars[g.id]) if g.id in initial_chars else g for g in mine}
     glyphs = [by_id.get(g.id, g) for g in glyphs]
     font = Face(index=k, family=face_family(opt, face.number), style=face_style(opt, framed.face_metrics[k]),
                 metrics=framed.face_metrics[k],

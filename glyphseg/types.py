@@ -71,6 +71,7 @@ class Glyph:
     refined: bool = False  # the mask was changed to match the character's topology
     topology_ok: Optional[bool] = None  # parts and counters match the character's templates (None: unchecked)
     face: int = 0  # which of the run's typefaces (faces.faces: index into Extraction.faces)
+    initial: bool = False  # a decorated initial kept as a glyph of its own (--initials glyph): named W.initial
 
     @property
     def width(self) -> int:

@@ -18,7 +18,7 @@ from glyphseg.detect import detect
 from glyphseg.export import write_extraction
 from glyphseg.label import label
 from glyphseg.pipeline import ExtractOptions, extract
-from glyphseg.score import match_boxes
+from glyphseg.score import box_iou, match_boxes
 from glyphseg.specimen import DEFAULT_LINES, render_specimen
 from glyphseg.types import Glyph, Page
 
@@ -369,6 +369,63 @@ def test_an_unnamed_glyph_on_a_page_recognition_cannot_read_stays_type():
     assert not reads(page(3, 7), 9, transcribed=False)
     assert reads(page(3, 7), 9, transcribed=True)  # the alignment labels what the transcript holds
     assert not reads(page(0, 0), 9, transcribed=True)
+
+
+def hatched_first_letter(spec, period_em: float):
+    """The page with its first letter hatched (diagonal stripes of `period_em`, half ink), as a decorated
+    initial of a specimen sheet (Krause 1922 sheet 3's W); returns (image, that letter's true box)."""
+    image = spec.image.copy()
+    first = min((g for g in spec.glyphs if g.line == 0), key=lambda g: g.bbox[0])
+    x0, y0, x1, y1 = (int(round(v)) for v in first.bbox)
+    period = max(4, int(round(period_em * spec.size_pt / 72 * spec.dpi)))
+    yy, xx = np.mgrid[y0:y1, x0:x1]
+    letter = image[y0:y1, x0:x1]
+    letter[((xx + yy) % period < period // 2) & (letter < 128)] = 255
+    return image, first.bbox
+
+
+@pytest.mark.parametrize("period_em, with_text", [(0.14, True), (0.14, False), (0.2, True)])
+def test_a_hatched_initial_is_an_element_not_a_glyph(period_em, with_text):
+    """A hatched initial as tall as its line's letters: its stripes are many pieces of ink where the line's
+    letters are one to three. It is listed as an initial and none of its stripes is left as a glyph; the same
+    line printed solid has no initial. (Without a transcript, finer or coarser stripes than these scatter over
+    lines of their own, and part of the initial stays type.)"""
+    lines = ["Wir würden weit mehr gewinnen", "uns zeigten wie wir sind"]
+    spec = render_specimen(font_path("fraktur"), lines, size_pt=14, tracking_em=0)
+    image, box = hatched_first_letter(spec, period_em)
+    text = spec.text if with_text else None
+    ex = extract([], ExtractOptions(text=text), pages=[Page(0, "initial.png", spec.dpi, image)])
+    initials = [e for e in ex.elements if e.kind == "initial"]
+    assert len(initials) == 1, ex.elements
+    assert box_iou(initials[0].bbox, box) > 0.8
+    inside = [g.bbox for g in ex.glyphs if box[0] <= (g.bbox[0] + g.bbox[2]) / 2 <= box[2]
+              and box[1] <= (g.bbox[1] + g.bbox[3]) / 2 <= box[3]]
+    assert not inside
+    solid = extract([], ExtractOptions(text=text), pages=[Page(0, "solid.png", spec.dpi, spec.image)])
+    assert not [e for e in solid.elements if e.kind == "initial"]
+
+
+def test_an_initial_kept_as_its_own_glyph_on_request(tmp_path):
+    """--initials glyph: the hatched initial is still listed as an element, and is also one glyph of the font,
+    named W.initial with no Unicode (a later plain W would be W); the font compiles."""
+    from ufo2ft import compileOTF
+
+    spec = render_specimen(font_path("fraktur"), ["Wir würden weit mehr gewinnen", "uns zeigten wie wir sind"],
+                           size_pt=14, tracking_em=0)
+    image, box = hatched_first_letter(spec, 0.14)
+    page = Page(0, "initial.png", spec.dpi, image)
+    ex = extract([], ExtractOptions(text=spec.text, initials="glyph"), pages=[page])
+    assert [e.kind for e in ex.elements] == ["initial"]
+    kept = [g for g in ex.glyphs if g.initial]
+    assert [(g.char, g.name) for g in kept] == [("W", "W.initial")]
+    assert box_iou(kept[0].bbox, box) > 0.8
+    write_extraction(ex, str(tmp_path / "out"))
+    font = ufoLib2.Font.open(str(tmp_path / "out" / "Specimen-Regular.ufo"))
+    assert "W.initial" in font and font["W.initial"].unicodes == [] and len(font["W.initial"].contours) > 3
+    assert "W" not in font
+    compileOTF(font)
+    manifest = json.loads((tmp_path / "out" / "glyphs.json").read_text())
+    assert [g["name"] for g in manifest["glyphs"] if g["char"] == "W"] == ["W.initial"]
 
 
 def test_cli_faces_and_family(two_faces, tmp_path):
