@@ -24,8 +24,8 @@ from .templates import glyph_rasters
 from .detect import join_glyphs, joined_glyph, with_components
 from .metrics import (em_from_labels, em_from_lines, em_from_text_height, expected_zone, extent_zone, glyph_em_px,
                       glyph_zones, line_sizes, line_stems)
-from .split import (JOINED_EM, MIN_PIECE_FIT, TOUCHING_EM, cut_held_glyphs, cut_unread_glyphs, join_runs,
-                    joined_letter_counts, piece_group_costs, split_touching_glyphs)
+from .split import (JOINED_EM, MIN_PIECE_FIT, TOUCHING_EM, cut_between_lines, cut_held_glyphs, cut_unread_glyphs,
+                    join_runs, joined_letter_counts, piece_group_costs, split_touching_glyphs)
 from .types import Glyph, GlyphZone, Labelling, Page, PageLayout, bbox_union
 
 GAP_COST = 4.0
@@ -130,6 +130,8 @@ def _label_rounds(layouts, pages, text, lib, em, stems, ink_sizes, line_starts=(
     """Label, split or join, re-estimate the lines' sizes and the em, until nothing more changes; returns the
     labelled layouts, the em and the templates asked. `line_starts`: where the transcript's lines begin
     (`transcript_line_starts`)."""
+    # letters of two lines in one piece are cut apart first: each side is then read, aligned and cut on its line
+    layouts, _ = cut_between_lines(layouts, pages, em)
     glyphs = [g for layout in layouts for g in layout.glyphs]
     rasters = glyph_rasters(glyphs, layouts)
     fits = lib.family_fits(rasters)

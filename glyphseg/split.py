@@ -25,6 +25,10 @@ or into the run less its first or last character, which the alignment may have g
 (`fitting_cut`). The labels stay the plain alignment's: a glyph the templates do not see cut
 keeps them.
 
+Two lines: before any reading, a glyph holding letters of two lines (a descender touching an ascender of the
+line below) is cut apart along the least-ink left-to-right seam between them (`cut_between_lines`), and each
+side joins its own line.
+
 Broken: `piece_group_costs` prices runs of 2–3 neighbours as one character for the alignment
 (glyphseg.label.align_groups), which takes a run where it explains the text better than the pieces alone.
 
@@ -44,7 +48,7 @@ from scipy.ndimage import minimum_filter1d
 from .detect import join_glyphs, joined_glyph, page_slant, split_glyphs
 from .metrics import expected_zone, extent_zone, glyph_em_px
 from .templates import SHAPE_WEIGHT, TemplateLibrary, glyph_rasters, normalise_raster
-from .types import Glyph, Page, PageLayout
+from .types import Glyph, Line, Page, PageLayout
 
 MIN_PIECE_FIT = 0.6  # each piece must look like its character at least this well (template correlation)
 MIN_GAIN = 0.05  # ... and the two pieces together better than the whole looked like its label
@@ -568,8 +572,8 @@ def cut_unread_glyphs(layouts: Sequence[PageLayout], pages: Sequence[Page], glyp
                 continue
         elif (not joined_em * em_px <= ext[2] - ext[0] <= READ_MOST * WIDEST_EM * em_px
               or reaches_other_lines(layout, g, em_inch * pages[g.page].dpi)):
-            continue  # (no single letter is `joined_em` wide; letters of two lines in one piece need cutting apart
-            #            between the lines first: cut top to bottom, they would become slices through both)
+            continue  # (no single letter is `joined_em` wide; letters of two lines in one piece that
+            #            `cut_between_lines` left whole: cut top to bottom, they would become slices through both)
         if tried is not None:
             tried.add((g.id, g.bbox))
         # (a glyph known to hold several letters: one piece may be a shape no template has, a ligature's ff, a
@@ -624,15 +628,127 @@ def reaches_other_lines(layout: PageLayout, glyph: Glyph, em_px: float) -> bool:
                    for i in line.glyph_ids if i in by_id and i != glyph.id):
             continue
         base = line.baseline_y(middle)
-        top = base - 0.5 * em_px * line.size
-        if base <= y0 or top >= y1:
+        if base <= y0 or base - 0.5 * em_px * line.size >= y1:
             continue
         if rows is None:
             rows = glyph_ink(layout, glyph)[1].sum(axis=1)
-        band = rows[max(0, int(round(top)) - y0):max(0, int(round(base)) - y0)]
-        if band.sum() >= OTHER_LINE_INK * max(float(rows.sum()), 1e-6):
+        if _x_height_share(rows, y0, line, middle, em_px) >= OTHER_LINE_INK:
             return True
     return False
+
+
+MIN_LINE_PIECE = 0.15  # each side of a cut between two lines holds at least this share of the glyph's ink
+LINE_SIZE_RATIO = 1.5  # ... and the two lines' sizes are within this factor of each other ...
+MIN_LINE_LETTERS = 3  # ... and the other line holds at least this many other glyphs of a letter's height
+
+
+def cut_between_lines(layouts: Sequence[PageLayout], pages: Sequence[Page], em_inch: float
+                      ) -> Tuple[List[PageLayout], int]:
+    """Glyphs that hold letters of two lines (a descender of one touching an ascender of the next: tight
+    leading, a worn print) cut apart along the least-ink seam between the two: from the upper line's baseline
+    down to the lower line's x-height (half an em above its baseline), left to right (`seam_paths` on the
+    transposed ink). Ink above the seam stays in the upper line, the rest goes to the lower one; each side
+    must hold MIN_LINE_PIECE of the ink, at least OTHER_LINE_INK of its ink must lie in the x-height of each
+    line (`reaches_other_lines`' test, both ways), the lines' sizes be within LINE_SIZE_RATIO, and the other
+    line hold MIN_LINE_LETTERS glyphs at least half the page's text height. Later cuts split each side into
+    its letters. A long descender that runs into the next line's letters (a secretary hand's f) keeps only
+    what lies above the seam. Returns the new layouts and how many glyphs were cut."""
+    out, count = [], 0
+    for layout in layouts:
+        dpi = pages[layout.page].dpi
+        cuts, moves = [], {}
+        for g in layout.glyphs:
+            if not 0 <= g.line < len(layout.lines):
+                continue
+            cut = _cut_between(layout, g, em_inch * dpi)
+            if cut is not None:
+                pieces, other_line, moving = cut
+                cuts.append((g, pieces))
+                moves[g.id] = (other_line, moving)
+        if cuts:
+            layout = _moved_pieces(split_glyphs(layout, cuts), moves)
+            count += len(cuts)
+        out.append(layout)
+    return out, count
+
+
+def _x_height_share(rows: np.ndarray, y0: int, line: Line, middle: float, em_px: float) -> float:
+    """The share of a glyph's ink (`rows`: its ink summed along each row, from page row `y0`) in the line's
+    x-height at page column `middle`: from its baseline half an em (times its size) up."""
+    base = line.baseline_y(middle)
+    top = base - 0.5 * em_px * line.size
+    band = rows[max(0, int(round(top)) - y0):max(0, int(round(base)) - y0)]
+    return float(band.sum()) / max(float(rows.sum()), 1e-6)
+
+
+def _cut_between(layout: PageLayout, glyph: Glyph, em_px: float):
+    """(the piece map: 0 above the seam, 1 below; the other line's index; which piece goes to it), or None."""
+    x0, y0, x1, y1 = glyph.bbox
+    middle = (x0 + x1) / 2
+    own = layout.lines[glyph.line]
+    if y1 - y0 < 0.5 * em_px * own.size:  # too short to reach from one line's x-height into another's
+        return None
+    member, ink = glyph_ink(layout, glyph)
+    rows = ink.sum(axis=1)
+    if _x_height_share(rows, y0, own, middle, em_px) < OTHER_LINE_INK:
+        return None
+    own_base = own.baseline_y(middle)
+    by_id = {g.id: g for g in layout.glyphs}
+    for k, line in enumerate(layout.lines):
+        if (k == glyph.line or max(line.size, own.size) > LINE_SIZE_RATIO * min(line.size, own.size)
+                or _x_height_share(rows, y0, line, middle, em_px) < OTHER_LINE_INK):
+            continue  # (a "line" of another size: a row of quotes or specks over a line, or another text)
+        letters = sum(1 for i in line.glyph_ids if i in by_id and i != glyph.id
+                      and by_id[i].height >= 0.5 * layout.text_height)
+        if letters < MIN_LINE_LETTERS:
+            continue  # no line of text: an umlaut's dots over a heading found as a "line" of their own (Kant p.17)
+        base = line.baseline_y(middle)
+        upper, lower = (own, line) if own_base < base else (line, own)
+        # the seam runs between the upper line's baseline and the lower line's x-height
+        top = int(round(upper.baseline_y(middle))) - y0
+        bottom = int(round(lower.baseline_y(middle) - 0.5 * em_px * lower.size)) - y0
+        top, bottom = max(top, 0), min(bottom, y1 - y0)
+        if bottom - top < 2:
+            continue
+        band = ink[top:bottom].T  # columns as rows: a left-to-right seam
+        half = (bottom - top) // 2
+        rows_of_seam = seam_paths(band, [half], half)[0] + top  # the seam's row in each column
+        below = np.arange(y1 - y0)[:, None] > rows_of_seam[None, :]
+        share = float(ink[below].sum()) / max(float(ink.sum()), 1e-6)
+        if not MIN_LINE_PIECE <= share <= 1 - MIN_LINE_PIECE:
+            continue
+        pieces = np.where(member, below.astype(np.int32), -1)
+        return pieces, k, 1 if upper is own else 0  # the piece that goes to line k: the lower, or the upper
+    return None
+
+
+def _moved_pieces(layout: PageLayout, moves: Dict[str, Tuple[int, int]]) -> PageLayout:
+    """The layout with the piece of each cut glyph that belongs to the other line moved to it (`moves`: the
+    glyph's id → (that line's index, which piece: 0 the one that kept the id, 1 the one after it)), placed
+    among that line's glyphs by where it stands."""
+    by_id = {g.id: g for g in layout.glyphs}
+    moved: Dict[str, int] = {}
+    for line in layout.lines:
+        for n, gid in enumerate(line.glyph_ids):
+            if gid in moves:
+                other, which = moves[gid]
+                moved[gid if which == 0 else line.glyph_ids[n + 1]] = other
+    def centre(gid):
+        return by_id[gid].bbox[0] + by_id[gid].bbox[2]
+
+    lines = []
+    for k, line in enumerate(layout.lines):
+        ids = [gid for gid in line.glyph_ids if gid not in moved]
+        for gid in sorted((gid for gid, other in moved.items() if other == k), key=centre):
+            at = next((n for n, other in enumerate(ids) if centre(other) > centre(gid)), len(ids))
+            ids.insert(at, gid)
+        lines.append(replace(line, glyph_ids=ids))
+    glyphs = {g.id: replace(g, line=moved[g.id]) if g.id in moved else g for g in layout.glyphs}
+    # the page's glyphs in reading order, line after line, as detection gives them (the alignment reads them so)
+    in_lines = [gid for line in lines for gid in line.glyph_ids]
+    lined = set(in_lines)
+    rest = [g for g in layout.glyphs if g.id not in lined]
+    return replace(layout, glyphs=[glyphs[gid] for gid in in_lines] + rest, lines=lines)
 
 
 def is_letter(char: str) -> bool:

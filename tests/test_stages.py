@@ -333,6 +333,31 @@ def test_without_a_transcript_letters_that_read_unsurely_as_one_letter_are_cut()
     assert shares.max() == 1 and np.all(shares[held] == 1)
 
 
+def test_a_descender_touching_the_line_below_is_cut_between_the_lines():
+    """A y's descender blotted onto the h under it: one piece of ink holding letters of two lines. It is cut
+    between the lines (split.cut_between_lines) before the letters are read, with the transcript or without:
+    no glyph is left spanning both lines, and without one every letter is found."""
+    from glyphseg.label import label
+
+    spec = render_specimen(font_path("serif"), ["quay jog gypsy", "hold blik bah"], size_pt=14, tracking_em=0,
+                           leading=1.1)
+    image = spec.image.copy()
+    y = next(g for g in spec.glyphs if g.line == 0 and g.char == "y")
+    h = next(g for g in spec.glyphs if g.line == 1 and g.bbox[0] < (y.bbox[0] + y.bbox[2]) / 2 < g.bbox[2])
+    x = int((max(y.bbox[0], h.bbox[0]) + min(y.bbox[2], h.bbox[2])) / 2)
+    image[int(y.bbox[3]) - 14:int(h.bbox[1]) + 14, x - 5:x + 5] = 0  # the blot joining the two
+    page = Page(0, "blot.png", spec.dpi, image)
+    layout = detect(page)
+    assert len(layout.lines) == 2
+    em_px = spec.size_pt / 72 * spec.dpi
+    assert any(g.height > 1.3 * em_px for g in layout.glyphs)  # detection holds both letters in one glyph
+    for text in (spec.text, None):
+        labelled = label([layout], [page], text)
+        assert not [g.bbox for g in labelled.glyphs if g.height > 1.3 * em_px], text
+        f1 = match_boxes([g.bbox for g in labelled.glyphs], [g.bbox for g in spec.glyphs]).prf()[2]
+        assert f1 >= (0.9 if text else 0.99), (text, f1)
+
+
 def test_without_a_transcript_a_script_word_in_one_piece_is_cut_into_letters():
     """Dancing Script's sample words, no transcript: each word is one piece of ink, and the templates read a
     script's letters too poorly (median fit under 0.9) for the cut of glyphs that read as no letter, so every
