@@ -657,10 +657,14 @@ def cut_between_lines(layouts: Sequence[PageLayout], pages: Sequence[Page], em_i
     for layout in layouts:
         dpi = pages[layout.page].dpi
         cuts, moves = [], {}
+        by_id = {g.id: g for g in layout.glyphs}
+        text_lines = {k for k, line in enumerate(layout.lines)  # no umlaut's dots found as a "line" (Kant p.17)
+                      if sum(by_id[i].height >= 0.5 * layout.text_height for i in line.glyph_ids if i in by_id)
+                      >= MIN_LINE_LETTERS}
         for g in layout.glyphs:
             if not 0 <= g.line < len(layout.lines):
                 continue
-            cut = _cut_between(layout, g, em_inch * dpi)
+            cut = _cut_between(layout, g, em_inch * dpi, text_lines)
             if cut is not None:
                 pieces, other_line, moving = cut
                 cuts.append((g, pieces))
@@ -681,8 +685,9 @@ def _x_height_share(rows: np.ndarray, y0: int, line: Line, middle: float, em_px:
     return float(band.sum()) / max(float(rows.sum()), 1e-6)
 
 
-def _cut_between(layout: PageLayout, glyph: Glyph, em_px: float):
-    """(the piece map: 0 above the seam, 1 below; the other line's index; which piece goes to it), or None."""
+def _cut_between(layout: PageLayout, glyph: Glyph, em_px: float, text_lines: set):
+    """(the piece map: 0 above the seam, 1 below; the other line's index; which piece goes to it), or None.
+    `text_lines`: the lines that may be the other line."""
     x0, y0, x1, y1 = glyph.bbox
     middle = (x0 + x1) / 2
     own = layout.lines[glyph.line]
@@ -693,15 +698,11 @@ def _cut_between(layout: PageLayout, glyph: Glyph, em_px: float):
     if _x_height_share(rows, y0, own, middle, em_px) < OTHER_LINE_INK:
         return None
     own_base = own.baseline_y(middle)
-    by_id = {g.id: g for g in layout.glyphs}
     for k, line in enumerate(layout.lines):
-        if (k == glyph.line or max(line.size, own.size) > LINE_SIZE_RATIO * min(line.size, own.size)
+        if (k == glyph.line or k not in text_lines
+                or max(line.size, own.size) > LINE_SIZE_RATIO * min(line.size, own.size)
                 or _x_height_share(rows, y0, line, middle, em_px) < OTHER_LINE_INK):
             continue  # (a "line" of another size: a row of quotes or specks over a line, or another text)
-        letters = sum(1 for i in line.glyph_ids if i in by_id and i != glyph.id
-                      and by_id[i].height >= 0.5 * layout.text_height)
-        if letters < MIN_LINE_LETTERS:
-            continue  # no line of text: an umlaut's dots over a heading found as a "line" of their own (Kant p.17)
         base = line.baseline_y(middle)
         upper, lower = (own, line) if own_base < base else (line, own)
         # the seam runs between the upper line's baseline and the lower line's x-height
@@ -733,6 +734,7 @@ def _moved_pieces(layout: PageLayout, moves: Dict[str, Tuple[int, int]]) -> Page
             if gid in moves:
                 other, which = moves[gid]
                 moved[gid if which == 0 else line.glyph_ids[n + 1]] = other
+
     def centre(gid):
         return by_id[gid].bbox[0] + by_id[gid].bbox[2]
 
