@@ -42,7 +42,7 @@ from .detect import join_glyphs
 from .label import POOR_FIT, assign_names
 from .metrics import SURE_LABEL, expected_zone, glyph_em_px, glyph_zones
 from .segment import own_ink_mask
-from .types import Element, FaceFound, Faces, Glyph, GlyphsegError, Labelling, Page, PageLayout
+from .types import Element, FaceFound, Faces, Glyph, GlyphsegError, Labelling, Page, PageLayout, bbox_union
 
 # How much each feature varies between lines of one face, the unit of distance: about the 90th percentile of
 # the differences between lines of one font (capitals, lowercase, figures, sample words; 10 and 20 pt; clean
@@ -608,23 +608,22 @@ def _set_aside_elements(layouts: Sequence[PageLayout], pages: Sequence[Page], tr
             # the line's tall letters (capitals, ascenders), not its median: a line of punctuation is mostly low
             tall = len(others) >= 3 and first.height > INITIAL_HEIGHT * float(np.percentile(others, 90))
             initial = [first] if tall else patterned_initial(ordered, lay.ink.components)
-            if initial:
-                x0, y0 = min(g.bbox[0] for g in initial), min(g.bbox[1] for g in initial)
-                x1, y1 = max(g.bbox[2] for g in initial), max(g.bbox[3] for g in initial)
-                elements.append(Element(kind="initial", bbox=(x0, y0, x1, y1), page=lay.page))
-                leave.update({g.id: "" for g in initial})  # listed once, as one element
+            if initial:  # listed once, as one element, however many pieces it is (none of them an ornament)
+                elements.append(Element(kind="initial", bbox=bbox_union([g.bbox for g in initial]), page=lay.page))
                 initials.append(initial)
+                for g in initial:
+                    leave.pop(g.id, None)
         for gid, kind in leave.items():
-            if kind:
-                elements.append(Element(kind=kind, bbox=by_id[gid].bbox, page=lay.page))
-        for pieces in initials if keep_initials else []:
-            lay = _kept_initial(lay, pieces)
-            del leave[pieces[0].id]
-            for g in pieces[1:]:
-                del leave[g.id]
-        if leave:
-            lines = [replace(ln, glyph_ids=[gid for gid in ln.glyph_ids if gid not in leave]) for ln in lay.lines]
-            lay = replace(lay, glyphs=[g for g in lay.glyphs if g.id not in leave], lines=lines)
+            elements.append(Element(kind=kind, bbox=by_id[gid].bbox, page=lay.page))
+        gone = set(leave)
+        for pieces in initials:
+            if keep_initials:
+                lay = _kept_initial(lay, pieces)  # one glyph: the rest join its first piece
+            else:
+                gone.update(g.id for g in pieces)
+        if gone:
+            lines = [replace(ln, glyph_ids=[gid for gid in ln.glyph_ids if gid not in gone]) for ln in lay.lines]
+            lay = replace(lay, glyphs=[g for g in lay.glyphs if g.id not in gone], lines=lines)
         out.append(lay)
     return out, _merged_numbers(elements)
 
