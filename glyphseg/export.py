@@ -17,7 +17,7 @@ import re
 import shutil
 import tempfile
 from contextlib import contextmanager
-from typing import Tuple
+from typing import List, Tuple
 
 import cv2
 import numpy as np
@@ -625,29 +625,37 @@ def atomic_output_dir(outdir: str, force: bool = False, inputs=()):
                     break
 
 
+def face_fonts(ex: Extraction) -> List[Tuple[str, Extraction, ufoLib2.Font]]:
+    """(UFO file name, the face's view of `ex`, its ufoLib2 font with the scans as background images) per
+    face, the main face first."""
+    out = []
+    for k, ufo_name in enumerate(face_ufo_names(ex)):
+        view = ex.face_view(k)
+        font = build_ufo(view)
+        add_background_images(font, view)
+        out.append((ufo_name, view, font))
+    return out
+
+
 def write_extraction(ex: Extraction, outdir: str, force: bool = False, extra_writers=(), inputs=(),
-                     into=None) -> str:
+                     into=None, fonts=None) -> str:
     """Write the whole output contract into `outdir` (see README: Output), whole or not at all
     (`atomic_output_dir`; `inputs` are protected from being replaced).
 
     `into`: the temporary folder of an `atomic_output_dir(outdir)` the caller already holds (the CLI reserves
     the output before the work, so that a bad output path or a concurrent run is refused before it starts);
-    the files go there and the caller's context puts them in place.
+    the files go there and the caller's context puts them in place. `fonts`: `face_fonts(ex)`, when the
+    caller built them already.
     """
     if into is None:
         with atomic_output_dir(outdir, force, inputs) as tmp:
-            write_extraction(ex, outdir, extra_writers=extra_writers, into=tmp)
+            write_extraction(ex, outdir, extra_writers=extra_writers, into=tmp, fonts=fonts)
         return os.path.abspath(outdir)
     tmp = into
-    ufo_names = face_ufo_names(ex)
+    faces = face_fonts(ex) if fonts is None else fonts
     os.makedirs(os.path.join(tmp, "svg"))
-    fonts = []
-    for k, ufo_name in enumerate(ufo_names):
-        view = ex.face_view(k)
-        font = build_ufo(view)
-        add_background_images(font, view)
+    for k, (ufo_name, view, font) in enumerate(faces):
         font.save(os.path.join(tmp, ufo_name), overwrite=True)
-        fonts.append(font)
         # the main face's SVGs in svg/, another face's in svg/<its UFO's name>/ (their glyph names repeat)
         svg_dir = os.path.join(tmp, "svg", *(() if k == 0 else (ufo_name[:-4],)))
         os.makedirs(svg_dir, exist_ok=True)
@@ -657,7 +665,7 @@ def write_extraction(ex: Extraction, outdir: str, force: bool = False, extra_wri
                 continue
             with open(os.path.join(svg_dir, f"{g.name}.svg"), "w", encoding="utf-8") as fh:
                 fh.write(glyph_svg(outline, g.advance, view.metrics.ascender, view.metrics.descender))
-    font, ufo_name = fonts[0], ufo_names[0]
+    ufo_name, _, font = faces[0]
     os.makedirs(os.path.join(tmp, "masks"))
     for p in ex.pages:
         masks = [ex.masks[g.id] for g in ex.glyphs if g.page == p.index and g.id in ex.masks]
@@ -675,9 +683,17 @@ def export(ex: Extraction, outdir: str, force: bool = False, report: bool = True
     """The export stage: the whole output folder — UFO, SVGs, page masks, glyphs.json and (with `report`)
     report.html — written whole or not at all; returns its absolute path. See `write_extraction`. `jobs`:
     processes the report may use (`write_report`)."""
-    writers = []
-    if report:
-        from .report import write_report  # report reads export's crop geometry: imported here, not at the top
+    if into is None:
+        with atomic_output_dir(outdir, force, inputs) as tmp:
+            export(ex, outdir, report=report, into=tmp, jobs=jobs)
+        return os.path.abspath(outdir)
+    fonts = face_fonts(ex)
+    if not report:
+        return write_extraction(ex, outdir, into=into, fonts=fonts)
+    from .report import start_font_compile, write_report  # report reads export's crop geometry: imported here
 
-        writers.append(functools.partial(write_report, jobs=jobs))
-    return write_extraction(ex, outdir, force=force, extra_writers=writers, inputs=inputs, into=into)
+    # The report's font compiles in a second process from here on, while the UFOs, SVGs and masks are
+    # written (started in write_report, after them, it was waited for: 0.17 s of a 2.3 s page).
+    with start_font_compile(ex, fonts[0][2], into, jobs) as compiled:
+        writer = functools.partial(write_report, jobs=jobs, compiled=compiled)
+        return write_extraction(ex, outdir, extra_writers=[writer], into=into, fonts=fonts)

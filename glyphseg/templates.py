@@ -171,6 +171,13 @@ BLACKLETTER = "blackletter"  # the style of the Fraktur, textura and gothic sour
 def library(blackletter: bool = True) -> TemplateLibrary:
     """The templates of every source font; without the `blackletter` ones, those of roman type alone (roman,
     italic, sans, mono), whose fit tells a blackletter or a script face from a roman one (glyphseg.faces)."""
+    full = _full_library()
+    return full if blackletter else full.roman()
+
+
+@lru_cache(maxsize=1)
+def _full_library() -> TemplateLibrary:
+    # read and measured once a process: both libraries come from it (the features are a tenth of a second)
     path = os.path.join(os.path.dirname(__file__), "data", "templates.npz")
     data = np.load(path)
     template_chars = [str(c) for c in data["chars"]]
@@ -183,7 +190,7 @@ def library(blackletter: bool = True) -> TemplateLibrary:
                            zones=data["zones"], topologies=data["topology"], sources=sources,
                            blackletter=np.array([sources[f].split("|")[1].startswith(BLACKLETTER)
                                                  for f in data["font"]]))
-    return full if blackletter else full.roman()
+    return full
 
 
 def recognise(shape_cost: np.ndarray, zone_cost: np.ndarray, chars: Sequence[str],
