@@ -240,7 +240,11 @@ def detect(page: Page, options: Optional[DetectOptions] = None, ink: Optional[In
         extents.append(_ink_extent(labels, box, labs, angle))
 
     glyph_th = np.array([max(local[m] for m in members) for members in glyph_members])
-    lines_of_glyphs = _find_lines(extents, glyph_th)
+    lines_of_glyphs, line_blocks = [], []  # glyph indices by line, and the text block of each line
+    for b, block in enumerate(text_blocks(extents, glyph_th)):
+        for line in _find_lines([extents[i] for i in block], glyph_th[block]):
+            lines_of_glyphs.append([block[i] for i in line])
+            line_blocks.append(b)
 
     # Refine the angle with a least-squares baseline per line, then recompute the frame extents.
     refined = _refine_angle(lines_of_glyphs, glyph_boxes, extents, angle, text_height, labels,
@@ -253,14 +257,15 @@ def detect(page: Page, options: Optional[DetectOptions] = None, ink: Optional[In
     members = [tuple(int(v) for v in comps_arr[m, 0]) for m in glyph_members]
     bottoms_of = [letter_bottoms(labels, glyph_boxes[i], comps_arr[glyph_members[i], 0], angle, extents[i],
                                  glyph_th[i]) for i in range(len(glyph_members))]
-    glyphs, lines, ext_by_id = _reading_order(page.index, lines_of_glyphs, glyph_boxes, members, extents, angle,
-                                              glyph_th, bottoms_of)
+    glyphs, lines, ext_by_id = _reading_order(page.index, lines_of_glyphs, line_blocks, glyph_boxes, members,
+                                              extents, angle, glyph_th, bottoms_of)
     drawn = drawings(glyphs, lines, elements)
     if drawn:  # set aside before labelling: a transcript aligned over a drawing gives its letters to the pieces
         elements += [Element(kind="diagram", bbox=box, page=page.index) for box in drawn.values()]
+        line_blocks = [b for li, b in enumerate(line_blocks) if li not in drawn]
         lines_of_glyphs = [idxs for li, idxs in enumerate(lines_of_glyphs) if li not in drawn]
-        glyphs, lines, ext_by_id = _reading_order(page.index, lines_of_glyphs, glyph_boxes, members, extents, angle,
-                                                  glyph_th, bottoms_of)
+        glyphs, lines, ext_by_id = _reading_order(page.index, lines_of_glyphs, line_blocks, glyph_boxes, members,
+                                                  extents, angle, glyph_th, bottoms_of)
     return PageLayout(page.index, ink, glyphs, lines, text_height, angle, ext_by_id, dropped, elements=elements,
                       slant=slant)
 
@@ -645,7 +650,8 @@ def _component_table(labels: np.ndarray, n: int) -> np.ndarray:
     return np.array(comps, dtype=np.int64)
 
 
-def _reading_order(page_index, lines_of_glyphs, glyph_boxes, members, extents, angle, glyph_th, bottoms_of):
+def _reading_order(page_index, lines_of_glyphs, line_blocks, glyph_boxes, members, extents, angle, glyph_th,
+                   bottoms_of):
     """Glyphs (ids p<page>-<order>) and lines in reading order, and each glyph's ink extent by id.
     `bottoms_of[i]`: the bottoms glyph i gives its line's baseline (`letter_bottoms`)."""
     glyphs: List[Glyph] = []
@@ -665,7 +671,8 @@ def _reading_order(page_index, lines_of_glyphs, glyph_boxes, members, extents, a
         bottoms = np.concatenate([bottoms_of[i] for i in idxs])
         owners = np.concatenate([np.full(len(bottoms_of[i]), k) for k, i in enumerate(idxs)])
         lines.append(Line(page=page_index, index=li, glyph_ids=ids, angle=angle,
-                          baseline_offset=_baseline(bottoms, float(np.median(glyph_th[idxs])), owners)))
+                          baseline_offset=_baseline(bottoms, float(np.median(glyph_th[idxs])), owners),
+                          block=line_blocks[li]))
     return glyphs, lines, ext_by_id
 
 
@@ -1021,6 +1028,112 @@ def _group_components(rboxes: np.ndarray, areas: np.ndarray, text_heights: np.nd
     for c in range(k):
         groups.setdefault(find(c), []).append(c)
     return list(groups.values())
+
+
+MIN_BLOCK_LETTERS = 3  # a block of text holds at least this many letter-sized glyphs (not a heading's capital alone)
+GUTTER = 1.2  # (the band's median letter height) a gap this wide down a band of lines may part two blocks of text
+#              (name cards side by side, columns: Krause sheet 4's cards stand 1.4-1.6 apart); word spaces are
+#              under half of it. Lines on one baseline across it are read across all the same (ROW_ALIGNED)
+ROW_ALIGNED = 0.25  # (line pitches) blocks whose lines' bottoms pair up this closely are one table, read across
+
+
+def text_blocks(extents, text_heights: np.ndarray) -> List[List[int]]:
+    """Glyph indices (into `extents`, ink boxes in the line frame) in blocks of text, in reading order, by a
+    recursive XY-cut: glyphs with a gutter (at least GUTTER letter heights of paper) running all the way down
+    between them are blocks side by side, read one after the other; else rows of ink with paper between them
+    are cut apart and each is cut again the same way. Rows cut no further are one block together, whose lines
+    are found as on a page of one block. A gutter is not a cut where its sides' lines stand on the same
+    baselines (a table's rows, a caption beside its sample: read across), between single lines (words far
+    apart on one line), or beside fewer than MIN_BLOCK_LETTERS letters (a heading's capital).
+
+    >>> ext = [(0, 0, 10, 10), (12, 0, 22, 10), (0, 14, 10, 24),      # a card of two lines at the left ...
+    ...        (60, 7, 70, 17), (72, 7, 82, 17), (60, 21, 70, 31)]   # ... and one beside it, set lower
+    >>> text_blocks(ext, np.full(6, 10.0))
+    [[0, 1, 2], [3, 4, 5]]
+    >>> text_blocks(ext[:2] + [(60, 0, 70, 10)], np.full(3, 10.0))  # one line with a wide gap: one block
+    [[0, 1, 2]]
+    >>> table = ext[:3] + [(60, 0, 70, 10), (72, 0, 82, 10), (60, 14, 70, 24)]  # the right card set level
+    >>> text_blocks(table, np.full(6, 10.0))  # rows of a table: read across
+    [[0, 1, 2, 3, 4, 5]]
+    """
+    ext = np.asarray(extents, dtype=float).reshape(-1, 4)
+    th = np.asarray(text_heights, dtype=float)
+
+    def blocks(idx: np.ndarray) -> List[List[int]]:
+        columns = _text_columns(ext, th, idx)
+        if columns is not None:
+            return [block for column in columns for block in blocks(column)]
+        bands = _gaps_apart(ext[:, 1], ext[:, 3], idx, 0.0)  # rows of ink with paper between them
+        if len(bands) == 1:
+            return [sorted(idx.tolist())]
+        out: List[List[int]] = []
+        plain: List[int] = []  # bands cut no further: one block, whose lines _find_lines finds as on any page
+        for band in bands:
+            inner = blocks(band)
+            if len(inner) == 1:
+                plain.extend(inner[0])
+                continue
+            if plain:
+                out.append(sorted(plain))
+                plain = []
+            out.extend(inner)
+        if plain:
+            out.append(sorted(plain))
+        return out
+
+    found = blocks(np.arange(len(ext)))
+    return found if len(found) > 1 else [list(range(len(ext)))]
+
+
+def _gaps_apart(lo: np.ndarray, hi: np.ndarray, idx: np.ndarray, gap: float) -> List[np.ndarray]:
+    """`idx` in runs along one axis whose intervals [lo, hi) leave more than `gap` between runs."""
+    order = idx[np.argsort(lo[idx], kind="stable")]
+    runs, reach = [[order[0]]], hi[order[0]]
+    for i in order[1:]:
+        if lo[i] - reach > gap:
+            runs.append([])
+        runs[-1].append(i)
+        reach = max(reach, hi[i])
+    return [np.array(r) for r in runs]
+
+
+def _text_columns(ext: np.ndarray, th: np.ndarray, band: np.ndarray) -> Optional[List[np.ndarray]]:
+    """Glyphs `band` cut into blocks side by side at the gutters that run all the way down them (see
+    `text_blocks`), or None."""
+    heights = ext[band, 3] - ext[band, 1]
+    letters = heights >= 0.5 * th[band]  # leaves out specks and dots, which would make any gap a gutter
+    if not letters.any():
+        return None
+    parts = _gaps_apart(ext[:, 0], ext[:, 2], band, GUTTER * float(np.median(heights[letters])))
+    if len(parts) < 2:
+        return None
+
+    def few_letters(side):
+        return int(((ext[side, 3] - ext[side, 1]) >= 0.5 * th[side]).sum()) < MIN_BLOCK_LETTERS
+
+    merged = [parts[0]]
+    for part in parts[1:]:
+        if few_letters(merged[-1]) or few_letters(part) or _read_across(ext, th, merged[-1], part):
+            merged[-1] = np.concatenate([merged[-1], part])
+        else:
+            merged.append(part)
+    return merged if len(merged) > 1 else None
+
+
+def _read_across(ext: np.ndarray, th: np.ndarray, left: np.ndarray, right: np.ndarray) -> bool:
+    """The two sides of a gutter are one text, read line by line across it: each holds one line only, or the
+    lines of the side with fewer stand on the other's baselines."""
+    def line_bottoms(side):
+        lines = _find_lines([tuple(ext[i]) for i in side], th[side])
+        return [float(np.median(ext[side[line], 3])) for line in lines
+                if (ext[side[line], 3] - ext[side[line], 1]).max() >= 0.5 * float(np.median(th[side]))]
+
+    a, b = sorted(line_bottoms(left)), sorted(line_bottoms(right))
+    if len(a) <= 1 and len(b) <= 1:
+        return True
+    fewer, more = (a, b) if len(a) <= len(b) else (b, a)
+    pitch = min(float(np.median(np.diff(side))) for side in (a, b) if len(side) > 1)  # the closer set's leading
+    return bool(fewer) and all(min(abs(y - z) for z in more) <= ROW_ALIGNED * pitch for y in fewer)
 
 
 def _find_lines(extents, text_heights: np.ndarray) -> List[List[int]]:

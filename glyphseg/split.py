@@ -687,7 +687,7 @@ def _x_height_share(rows: np.ndarray, y0: int, line: Line, middle: float, em_px:
 
 def _cut_between(layout: PageLayout, glyph: Glyph, em_px: float, text_lines: set):
     """(the piece map: 0 above the seam, 1 below; the other line's index; which piece goes to it), or None.
-    `text_lines`: the lines that may be the other line."""
+    `text_lines`: the lines that may be the other line (of its own block: a name card's beside it is none)."""
     x0, y0, x1, y1 = glyph.bbox
     middle = (x0 + x1) / 2
     own = layout.lines[glyph.line]
@@ -700,6 +700,7 @@ def _cut_between(layout: PageLayout, glyph: Glyph, em_px: float, text_lines: set
     own_base = own.baseline_y(middle)
     for k, line in enumerate(layout.lines):
         if (k == glyph.line or k not in text_lines
+                or line.block != own.block
                 or max(line.size, own.size) > LINE_SIZE_RATIO * min(line.size, own.size)
                 or _x_height_share(rows, y0, line, middle, em_px) < OTHER_LINE_INK):
             continue  # (a "line" of another size: a row of quotes or specks over a line, or another text)
@@ -709,7 +710,7 @@ def _cut_between(layout: PageLayout, glyph: Glyph, em_px: float, text_lines: set
         top = int(round(upper.baseline_y(middle))) - y0
         bottom = int(round(lower.baseline_y(middle) - 0.5 * em_px * lower.size)) - y0
         top, bottom = max(top, 0), min(bottom, y1 - y0)
-        if bottom - top < 2:
+        if bottom - top < 3:  # seam_paths keeps a seam off the band's first and last row
             continue
         band = ink[top:bottom].T  # columns as rows: a left-to-right seam
         half = (bottom - top) // 2

@@ -132,6 +132,9 @@ class Line:
     # Body size relative to the run's reference em (Labelling.em_inch): 1 for lines at the main size; a page
     # showing a face at 10 and 24 pt has lines at 1 and 2.4 (metrics.line_sizes).
     size: float = 1.0
+    # The block of text it is a line of (glyphseg.detect.text_blocks: name cards or columns side by side are
+    # blocks of their own; most pages are one): a line of another block is no neighbour of this one.
+    block: int = 0
 
     def baseline_y(self, x: float) -> float:
         """Page y of the baseline at page x."""

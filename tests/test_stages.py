@@ -358,6 +358,35 @@ def test_a_descender_touching_the_line_below_is_cut_between_the_lines():
         assert f1 >= (0.9 if text else 0.99), (text, f1)
 
 
+def test_blocks_side_by_side_are_read_one_after_the_other():
+    """Two name cards side by side, their lines on different baselines (Krause sheet 4, a page of columns):
+    each card is a block of its own (detect.text_blocks), read through before the next, so no line mixes the
+    two, and a transcript typed card after card labels every letter. Before, lines were found across the
+    page, and the alignment read the cards' lines interleaved."""
+    from glyphseg.label import label
+
+    left = render_specimen(font_path("serif"), ["Ernst Reich", "Gartenbau", "Architekt"], size_pt=14, tracking_em=0,
+                           leading=1.5)
+    right = render_specimen(font_path("sans"), ["Werkstatt fur", "Textile", "Industrie", "Paul Gleim"], size_pt=11,
+                            tracking_em=0, leading=1.3)
+    gutter, drop = int(0.5 * left.dpi), int(0.12 * left.dpi)
+    image = np.full((max(left.image.shape[0], right.image.shape[0] + drop),
+                     left.image.shape[1] + gutter + right.image.shape[1]), 255, np.uint8)
+    image[:left.image.shape[0], :left.image.shape[1]] = left.image
+    x0 = left.image.shape[1] + gutter
+    image[drop:drop + right.image.shape[0], x0:] = right.image
+    truth = [(g.bbox, g.char) for g in left.glyphs] + [
+        ((g.bbox[0] + x0, g.bbox[1] + drop, g.bbox[2] + x0, g.bbox[3] + drop), g.char) for g in right.glyphs]
+    page = Page(0, "cards.png", left.dpi, image)
+    layout = detect(page)
+    assert len(layout.lines) == 7
+    for line in layout.lines:
+        assert len({g.bbox[0] >= x0 for g in layout.glyphs if g.id in line.glyph_ids}) == 1, line
+    labelled = label([layout], [page], "".join(c for _, c in truth))
+    m = match_boxes([g.bbox for g in labelled.glyphs], [b for b, _ in truth])
+    assert sum(labelled.glyphs[i].char == truth[j][1] for i, j in m.pairs) == len(truth)
+
+
 def test_without_a_transcript_a_script_word_in_one_piece_is_cut_into_letters():
     """Dancing Script's sample words, no transcript: each word is one piece of ink, and the templates read a
     script's letters too poorly (median fit under 0.9) for the cut of glyphs that read as no letter, so every
