@@ -1030,6 +1030,7 @@ def _group_components(rboxes: np.ndarray, areas: np.ndarray, text_heights: np.nd
     return list(groups.values())
 
 
+MAX_BLOCK_DEPTH = 24  # cuts within cuts (a page's layout nests a few deep; this bounds a contrived page's time)
 MIN_BLOCK_LETTERS = 3  # a block of text holds at least this many letter-sized glyphs (not a heading's capital alone)
 GUTTER = 1.2  # (the band's median letter height) a gap this wide down a band of lines may part two blocks of text
 #              (name cards side by side, columns: Krause sheet 4's cards stand 1.4-1.6 apart); word spaces are
@@ -1059,17 +1060,17 @@ def text_blocks(extents, text_heights: np.ndarray) -> List[List[int]]:
     ext = np.asarray(extents, dtype=float).reshape(-1, 4)
     th = np.asarray(text_heights, dtype=float)
 
-    def blocks(idx: np.ndarray) -> List[List[int]]:
-        columns = _text_columns(ext, th, idx)
+    def blocks(idx: np.ndarray, depth: int = 0) -> List[List[int]]:
+        columns = _text_columns(ext, th, idx) if depth < MAX_BLOCK_DEPTH else None
         if columns is not None:
-            return [block for column in columns for block in blocks(column)]
+            return [block for column in columns for block in blocks(column, depth + 1)]
         bands = _gaps_apart(ext[:, 1], ext[:, 3], idx, 0.0)  # rows of ink with paper between them
         if len(bands) == 1:
             return [sorted(idx.tolist())]
         out: List[List[int]] = []
         plain: List[int] = []  # bands cut no further: one block, whose lines _find_lines finds as on any page
         for band in bands:
-            inner = blocks(band)
+            inner = blocks(band, depth + 1)
             if len(inner) == 1:
                 plain.extend(inner[0])
                 continue
@@ -1099,7 +1100,8 @@ def _gaps_apart(lo: np.ndarray, hi: np.ndarray, idx: np.ndarray, gap: float) -> 
 
 def _text_columns(ext: np.ndarray, th: np.ndarray, band: np.ndarray) -> Optional[List[np.ndarray]]:
     """Glyphs `band` cut into blocks side by side at the gutters that run all the way down them (see
-    `text_blocks`), or None."""
+    `text_blocks`), or None. Each gutter is judged by the two parts beside it (each measured once: the time
+    stays n log n however many parts a row of cards makes)."""
     heights = ext[band, 3] - ext[band, 1]
     letters = heights >= 0.5 * th[band]  # leaves out specks and dots, which would make any gap a gutter
     if not letters.any():
@@ -1107,32 +1109,33 @@ def _text_columns(ext: np.ndarray, th: np.ndarray, band: np.ndarray) -> Optional
     parts = _gaps_apart(ext[:, 0], ext[:, 2], band, GUTTER * float(np.median(heights[letters])))
     if len(parts) < 2:
         return None
-
-    def few_letters(side):
-        return int(((ext[side, 3] - ext[side, 1]) >= 0.5 * th[side]).sum()) < MIN_BLOCK_LETTERS
-
+    sized = [int(((ext[p, 3] - ext[p, 1]) >= 0.5 * th[p]).sum()) >= MIN_BLOCK_LETTERS for p in parts]
+    bottoms = [_line_bottoms(ext, th, p) for p in parts]
     merged = [parts[0]]
-    for part in parts[1:]:
-        if few_letters(merged[-1]) or few_letters(part) or _read_across(ext, th, merged[-1], part):
-            merged[-1] = np.concatenate([merged[-1], part])
+    for k in range(1, len(parts)):
+        if not (sized[k - 1] and sized[k]) or _read_across(bottoms[k - 1], bottoms[k]):
+            merged[-1] = np.concatenate([merged[-1], parts[k]])
         else:
-            merged.append(part)
+            merged.append(parts[k])
     return merged if len(merged) > 1 else None
 
 
-def _read_across(ext: np.ndarray, th: np.ndarray, left: np.ndarray, right: np.ndarray) -> bool:
-    """The two sides of a gutter are one text, read line by line across it: each holds one line only, or the
-    lines of the side with fewer stand on the other's baselines."""
-    def line_bottoms(side):
-        lines = _find_lines([tuple(ext[i]) for i in side], th[side])
-        return [float(np.median(ext[side[line], 3])) for line in lines
-                if (ext[side[line], 3] - ext[side[line], 1]).max() >= 0.5 * float(np.median(th[side]))]
+def _line_bottoms(ext: np.ndarray, th: np.ndarray, side: np.ndarray) -> List[float]:
+    """The bottoms (median glyph bottom) of the lines of glyphs `side` that hold a letter, top to bottom."""
+    lines = _find_lines([tuple(ext[i]) for i in side], th[side])
+    tall = 0.5 * float(np.median(th[side]))
+    return sorted(float(np.median(ext[side[line], 3])) for line in lines
+                  if (ext[side[line], 3] - ext[side[line], 1]).max() >= tall)
 
-    a, b = sorted(line_bottoms(left)), sorted(line_bottoms(right))
+
+def _read_across(a: List[float], b: List[float]) -> bool:
+    """Two blocks, by their lines' bottoms, are one text read line by line across the gutter between them:
+    each holds one line only, or the lines of the one with fewer stand on the other's baselines (within
+    ROW_ALIGNED of the closer-set block's leading)."""
     if len(a) <= 1 and len(b) <= 1:
         return True
     fewer, more = (a, b) if len(a) <= len(b) else (b, a)
-    pitch = min(float(np.median(np.diff(side))) for side in (a, b) if len(side) > 1)  # the closer set's leading
+    pitch = min(float(np.median(np.diff(side))) for side in (a, b) if len(side) > 1)
     return bool(fewer) and all(min(abs(y - z) for z in more) <= ROW_ALIGNED * pitch for y in fewer)
 
 
