@@ -243,8 +243,10 @@ def detect(page: Page, options: Optional[DetectOptions] = None, ink: Optional[In
     lines_of_glyphs, line_blocks = [], []  # glyph indices by line, and the text block of each line
     for b, block in enumerate(text_blocks(extents, glyph_th)):
         for line in _find_lines([extents[i] for i in block], glyph_th[block]):
-            lines_of_glyphs.append([block[i] for i in line])
-            line_blocks.append(b)
+            for part in stacked_lines([block[i] for i in line], labels, glyph_boxes,
+                                      [comps_arr[m, 0] for m in glyph_members], angle, glyph_th):
+                lines_of_glyphs.append(part)
+                line_blocks.append(b)
 
     # Refine the angle with a least-squares baseline per line, then recompute the frame extents.
     refined = _refine_angle(lines_of_glyphs, glyph_boxes, extents, angle, text_height, labels,
@@ -1137,6 +1139,46 @@ def _read_across(a: List[float], b: List[float]) -> bool:
     fewer, more = (a, b) if len(a) <= len(b) else (b, a)
     pitch = min(float(np.median(np.diff(side))) for side in (a, b) if len(side) > 1)
     return bool(fewer) and all(min(abs(y - z) for z in more) <= ROW_ALIGNED * pitch for y in fewer)
+
+
+STACKED_EXTENT = 2.4  # (text heights) a line of type spans at most ~2.1 from ascender to descender, a script's
+#                       with its flourishes up to ~2.9: a "line" this tall may be lines touching, one on another
+STACKED_PEAK = 0.4  # ... its ink then shows a second x-height band at least this share of the densest's ink
+
+
+def stacked_lines(line: List[int], labels: np.ndarray, boxes, member_labels, angle: float,
+                  text_heights: np.ndarray) -> List[List[int]]:
+    """A found "line" as the lines it is: where letters of lines set solid touch in many places (a script's
+    flourishes, interlocking lettering), clustering by centres finds them as one. Its ink, summed along the
+    line frame's rows, then shows an x-height band per line, at least a line's pitch apart (STACKED_PEAK);
+    each glyph goes to the band that holds most of its ink, top to bottom, and a glyph holding letters of two
+    lines is cut between them later (glyphseg.split.cut_between_lines). One band: the line as it was.
+
+    Hand-written: a projection profile over the line's own ink (OCR engines find lines so, inside their own
+    layout analysis; none is a library call on a line of components)."""
+    th = float(np.median(text_heights[line]))
+    rows = []
+    for i in line:
+        x0, y0, x1, y1 = boxes[i]
+        rr, cc = np.nonzero(np.isin(labels[y0:y1, x0:x1], member_labels[i]))
+        rows.append(_rotate(cc + x0 + 0.5, rr + y0 + 0.5, angle)[1])
+    ink = np.concatenate(rows)
+    if ink.size == 0 or float(ink.max() - ink.min()) < STACKED_EXTENT * th:
+        return [line]
+    from scipy.ndimage import gaussian_filter1d
+    from scipy.signal import find_peaks
+
+    edges = np.arange(float(ink.min()), float(ink.max()) + 2.0)
+    profile = gaussian_filter1d(np.histogram(ink, bins=edges)[0].astype(float), 0.15 * th)
+    peaks, _ = find_peaks(profile, distance=max(1, int(0.8 * th)), height=STACKED_PEAK * profile.max(),
+                          prominence=0.25 * profile.max())
+    if len(peaks) < 2:
+        return [line]
+    bounds = (edges[peaks[:-1]] + edges[peaks[1:]]) / 2  # band k: between the midpoints around its peak
+    parts: List[List[int]] = [[] for _ in peaks]
+    for i, r in zip(line, rows):
+        parts[int(np.argmax(np.bincount(np.searchsorted(bounds, r), minlength=len(peaks))))].append(i)
+    return [p for p in parts if p]
 
 
 def _find_lines(extents, text_heights: np.ndarray) -> List[List[int]]:
