@@ -94,7 +94,7 @@ def table(rows: List[dict]) -> List[str]:
 
 
 @click.command()
-@click.option("--fonts", default=None, help="Comma-separated font ids (default: suite text fonts and held-out italics).")
+@click.option("--fonts", default=None, help="Comma-separated font ids (default: the text fonts and held-out italics).")
 @click.option("--levels", default=",".join(LEVELS), show_default=True)
 @click.option("-o", "--out", default=None, help="Markdown table (default: print only).")
 def main(fonts: Optional[str], levels: str, out: Optional[str]):

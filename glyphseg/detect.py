@@ -1157,6 +1157,8 @@ def stacked_lines(line: List[int], labels: np.ndarray, boxes, member_labels, ang
     Hand-written: a projection profile over the line's own ink (OCR engines find lines so, inside their own
     layout analysis; none is a library call on a line of components)."""
     th = float(np.median(text_heights[line]))
+    if max(boxes[i][3] for i in line) - min(boxes[i][1] for i in line) < STACKED_EXTENT * th:
+        return [line]  # (the page boxes span at least what the ink does in the line frame: most lines end here)
     rows = []
     for i in line:
         x0, y0, x1, y1 = boxes[i]
@@ -1166,7 +1168,7 @@ def stacked_lines(line: List[int], labels: np.ndarray, boxes, member_labels, ang
     if ink.size == 0 or float(ink.max() - ink.min()) < STACKED_EXTENT * th:
         return [line]
     from scipy.ndimage import gaussian_filter1d
-    from scipy.signal import find_peaks
+    from scipy.signal import find_peaks  # here: scipy.signal's import takes half a second, and few pages get here
 
     edges = np.arange(float(ink.min()), float(ink.max()) + 2.0)
     profile = gaussian_filter1d(np.histogram(ink, bins=edges)[0].astype(float), 0.15 * th)
