@@ -231,34 +231,28 @@ def detect(page: Page, options: Optional[DetectOptions] = None, ink: Optional[In
     glyph_members: List[List[int]] = groups
 
     # Exact ink extents in the line frame for each glyph, and its page box.
-    glyph_boxes = []
-    extents = []
-    for members in glyph_members:
-        box = bbox_union([tuple(comps_arr[m, 1:5]) for m in members])
-        labs = comps_arr[members, 0]
-        glyph_boxes.append(box)
-        extents.append(_ink_extent(labels, box, labs, angle))
+    glyph_boxes = [bbox_union([tuple(comps_arr[m, 1:5]) for m in members]) for members in glyph_members]
+    member_labels = [comps_arr[members, 0] for members in glyph_members]  # each glyph's component labels
+    extents = [_ink_extent(labels, box, labs, angle) for box, labs in zip(glyph_boxes, member_labels)]
 
     glyph_th = np.array([max(local[m] for m in members) for members in glyph_members])
     lines_of_glyphs, line_blocks = [], []  # glyph indices by line, and the text block of each line
     for b, block in enumerate(text_blocks(extents, glyph_th)):
         for line in _find_lines([extents[i] for i in block], glyph_th[block]):
-            for part in stacked_lines([block[i] for i in line], labels, glyph_boxes,
-                                      [comps_arr[m, 0] for m in glyph_members], angle, glyph_th):
+            for part in stacked_lines([block[i] for i in line], labels, glyph_boxes, member_labels, angle,
+                                      glyph_th):
                 lines_of_glyphs.append(part)
                 line_blocks.append(b)
 
     # Refine the angle with a least-squares baseline per line, then recompute the frame extents.
-    refined = _refine_angle(lines_of_glyphs, glyph_boxes, extents, angle, text_height, labels,
-                            [comps_arr[m, 0] for m in glyph_members])
+    refined = _refine_angle(lines_of_glyphs, glyph_boxes, extents, angle, text_height, labels, member_labels)
     if abs(refined - angle) > 1e-6:
         angle = refined
-        extents = [_ink_extent(labels, glyph_boxes[i], comps_arr[glyph_members[i], 0], angle)
-                   for i in range(len(glyph_members))]
+        extents = [_ink_extent(labels, box, labs, angle) for box, labs in zip(glyph_boxes, member_labels)]
 
-    members = [tuple(int(v) for v in comps_arr[m, 0]) for m in glyph_members]
-    bottoms_of = [letter_bottoms(labels, glyph_boxes[i], comps_arr[glyph_members[i], 0], angle, extents[i],
-                                 glyph_th[i]) for i in range(len(glyph_members))]
+    members = [tuple(int(v) for v in labs) for labs in member_labels]
+    bottoms_of = [letter_bottoms(labels, glyph_boxes[i], member_labels[i], angle, extents[i], glyph_th[i])
+                  for i in range(len(glyph_members))]
     glyphs, lines, ext_by_id = _reading_order(page.index, lines_of_glyphs, line_blocks, glyph_boxes, members,
                                               extents, angle, glyph_th, bottoms_of)
     drawn = drawings(glyphs, lines, elements)
@@ -747,17 +741,20 @@ def _rotated_boxes(boxes: np.ndarray, angle: float) -> np.ndarray:
     return np.stack([xr.min(1), yr.min(1), xr.max(1), yr.max(1)], axis=1)
 
 
+def _frame_ink(labels, box, labs, angle) -> Tuple[np.ndarray, np.ndarray]:
+    """The line-frame (x, y) of the centres of the glyph's ink pixels (components `labs` within page `box`)."""
+    x0, y0, x1, y1 = box
+    rr, cc = np.nonzero(np.isin(labels[y0:y1, x0:x1], labs))
+    return _rotate(cc + x0 + 0.5, rr + y0 + 0.5, angle)
+
+
 def _ink_extent(labels, box, labs, angle) -> Tuple[float, float, float, float]:
     """Min/max of the glyph's ink pixels (their squares' corners) in the line frame."""
-    x0, y0, x1, y1 = box
-    crop = labels[y0:y1, x0:x1]
-    rr, cc = np.nonzero(np.isin(crop, labs))
-    if rr.size == 0:
+    xr, yr = _frame_ink(labels, box, labs, angle)
+    if xr.size == 0:
+        x0, y0, x1, y1 = box
         xr, yr = _rotate(np.array([x0, x1], float), np.array([y0, y1], float), angle)
         return float(xr.min()), float(yr.min()), float(xr.max()), float(yr.max())
-    px = cc + x0 + 0.5
-    py = rr + y0 + 0.5
-    xr, yr = _rotate(px, py, angle)
     # ±0.5 px: the pixel square's half extent (exact at angle 0, within 0.2 px at 5°).
     return float(xr.min() - 0.5), float(yr.min() - 0.5), float(xr.max() + 0.5), float(yr.max() + 0.5)
 
@@ -1061,9 +1058,10 @@ def text_blocks(extents, text_heights: np.ndarray) -> List[List[int]]:
     """
     ext = np.asarray(extents, dtype=float).reshape(-1, 4)
     th = np.asarray(text_heights, dtype=float)
+    letter = ext[:, 3] - ext[:, 1] >= 0.5 * th  # letter-sized, not specks and dots (which make any gap a gutter)
 
     def blocks(idx: np.ndarray, depth: int = 0) -> List[List[int]]:
-        columns = _text_columns(ext, th, idx) if depth < MAX_BLOCK_DEPTH else None
+        columns = _text_columns(ext, th, letter, idx) if depth < MAX_BLOCK_DEPTH else None
         if columns is not None:
             return [block for column in columns for block in blocks(column, depth + 1)]
         bands = _gaps_apart(ext[:, 1], ext[:, 3], idx, 0.0)  # rows of ink with paper between them
@@ -1100,18 +1098,18 @@ def _gaps_apart(lo: np.ndarray, hi: np.ndarray, idx: np.ndarray, gap: float) -> 
     return [np.array(r) for r in runs]
 
 
-def _text_columns(ext: np.ndarray, th: np.ndarray, band: np.ndarray) -> Optional[List[np.ndarray]]:
+def _text_columns(ext: np.ndarray, th: np.ndarray, letter: np.ndarray, band: np.ndarray
+                  ) -> Optional[List[np.ndarray]]:
     """Glyphs `band` cut into blocks side by side at the gutters that run all the way down them (see
-    `text_blocks`), or None. Each gutter is judged by the two parts beside it (each measured once: the time
-    stays n log n however many parts a row of cards makes)."""
-    heights = ext[band, 3] - ext[band, 1]
-    letters = heights >= 0.5 * th[band]  # leaves out specks and dots, which would make any gap a gutter
-    if not letters.any():
+    `text_blocks`; `letter`: which glyphs are letter-sized), or None. Each gutter is judged by the two parts
+    beside it (each measured once: the time stays n log n however many parts a row of cards makes)."""
+    letters = band[letter[band]]
+    if letters.size == 0:
         return None
-    parts = _gaps_apart(ext[:, 0], ext[:, 2], band, GUTTER * float(np.median(heights[letters])))
+    parts = _gaps_apart(ext[:, 0], ext[:, 2], band, GUTTER * float(np.median(ext[letters, 3] - ext[letters, 1])))
     if len(parts) < 2:
         return None
-    sized = [int(((ext[p, 3] - ext[p, 1]) >= 0.5 * th[p]).sum()) >= MIN_BLOCK_LETTERS for p in parts]
+    sized = [int(letter[p].sum()) >= MIN_BLOCK_LETTERS for p in parts]
     bottoms = [_line_bottoms(ext, th, p) for p in parts]
     merged = [parts[0]]
     for k in range(1, len(parts)):
@@ -1159,11 +1157,7 @@ def stacked_lines(line: List[int], labels: np.ndarray, boxes, member_labels, ang
     th = float(np.median(text_heights[line]))
     if max(boxes[i][3] for i in line) - min(boxes[i][1] for i in line) < STACKED_EXTENT * th:
         return [line]  # (the page boxes span at least what the ink does in the line frame: most lines end here)
-    rows = []
-    for i in line:
-        x0, y0, x1, y1 = boxes[i]
-        rr, cc = np.nonzero(np.isin(labels[y0:y1, x0:x1], member_labels[i]))
-        rows.append(_rotate(cc + x0 + 0.5, rr + y0 + 0.5, angle)[1])
+    rows = [_frame_ink(labels, boxes[i], member_labels[i], angle)[1] for i in line]
     ink = np.concatenate(rows)
     if ink.size == 0 or float(ink.max() - ink.min()) < STACKED_EXTENT * th:
         return [line]
